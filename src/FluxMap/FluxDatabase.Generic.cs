@@ -1,0 +1,31 @@
+namespace FluxMap;
+
+/// <summary>
+/// An open database. Create handles from it to read and write; dispose it to close it, after
+/// which every handle and transaction of it throws <see cref="ObjectDisposedException"/>.
+/// </summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
+    where TKey : notnull
+{
+    private readonly FluxEngine<TKey, TValue> _engine;
+
+    internal FluxDatabase(FluxEngine<TKey, TValue> engine) => _engine = engine;
+
+    /// <summary>Creates a handle to read, write, scan and run transactions.</summary>
+    /// <returns>A thread-safe handle.</returns>
+    public FluxHandle<TKey, TValue> CreateHandle()
+    {
+        _engine.ThrowIfDisposed();
+        return new FluxHandle<TKey, TValue>(_engine);
+    }
+
+    /// <summary>Closes the database.</summary>
+    /// <returns>A task that completes when the database is closed.</returns>
+    public ValueTask DisposeAsync()
+    {
+        _engine.Dispose();
+        return default;
+    }
+}

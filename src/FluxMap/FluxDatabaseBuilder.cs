@@ -1,0 +1,82 @@
+using FluxMap.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FluxMap;
+
+/// <summary>Describes a database to open, in the style of the Rust FluxMap builder.</summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+public sealed class FluxDatabaseBuilder<TKey, TValue>
+    where TKey : notnull
+{
+    private FluxMapOptions _options = new();
+    private IComparer<TKey>? _comparer;
+    private IEqualityComparer<TKey>? _equality;
+    private TimeProvider _timeProvider = TimeProvider.System;
+
+    internal FluxDatabaseBuilder()
+    {
+    }
+
+    /// <summary>Uses these options (the builder's other settings still apply).</summary>
+    /// <param name="options">The options.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithOptions(FluxMapOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        return this;
+    }
+
+    /// <summary>Changes the options in place.</summary>
+    /// <param name="configure">Sets options.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> Configure(Action<FluxMapOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_options);
+        return this;
+    }
+
+    /// <summary>Orders keys with <paramref name="comparer"/>.</summary>
+    /// <param name="comparer">The key order.</param>
+    /// <param name="equality">
+    /// Key equality that agrees with <paramref name="comparer"/>; may be omitted when the comparer
+    /// implements <see cref="IEqualityComparer{T}"/> itself (as <see cref="StringComparer"/> does).
+    /// </param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithComparer(IComparer<TKey> comparer, IEqualityComparer<TKey>? equality = null)
+    {
+        ArgumentNullException.ThrowIfNull(comparer);
+        _comparer = comparer;
+        _equality = equality;
+        return this;
+    }
+
+    /// <summary>Uses <paramref name="timeProvider"/> for every wait and timestamp (tests pass a fake clock).</summary>
+    /// <param name="timeProvider">The clock.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithTimeProvider(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _timeProvider = timeProvider;
+        return this;
+    }
+
+    /// <summary>Validates the settings and opens the database.</summary>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>The open database.</returns>
+    /// <exception cref="OptionsValidationException">The options are invalid; the message says which and why.</exception>
+    public ValueTask<FluxDatabase<TKey, TValue>> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = new FluxMapOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, _options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(FluxMapOptions), result.Failures);
+        }
+
+        var keys = KeyOrdering<TKey>.Create(_comparer, _equality);
+        return new(new FluxDatabase<TKey, TValue>(new FluxEngine<TKey, TValue>(_options, keys, _timeProvider)));
+    }
+}

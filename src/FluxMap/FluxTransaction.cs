@@ -1,0 +1,374 @@
+using System.Runtime.CompilerServices;
+using FluxMap.Storage;
+using FluxMap.Transactions;
+
+namespace FluxMap;
+
+/// <summary>
+/// A serializable transaction. It reads a snapshot, sees its own writes, and publishes them all
+/// at once when <see cref="CommitAsync"/> succeeds. Disposing it without committing rolls it back.
+/// </summary>
+/// <remarks>
+/// A transaction is one flow of work: await each call before starting the next. Calls that
+/// overlap fail with <see cref="InvalidOperationException"/> rather than corrupting it. As in
+/// PostgreSQL, what a transaction read is guaranteed serializable once it commits; a deferrable
+/// read-only transaction's reads are safe as soon as they return.
+/// </remarks>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
+    where TKey : notnull
+{
+    private readonly FluxEngine<TKey, TValue> _engine;
+    private readonly TransactionRecord<TKey> _record;
+    private VersionedSkipList<TKey, TValue>? _writes;
+    private int _busy;
+    private volatile bool _disposed;
+
+    internal FluxTransaction(FluxEngine<TKey, TValue> engine, TransactionRecord<TKey> record)
+    {
+        _engine = engine;
+        _record = record;
+    }
+
+    /// <summary>Gets the transaction's id, as named in conflict messages.</summary>
+    public long Id => _record.Id;
+
+    /// <summary>Gets a value indicating whether the transaction was begun read-only.</summary>
+    public bool IsReadOnly => _record.ReadOnly;
+
+    /// <summary>Gets where the transaction is in its life.</summary>
+    public TransactionStatus Status { get; private set; }
+
+    internal VersionedSkipList<TKey, TValue>? Workspace => _writes;
+
+    /// <summary>The conflict that rolled this transaction back, if one did.</summary>
+    internal SerializationConflictException? Conflict { get; private set; }
+
+    /// <summary>Reads a key as this transaction sees it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>The value, or a miss.</returns>
+    public ValueTask<FluxValue<TValue>> GetAsync(TKey key, CancellationToken cancellationToken = default) =>
+        ReadAsync(key, static (tx, k) => tx.Get(k), cancellationToken);
+
+    /// <summary>Tells whether a key exists in this transaction's view.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>Whether the key exists.</returns>
+    public ValueTask<bool> ContainsKeyAsync(TKey key, CancellationToken cancellationToken = default) =>
+        ReadAsync(key, static (tx, k) => tx.Get(k).HasValue, cancellationToken);
+
+    /// <summary>Removes a key; it stays visible to others until the commit.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>Whether the key existed in this transaction's view.</returns>
+    public ValueTask<bool> RemoveAsync(TKey key, CancellationToken cancellationToken = default) =>
+        ReadAsync(key, static (tx, k) => tx.Remove(k), cancellationToken);
+
+    /// <summary>Inserts or replaces a value; it becomes visible to others at the commit.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A task that completes when the write is buffered.</returns>
+    public ValueTask InsertAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Enter(cancellationToken);
+        try
+        {
+            ThrowIfReadOnly();
+            Write(key, value, isTombstone: false);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        return default;
+    }
+
+    /// <summary>Scans keys from <paramref name="from"/> to <paramref name="to"/>, both inclusive, in ascending order.</summary>
+    /// <param name="from">The lower bound.</param>
+    /// <param name="to">The upper bound.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>The pairs, read lazily as the caller iterates.</returns>
+    public IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanRangeAsync(TKey from, TKey to, CancellationToken cancellationToken = default) =>
+        ScanAsync(KeyRange<TKey>.Between(from, to), ScanDirection.Forward, cancellationToken);
+
+    /// <summary>Scans the keys that start with <paramref name="prefix"/> (string or byte[] keys), in ascending order.</summary>
+    /// <param name="prefix">The prefix.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>The pairs, read lazily as the caller iterates.</returns>
+    public IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanPrefixAsync(TKey prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return ScanAsync(_engine.Keys.PrefixRange(prefix), ScanDirection.Forward, cancellationToken);
+    }
+
+    /// <summary>Scans a range in either direction.</summary>
+    /// <param name="range">The keys to visit.</param>
+    /// <param name="direction">Ascending or descending key order.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>The pairs, read lazily as the caller iterates.</returns>
+    public IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanAsync(KeyRange<TKey> range, ScanDirection direction = ScanDirection.Forward, CancellationToken cancellationToken = default) =>
+        ScanCoreAsync(_engine.CheckRange(range), direction, cancellationToken);
+
+    /// <summary>Validates the transaction and publishes its writes atomically.</summary>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A task that completes when the commit is published.</returns>
+    /// <exception cref="SerializationConflictException">The transaction was rolled back instead; retry it.</exception>
+    public ValueTask CommitAsync(CancellationToken cancellationToken = default)
+    {
+        Enter(cancellationToken);
+        try
+        {
+            _engine.Transactions.Commit(_record, _writes);
+            Status = TransactionStatus.Committed;
+            _writes = null;
+        }
+        catch (SerializationConflictException conflict)
+        {
+            Ended(conflict);
+            throw;
+        }
+        finally
+        {
+            Exit();
+        }
+
+        return default;
+    }
+
+    /// <summary>Discards the transaction's writes.</summary>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A completed task.</returns>
+    public ValueTask RollbackAsync(CancellationToken cancellationToken = default)
+    {
+        Enter(cancellationToken);
+        try
+        {
+            _engine.Transactions.Abort(_record);
+            Ended(null);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        return default;
+    }
+
+    /// <summary>Rolls the transaction back unless it has committed.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            if (Status == TransactionStatus.Active)
+            {
+                _engine.Transactions.Abort(_record);
+                Ended(null);
+            }
+        }
+
+        return default;
+    }
+
+    internal async IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanCoreAsync(
+        KeyRange<TKey> range, ScanDirection direction, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ScanCursor<TKey, TValue> cursor;
+        RangeTrace<TKey>? trace;
+        Enter(cancellationToken);
+        try
+        {
+            await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
+
+            // Trace the whole range before reading it: a writer that commits into it while the
+            // scan runs must find the dependency, whichever side of the cursor it lands on.
+            trace = _record.Trace?.AddRange(range);
+            cursor = new ScanCursor<TKey, TValue>(this, _engine.Store, _engine.Keys.Comparer, range, direction);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        var returned = false;
+        var completed = false;
+        TKey last = default!;
+        try
+        {
+            while (true)
+            {
+                Enter(cancellationToken);
+                try
+                {
+                    if (!Guard(cursor, static (_, c) => c.MoveNext()))
+                    {
+                        completed = true;
+                        break;
+                    }
+                }
+                finally
+                {
+                    Exit();
+                }
+
+                last = cursor.Current.Key;
+                returned = true;
+                yield return cursor.Current;
+            }
+        }
+        finally
+        {
+            // A scan stopped early depends only on the keys up to the last one it returned.
+            if (!completed && trace is not null)
+            {
+                _record.Trace?.Narrow(trace, returned ? (direction == ScanDirection.Forward ? range.EndingAt(last) : range.StartingAt(last)) : null);
+            }
+        }
+    }
+
+    /// <summary>The version of a shared node this transaction sees, noting newer versions it cannot see.</summary>
+    internal VersionEntry<TValue>? ReadVisible(SkipListNode<TKey, TValue> node)
+    {
+        if (_record.Trace is not null && node.Head!.Timestamp > _record.Snapshot)
+        {
+            _engine.Transactions.OnStaleRead(_record, node);
+            if (_record.Doom is { } doom)
+            {
+                throw doom;
+            }
+        }
+
+        return node.Read(_record.Snapshot) is { IsTombstone: false } version ? version : null;
+    }
+
+    private ValueTask<TResult> ReadAsync<TResult>(TKey key, Func<FluxTransaction<TKey, TValue>, TKey, TResult> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Enter(cancellationToken);
+        if (_record.PendingWriters is not null)
+        {
+            return ReadAfterSafeSnapshotAsync(key, read, cancellationToken);
+        }
+
+        try
+        {
+            return new(Guard(key, read));
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private async ValueTask<TResult> ReadAfterSafeSnapshotAsync<TResult>(TKey key, Func<FluxTransaction<TKey, TValue>, TKey, TResult> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            return Guard(key, read);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private ValueTask WaitForSafeSnapshotAsync(CancellationToken cancellationToken) =>
+        _record.PendingWriters is null ? default : _engine.Transactions.WaitForSafeSnapshotAsync(_record, cancellationToken);
+
+    private FluxValue<TValue> Get(TKey key)
+    {
+        if (_writes?.Find(key) is { } own)
+        {
+            var pending = own.Head!;
+            return pending.IsTombstone ? default : new FluxValue<TValue>(pending.Value);
+        }
+
+        // Trace first, then read: a writer committing in between either sees the trace or is seen.
+        _record.Trace?.AddPoint(key);
+        return _engine.Store.Find(key) is { } node && ReadVisible(node) is { } version
+            ? new FluxValue<TValue>(version.Value)
+            : default;
+    }
+
+    private bool Remove(TKey key)
+    {
+        ThrowIfReadOnly();
+        var existed = Get(key).HasValue;
+        if (existed || _writes?.Find(key) is not null)
+        {
+            Write(key, default!, isTombstone: true);
+        }
+
+        return existed;
+    }
+
+    private void Write(TKey key, TValue value, bool isTombstone) =>
+        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(value, isTombstone);
+
+    // Runs a step; a serialization conflict found on the way rolls the transaction back.
+    private TResult Guard<TState, TResult>(TState state, Func<FluxTransaction<TKey, TValue>, TState, TResult> step)
+    {
+        try
+        {
+            return step(this, state);
+        }
+        catch (SerializationConflictException conflict)
+        {
+            _engine.Transactions.Abort(_record);
+            Ended(conflict);
+            throw;
+        }
+    }
+
+    private void Enter(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _engine.ThrowIfDisposed();
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException(
+                $"Transaction {Id} is already running another call. A transaction is one flow of work: await each call before starting the next.");
+        }
+
+        if (Status != TransactionStatus.Active || cancellationToken.IsCancellationRequested)
+        {
+            Exit();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new InvalidOperationException(Status == TransactionStatus.Committed
+                ? $"Transaction {Id} has already committed."
+                : $"Transaction {Id} was rolled back{(Conflict is null ? string.Empty : " after a serialization conflict")}; begin a new one.");
+        }
+
+        if (_record.Doom is { } doom)
+        {
+            Exit();
+            _engine.Transactions.Abort(_record);
+            Ended(doom);
+            throw doom;
+        }
+    }
+
+    private void Exit() => Volatile.Write(ref _busy, 0);
+
+    private void Ended(SerializationConflictException? conflict)
+    {
+        Status = TransactionStatus.RolledBack;
+        Conflict = conflict;
+        _writes = null;
+    }
+
+    private void ThrowIfReadOnly()
+    {
+        if (_record.ReadOnly)
+        {
+            throw new InvalidOperationException($"Transaction {Id} is read-only; begin a read-write transaction to write.");
+        }
+    }
+}

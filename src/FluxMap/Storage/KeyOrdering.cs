@@ -1,0 +1,108 @@
+namespace FluxMap.Storage;
+
+/// <summary>
+/// How a database orders, compares for equality and owns its keys. Ordering drives the skip
+/// list and scans; equality drives the hash index and read traces, so the two must agree.
+/// </summary>
+internal sealed class KeyOrdering<TKey>
+    where TKey : notnull
+{
+    private readonly bool _isDefaultOrdinal;
+
+    private KeyOrdering(IComparer<TKey> comparer, IEqualityComparer<TKey> equality, bool isDefaultOrdinal)
+    {
+        Comparer = comparer;
+        Equality = equality;
+        _isDefaultOrdinal = isDefaultOrdinal;
+    }
+
+    internal IComparer<TKey> Comparer { get; }
+
+    internal IEqualityComparer<TKey> Equality { get; }
+
+    internal static KeyOrdering<TKey> Create(IComparer<TKey>? comparer, IEqualityComparer<TKey>? equality)
+    {
+        if (comparer is null)
+        {
+            if (typeof(TKey) == typeof(string))
+            {
+                return new((IComparer<TKey>)StringComparer.Ordinal, equality ?? (IEqualityComparer<TKey>)StringComparer.Ordinal, equality is null);
+            }
+
+            if (typeof(TKey) == typeof(byte[]))
+            {
+                var bytes = ByteArrayKeyComparer.Instance;
+                return new((IComparer<TKey>)(object)bytes, equality ?? (IEqualityComparer<TKey>)(object)bytes, equality is null);
+            }
+
+            return new(Comparer<TKey>.Default, equality ?? EqualityComparer<TKey>.Default, false);
+        }
+
+        equality ??= comparer as IEqualityComparer<TKey>
+            ?? throw new ArgumentException(
+                $"The comparer {comparer.GetType().Name} does not implement IEqualityComparer<{typeof(TKey).Name}>. " +
+                "Pass an equality comparer that agrees with it (keys that compare as 0 must be equal and hash alike).",
+                nameof(equality));
+
+        var ordinal = (typeof(TKey) == typeof(string) && ReferenceEquals(comparer, StringComparer.Ordinal) && ReferenceEquals(equality, StringComparer.Ordinal))
+            || (typeof(TKey) == typeof(byte[]) && ReferenceEquals(comparer, ByteArrayKeyComparer.Instance));
+        return new(comparer, equality, ordinal);
+    }
+
+    /// <summary>A copy the caller can no longer change: byte[] keys are cloned, others are immutable by contract.</summary>
+    internal TKey Own(TKey key) => key is byte[] bytes ? (TKey)(object)bytes.AsSpan().ToArray() : key;
+
+    internal KeyRange<TKey> Own(KeyRange<TKey> range) => typeof(TKey) == typeof(byte[]) ? range.WithBounds(Own) : range;
+
+    /// <summary>
+    /// The range holding exactly the keys that start with <paramref name="prefix"/>: from the prefix
+    /// up to, but not including, the smallest key above every key with that prefix.
+    /// </summary>
+    internal KeyRange<TKey> PrefixRange(TKey prefix)
+    {
+        if (!_isDefaultOrdinal)
+        {
+            throw new NotSupportedException(
+                $"Prefix scans need string or byte[] keys in their default ordinal order; this database has {typeof(TKey).Name} keys" +
+                (typeof(TKey) == typeof(string) || typeof(TKey) == typeof(byte[]) ? " with a custom comparer." : ".") +
+                " Use ScanAsync with a KeyRange instead.");
+        }
+
+        object? upper = prefix switch
+        {
+            string s => StringSuccessor(s),
+            byte[] b => BytesSuccessor(b),
+            _ => null,
+        };
+        return upper is null ? KeyRange<TKey>.AtLeast(prefix) : KeyRange<TKey>.Between(prefix, (TKey)upper, toInclusive: false);
+    }
+
+    private static string? StringSuccessor(string prefix)
+    {
+        var end = prefix.Length;
+        while (end > 0 && prefix[end - 1] == char.MaxValue)
+        {
+            end--;
+        }
+
+        return end == 0 ? null : string.Concat(prefix.AsSpan(0, end - 1), ((char)(prefix[end - 1] + 1)).ToString());
+    }
+
+    private static byte[]? BytesSuccessor(byte[] prefix)
+    {
+        var end = prefix.Length;
+        while (end > 0 && prefix[end - 1] == byte.MaxValue)
+        {
+            end--;
+        }
+
+        if (end == 0)
+        {
+            return null;
+        }
+
+        var upper = prefix.AsSpan(0, end).ToArray();
+        upper[end - 1]++;
+        return upper;
+    }
+}

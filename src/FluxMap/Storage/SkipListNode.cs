@@ -1,0 +1,63 @@
+namespace FluxMap.Storage;
+
+/// <summary>
+/// A key's place in the skip list and the head of its version chain. Level 0 has its own field
+/// and only taller nodes (one in four) carry an array for the upper levels, which keeps the
+/// common node small.
+/// </summary>
+internal sealed class SkipListNode<TKey, TValue>
+{
+    private readonly SkipListNode<TKey, TValue>?[]? _upper;
+    private SkipListNode<TKey, TValue>? _next0;
+    private VersionEntry<TValue>? _head;
+
+    internal SkipListNode(TKey key, int height)
+    {
+        Key = key;
+        _upper = height > 1 ? new SkipListNode<TKey, TValue>?[height - 1] : null;
+    }
+
+    internal TKey Key { get; }
+
+    internal int Height => _upper is null ? 1 : _upper.Length + 1;
+
+    /// <summary>The newest version, committed or (in durable modes) committed but not yet visible.</summary>
+    internal VersionEntry<TValue>? Head => Volatile.Read(ref _head);
+
+    internal SkipListNode<TKey, TValue>? Next(int level) =>
+        level == 0 ? Volatile.Read(ref _next0) : Volatile.Read(ref _upper![level - 1]);
+
+    internal void SetNext(int level, SkipListNode<TKey, TValue>? node)
+    {
+        if (level == 0)
+        {
+            Volatile.Write(ref _next0, node);
+        }
+        else
+        {
+            Volatile.Write(ref _upper![level - 1], node);
+        }
+    }
+
+    /// <summary>Prepends a version. Callers are serialized (commit lock or the owning transaction).</summary>
+    internal void Publish(long timestamp, TValue value, bool isTombstone) =>
+        Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, _head));
+
+    /// <summary>Replaces the whole chain with one pending version; used by a transaction's private workspace.</summary>
+    internal void Overwrite(TValue value, bool isTombstone) =>
+        Volatile.Write(ref _head, new VersionEntry<TValue>(0, value, isTombstone, null));
+
+    /// <summary>The newest version at or below <paramref name="snapshot"/>, or null.</summary>
+    internal VersionEntry<TValue>? Read(long snapshot)
+    {
+        for (var version = Head; version is not null; version = version.Older)
+        {
+            if (version.Timestamp <= snapshot)
+            {
+                return version;
+            }
+        }
+
+        return null;
+    }
+}

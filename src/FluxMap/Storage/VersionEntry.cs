@@ -1,0 +1,27 @@
+namespace FluxMap.Storage;
+
+/// <summary>
+/// One committed version of a key's value. Versions are immutable once published and linked
+/// newest first, so a reader that holds a version can follow <see cref="Older"/> without locks.
+/// </summary>
+internal sealed class VersionEntry<TValue>
+{
+    // Commit timestamp shifted left by one, with the low bit set for a tombstone: keeps the
+    // object at 40 bytes for reference-typed values instead of paying padding for a bool.
+    private readonly long _stamp;
+
+    internal VersionEntry(long timestamp, TValue value, bool isTombstone, VersionEntry<TValue>? older)
+    {
+        _stamp = (timestamp << 1) | (isTombstone ? 1L : 0L);
+        Value = value;
+        Older = older;
+    }
+
+    internal long Timestamp => _stamp >> 1;
+
+    internal bool IsTombstone => (_stamp & 1) != 0;
+
+    internal TValue Value { get; }
+
+    internal VersionEntry<TValue>? Older { get; }
+}

@@ -1,0 +1,163 @@
+namespace FluxMap.Storage;
+
+/// <summary>
+/// Ordered map from key to version chain. Readers never lock: nodes are fully built before they
+/// are linked, level 0 first, and are never unlinked while a reader could be on them without
+/// their forward links staying valid. Writers are serialized by the caller: the database's
+/// commit step for the shared store, the owning transaction for a workspace.
+/// </summary>
+internal sealed class VersionedSkipList<TKey, TValue>
+    where TKey : notnull
+{
+    private const int MaxHeight = 24;
+
+    private readonly SkipListNode<TKey, TValue> _head = new(default!, MaxHeight);
+    private readonly IComparer<TKey> _comparer;
+    private readonly KeyIndex<TKey, TValue>? _index;
+    private readonly SkipListNode<TKey, TValue>[] _preds = new SkipListNode<TKey, TValue>[MaxHeight];
+    private ulong _random = 0x9E3779B97F4A7C15UL;
+    private int _height = 1;
+    private int _count;
+
+    /// <param name="ordering">Key order and equality.</param>
+    /// <param name="indexed">Keep a hash index for O(1) point lookups (the shared store wants it; a small workspace does not).</param>
+    internal VersionedSkipList(KeyOrdering<TKey> ordering, bool indexed)
+    {
+        _comparer = ordering.Comparer;
+        _index = indexed ? new KeyIndex<TKey, TValue>(ordering.Equality) : null;
+    }
+
+    internal int Count => Volatile.Read(ref _count);
+
+    internal SkipListNode<TKey, TValue>? First => _head.Next(0);
+
+    internal SkipListNode<TKey, TValue>? Find(TKey key)
+    {
+        if (_index is not null)
+        {
+            return _index.Find(key);
+        }
+
+        var node = FindFirst(key, inclusive: true);
+        return node is not null && _comparer.Compare(node.Key, key) == 0 ? node : null;
+    }
+
+    /// <summary>The node for <paramref name="key"/>, linked in first if it is new. Writers only.</summary>
+    internal SkipListNode<TKey, TValue> GetOrAdd(TKey key)
+    {
+        if (_index?.Find(key) is { } indexed)
+        {
+            return indexed;
+        }
+
+        var preds = _preds;
+        var x = _head;
+        for (var level = _height - 1; level >= 0; level--)
+        {
+            for (var next = x.Next(level); next is not null && _comparer.Compare(next.Key, key) < 0; next = x.Next(level))
+            {
+                x = next;
+            }
+
+            preds[level] = x;
+        }
+
+        var candidate = x.Next(0);
+        if (candidate is not null && _comparer.Compare(candidate.Key, key) == 0)
+        {
+            return candidate;
+        }
+
+        var height = RandomHeight();
+        for (var level = _height; level < height; level++)
+        {
+            preds[level] = _head;
+        }
+
+        var node = new SkipListNode<TKey, TValue>(key, height);
+        for (var level = 0; level < height; level++)
+        {
+            node.SetNext(level, preds[level].Next(level));
+        }
+
+        // Link bottom-up: a reader that reaches the node at any level can always descend to it.
+        for (var level = 0; level < height; level++)
+        {
+            preds[level].SetNext(level, node);
+        }
+
+        if (height > _height)
+        {
+            Volatile.Write(ref _height, height);
+        }
+
+        _index?.Add(node);
+        Volatile.Write(ref _count, _count + 1);
+        return node;
+    }
+
+    /// <summary>The first node at or after (<paramref name="inclusive"/>) or strictly after <paramref name="key"/>.</summary>
+    internal SkipListNode<TKey, TValue>? FindFirst(TKey key, bool inclusive) => FindLastBefore(key, !inclusive).Next(0);
+
+    /// <summary>The last node at or before (<paramref name="inclusive"/>) or strictly before <paramref name="key"/>; null if none.</summary>
+    internal SkipListNode<TKey, TValue>? FindLast(TKey key, bool inclusive)
+    {
+        var node = FindLastBefore(key, inclusive);
+        return ReferenceEquals(node, _head) ? null : node;
+    }
+
+    /// <summary>The last node in key order; null when empty.</summary>
+    internal SkipListNode<TKey, TValue>? Last()
+    {
+        var x = _head;
+        for (var level = Volatile.Read(ref _height) - 1; level >= 0; level--)
+        {
+            for (var next = x.Next(level); next is not null; next = x.Next(level))
+            {
+                x = next;
+            }
+        }
+
+        return ReferenceEquals(x, _head) ? null : x;
+    }
+
+    // The last node whose key is below key (or at it, when orEqual), the head sentinel if none.
+    private SkipListNode<TKey, TValue> FindLastBefore(TKey key, bool orEqual)
+    {
+        var x = _head;
+        for (var level = Volatile.Read(ref _height) - 1; level >= 0; level--)
+        {
+            for (var next = x.Next(level); next is not null; next = x.Next(level))
+            {
+                var c = _comparer.Compare(next.Key, key);
+                if (c > 0 || (c == 0 && !orEqual))
+                {
+                    break;
+                }
+
+                x = next;
+            }
+        }
+
+        return x;
+    }
+
+    private int RandomHeight()
+    {
+        // xorshift64*: cheap, and callers are serialized so no shared state races.
+        _random ^= _random >> 12;
+        _random ^= _random << 25;
+        _random ^= _random >> 27;
+        var bits = _random * 0x2545F4914F6CDD1DUL;
+
+        // One level more with probability 1/4 per level.
+        var height = 1;
+        while (height < MaxHeight && (bits & 3) == 0)
+        {
+            height++;
+            bits >>= 2;
+        }
+
+        return height;
+    }
+}

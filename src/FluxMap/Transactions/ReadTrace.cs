@@ -1,0 +1,140 @@
+using FluxMap.Storage;
+
+namespace FluxMap.Transactions;
+
+/// <summary>
+/// What a transaction has read (SIREAD in the SSI literature): point keys, including misses, and
+/// scanned ranges. The owning transaction adds to it while committers of other transactions
+/// check it, so every access holds the trace's own lock.
+/// </summary>
+internal sealed class ReadTrace<TKey>
+    where TKey : notnull
+{
+    private readonly Lock _gate = new();
+    private readonly KeyOrdering<TKey> _keys;
+    private HashSet<TKey>? _points;
+    private List<RangeTrace<TKey>>? _ranges;
+
+    internal ReadTrace(KeyOrdering<TKey> keys) => _keys = keys;
+
+    internal bool IsEmpty
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_points is null || _points.Count == 0) && (_ranges is null || _ranges.Count == 0);
+            }
+        }
+    }
+
+    internal void AddPoint(TKey key)
+    {
+        lock (_gate)
+        {
+            _points ??= new HashSet<TKey>(_keys.Equality);
+            if (!_points.Contains(key))
+            {
+                _points.Add(_keys.Own(key));
+            }
+        }
+    }
+
+    internal RangeTrace<TKey> AddRange(KeyRange<TKey> range)
+    {
+        var trace = new RangeTrace<TKey>(_keys.Own(range));
+        lock (_gate)
+        {
+            (_ranges ??= []).Add(trace);
+        }
+
+        return trace;
+    }
+
+    /// <summary>Shrinks a range to what was consumed, or drops it when nothing was (<paramref name="covered"/> null).</summary>
+    internal void Narrow(RangeTrace<TKey> trace, KeyRange<TKey>? covered)
+    {
+        lock (_gate)
+        {
+            if (covered is { } range)
+            {
+                trace.Range = range;
+            }
+            else
+            {
+                _ranges?.Remove(trace);
+            }
+        }
+    }
+
+    internal bool Covers(TKey key)
+    {
+        lock (_gate)
+        {
+            return CoversUnlocked(key);
+        }
+    }
+
+    /// <summary>The first key written in <paramref name="writes"/> that this trace covers.</summary>
+    internal bool TryFindCovered<TValue>(VersionedSkipList<TKey, TValue> writes, out TKey key)
+    {
+        lock (_gate)
+        {
+            for (var node = writes.First; node is not null; node = node.Next(0))
+            {
+                if (CoversUnlocked(node.Key))
+                {
+                    key = node.Key;
+                    return true;
+                }
+            }
+        }
+
+        key = default!;
+        return false;
+    }
+
+    /// <summary>Hands every point and range to <paramref name="summary"/>; used once the transaction has ended.</summary>
+    internal void FoldInto(CommittedSummary<TKey> summary, long commitTimestamp)
+    {
+        lock (_gate)
+        {
+            if (_points is not null)
+            {
+                foreach (var point in _points)
+                {
+                    summary.AddPoint(point, commitTimestamp);
+                }
+            }
+
+            if (_ranges is not null)
+            {
+                foreach (var range in _ranges)
+                {
+                    summary.AddRange(range.Range, commitTimestamp);
+                }
+            }
+        }
+    }
+
+    private bool CoversUnlocked(TKey key)
+    {
+        if (_points is not null && _points.Contains(key))
+        {
+            return true;
+        }
+
+        if (_ranges is not null)
+        {
+            foreach (var range in _ranges)
+            {
+                if (range.Range.Contains(key, _keys.Comparer))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,8 @@
+namespace FluxMap.Transactions;
+
+internal enum RecordStatus
+{
+    Active,
+    Committed,
+    Aborted,
+}

@@ -1,0 +1,572 @@
+using FluxMap.Storage;
+
+namespace FluxMap.Transactions;
+
+/// <summary>
+/// Timestamps, the set of active transactions, and serializable snapshot isolation (Cahill et al.
+/// 2008; Ports and Grittner, VLDB 2012). Every commit validates and publishes inside one short
+/// critical section, so checks and publication are atomic and versions are installed in commit
+/// order. Only the committing transaction's own decision and the bookkeeping of others happen
+/// there; reads never take this lock unless they find a version newer than their snapshot.
+/// </summary>
+/// <remarks>
+/// Abort rule: a transaction is the pivot of Tin -rw-> Tpivot -rw-> Tout only if Tout committed
+/// first (at or before Tin's commit, Tin and Tout may be the same transaction), and for a
+/// read-only Tin only if Tout committed before Tin's snapshot. A single read-write edge never
+/// aborts anything. The victim is the pivot while it is still active, except that a read-only Tin
+/// that is still active is aborted instead, so read-only work never costs a writer its commit.
+/// </remarks>
+internal sealed class TransactionManager<TKey, TValue>
+    where TKey : notnull
+{
+    private readonly Lock _gate = new();
+    private readonly VersionedSkipList<TKey, TValue> _store;
+    private readonly KeyOrdering<TKey> _keys;
+    private readonly int _maxRetained;
+
+    // Committed transactions with reads that overlapping transactions may still conflict with,
+    // in commit order.
+    private readonly List<TransactionRecord<TKey>> _retained = [];
+    private readonly CommittedSummary<TKey> _summary;
+
+    private TransactionRecord<TKey>? _oldestActive;
+    private TransactionRecord<TKey>? _newestActive;
+    private int _activeCount;
+    private int _activeReadWrite;
+    private long _lastCommit;
+    private long _visible;
+    private long _lastId;
+
+    internal TransactionManager(VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained)
+    {
+        _store = store;
+        _keys = keys;
+        _maxRetained = maxRetained;
+        _summary = new CommittedSummary<TKey>(keys);
+    }
+
+    /// <summary>The newest commit a new snapshot sees.</summary>
+    internal long VisibleTimestamp => Volatile.Read(ref _visible);
+
+    internal ref long VisibleTimestampRef => ref _visible;
+
+    internal int ActiveCount => Volatile.Read(ref _activeCount);
+
+    internal int RetainedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _retained.Count;
+            }
+        }
+    }
+
+    internal int SummaryEntries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _summary.TrackedEntries;
+            }
+        }
+    }
+
+    internal TransactionRecord<TKey> Begin(bool readOnly, bool deferrable)
+    {
+        lock (_gate)
+        {
+            var snapshot = _visible;
+
+            // A read-only transaction that starts while no read-write transaction is running, and
+            // with every commit visible, can never be part of a dangerous structure: skip tracking.
+            var safe = readOnly && _activeReadWrite == 0 && _lastCommit == snapshot;
+            var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
+            if (deferrable && !safe)
+            {
+                record.PendingWriters = ConcurrentWriters(snapshot);
+            }
+
+            Link(record);
+            return record;
+        }
+    }
+
+    /// <summary>
+    /// Waits until a deferrable transaction's snapshot is safe: every read-write transaction
+    /// concurrent with it has ended without a read-write dependency on a commit the snapshot
+    /// sees. An unsafe snapshot is replaced by a newer one and the wait starts again.
+    /// </summary>
+    internal async ValueTask WaitForSafeSnapshotAsync(TransactionRecord<TKey> record, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task[] waits;
+            lock (_gate)
+            {
+                var pending = record.PendingWriters;
+                if (pending is null)
+                {
+                    return;
+                }
+
+                waits = [.. pending.Where(p => p.Status == RecordStatus.Active).Select(p => p.WhenEnded())];
+                if (waits.Length == 0)
+                {
+                    if (pending.Exists(p => p.Status == RecordStatus.Committed && p.OutConflictAtCommit <= record.Snapshot))
+                    {
+                        Unlink(record);
+                        record.Snapshot = _visible;
+                        Link(record);
+                        record.PendingWriters = ConcurrentWriters(record.Snapshot);
+                    }
+                    else
+                    {
+                        record.PendingWriters = null;
+                    }
+
+                    continue;
+                }
+            }
+
+            await Task.WhenAll(waits).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Called when <paramref name="reader"/> meets versions of <paramref name="node"/> newer than
+    /// its snapshot: a read-write dependency from the reader to each of their writers.
+    /// </summary>
+    internal void OnStaleRead(TransactionRecord<TKey> reader, SkipListNode<TKey, TValue> node)
+    {
+        lock (_gate)
+        {
+            for (var version = node.Head; version is not null && version.Timestamp > reader.Snapshot; version = version.Older)
+            {
+                var writer = FindRetainedWriter(version.Timestamp);
+                if (version.Timestamp < reader.EarliestOutConflict)
+                {
+                    reader.EarliestOutConflict = version.Timestamp;
+                    reader.OutConflictKey = node.Key;
+                    reader.OutConflictTransactionId = writer?.Id;
+                }
+
+                // The writer committed already; if it is itself a pivot whose Tout committed first,
+                // the structure is complete and only this reader can still give way.
+                var writerOut = writer?.OutConflictAtCommit ?? _summary.EarliestOutConflictFor(version.Timestamp);
+                if (writerOut != long.MaxValue && (!reader.ReadOnly || writerOut <= reader.Snapshot) && reader.Doom is null)
+                {
+                    reader.Doom = new SerializationConflictException(
+                        $"Transaction {reader.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(node.Key)}, " +
+                        $"which {Describe(writer?.Id)} overwrote after this transaction's snapshot, and that transaction had itself read data " +
+                        "that a transaction committed before it overwrote. Retry the transaction.",
+                        ConflictReason.ReadWrite,
+                        reader.Id,
+                        node.Key,
+                        writer?.Id);
+                }
+            }
+        }
+    }
+
+    /// <summary>Validates and publishes an explicit transaction; returns its commit timestamp.</summary>
+    /// <exception cref="SerializationConflictException">The transaction was aborted instead.</exception>
+    internal long Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
+    {
+        lock (_gate)
+        {
+            if (tx.Status != RecordStatus.Active)
+            {
+                throw new InvalidOperationException($"Transaction {tx.Id} has already ended.");
+            }
+
+            try
+            {
+                if (tx.Doom is { } doom)
+                {
+                    throw doom;
+                }
+
+                if (writes is null || writes.Count == 0)
+                {
+                    tx.CommitTimestamp = _lastCommit;
+                    Retire(tx, RecordStatus.Committed);
+                    return _lastCommit;
+                }
+
+                CheckWriteWrite(tx, writes);
+                var readers = CollectReaders(tx, writes);
+                var readOnlyVictims = CheckPivot(tx, readers);
+
+                var commit = ++_lastCommit;
+                for (var node = writes.First; node is not null; node = node.Next(0))
+                {
+                    var pending = node.Head!;
+                    var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
+                    if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
+                    {
+                        target.Publish(commit, pending.Value, pending.IsTombstone);
+                    }
+                }
+
+                if (readers is not null)
+                {
+                    foreach (var (reader, key, _) in readers)
+                    {
+                        if (reader is { Status: RecordStatus.Active })
+                        {
+                            NoteOutConflict(reader, commit, key, tx.Id);
+                        }
+                    }
+                }
+
+                if (readOnlyVictims is not null)
+                {
+                    foreach (var (victim, key) in readOnlyVictims)
+                    {
+                        victim.Doom ??= new SerializationConflictException(
+                            $"Read-only transaction {victim.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(key)} " +
+                            $"before transaction {tx.Id} changed it, yet it also saw a commit that transaction {tx.Id} must precede. " +
+                            "Retry it, or use a deferrable read-only transaction, which waits for a safe snapshot and never aborts.",
+                            ConflictReason.ReadWrite,
+                            victim.Id,
+                            key,
+                            tx.Id);
+                    }
+                }
+
+                tx.CommitTimestamp = commit;
+                tx.Wrote = true;
+                tx.OutConflictAtCommit = tx.EarliestOutConflict;
+                Retire(tx, RecordStatus.Committed);
+                Volatile.Write(ref _visible, commit);
+                return commit;
+            }
+            catch (SerializationConflictException)
+            {
+                Retire(tx, RecordStatus.Aborted);
+                throw;
+            }
+        }
+    }
+
+    internal void Abort(TransactionRecord<TKey> tx)
+    {
+        lock (_gate)
+        {
+            if (tx.Status == RecordStatus.Active)
+            {
+                Retire(tx, RecordStatus.Aborted);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits a single-key write outside any transaction: an upsert, or a delete that happens only
+    /// if the key is live. It reads nothing it could be wrong about (it runs at the commit point),
+    /// so it can never be a pivot; concurrent readers of the key gain a dependency on it.
+    /// </summary>
+    /// <returns>False when a delete found nothing to delete.</returns>
+    internal bool CommitSingle(TKey key, TValue value, bool isDelete)
+    {
+        lock (_gate)
+        {
+            var node = isDelete ? _store.Find(key) : _store.GetOrAdd(key);
+            if (node is null || (isDelete && node.Head is null or { IsTombstone: true }))
+            {
+                return false;
+            }
+
+            var commit = ++_lastCommit;
+            node.Publish(commit, value, isDelete);
+            for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
+            {
+                if (reader.Trace is { } trace && trace.Covers(key))
+                {
+                    NoteOutConflict(reader, commit, node.Key, null);
+                }
+            }
+
+            Volatile.Write(ref _visible, commit);
+            Prune();
+            return true;
+        }
+    }
+
+    private static void NoteOutConflict(TransactionRecord<TKey> reader, long commit, object key, long? writerId)
+    {
+        if (commit < reader.EarliestOutConflict)
+        {
+            reader.EarliestOutConflict = commit;
+            reader.OutConflictKey = key;
+            reader.OutConflictTransactionId = writerId;
+        }
+    }
+
+    private static string Describe(long? transactionId) =>
+        transactionId is { } id ? $"transaction {id}" : "another transaction";
+
+    private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
+    {
+        for (var node = writes.First; node is not null; node = node.Next(0))
+        {
+            if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot)
+            {
+                var writer = FindRetainedWriter(head.Timestamp);
+                throw new SerializationConflictException(
+                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {Describe(writer?.Id)} " +
+                    "that committed after this transaction's snapshot (first committer wins). Retry the transaction.",
+                    ConflictReason.WriteWrite,
+                    tx.Id,
+                    node.Key,
+                    writer?.Id);
+            }
+        }
+    }
+
+    // Every transaction that read something tx writes and did not see tx: active ones, committed
+    // ones that overlapped tx, and the summary of older committed ones. The commit timestamp in
+    // each entry is long.MaxValue for an active reader.
+    private List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
+    {
+        List<(TransactionRecord<TKey>?, TKey, long)>? readers = null;
+        for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
+        {
+            if (!ReferenceEquals(reader, tx) && reader.Trace is { } trace && trace.TryFindCovered(writes, out var key))
+            {
+                (readers ??= []).Add((reader, key, long.MaxValue));
+            }
+        }
+
+        for (var i = _retained.Count - 1; i >= 0; i--)
+        {
+            var reader = _retained[i];
+            if (reader.CommitTimestamp < tx.Snapshot)
+            {
+                break;
+            }
+
+            // A reader that wrote nothing is stamped with the newest commit it saw, so it may have
+            // committed before tx began; counting it as concurrent can only add a dependency.
+            var overlaps = reader.Wrote ? reader.CommitTimestamp > tx.Snapshot : reader.CommitTimestamp >= tx.Snapshot;
+            if (overlaps && reader.Trace!.TryFindCovered(writes, out var key))
+            {
+                (readers ??= []).Add((reader, key, reader.CommitTimestamp));
+            }
+        }
+
+        if (!_summary.IsEmpty)
+        {
+            for (var node = writes.First; node is not null; node = node.Next(0))
+            {
+                var commit = _summary.LatestReaderCommit(node.Key);
+                if (commit >= tx.Snapshot && commit > 0)
+                {
+                    (readers ??= []).Add((null, node.Key, commit));
+                    break;
+                }
+            }
+        }
+
+        return readers;
+    }
+
+    // tx as the pivot: it has a read-write dependency out to a transaction that committed first,
+    // and one in from a reader. Returns the active read-only readers to abort instead of tx.
+    private static List<(TransactionRecord<TKey> Victim, TKey Key)>? CheckPivot(
+        TransactionRecord<TKey> tx, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? readers)
+    {
+        var outCommit = tx.EarliestOutConflict;
+        if (readers is null || outCommit == long.MaxValue)
+        {
+            return null;
+        }
+
+        List<(TransactionRecord<TKey>, TKey)>? victims = null;
+        foreach (var (reader, key, readerCommit) in readers)
+        {
+            var readOnly = reader?.ReadOnly ?? false;
+            if (outCommit > readerCommit || (readOnly && outCommit > reader!.Snapshot))
+            {
+                continue;
+            }
+
+            if (readOnly && reader!.Status == RecordStatus.Active)
+            {
+                (victims ??= []).Add((reader, key));
+                continue;
+            }
+
+            throw new SerializationConflictException(
+                $"Transaction {tx.Id} was aborted to keep transactions serializable: {Describe(reader?.Id)} read key {KeyFormatter.Format(key)}, " +
+                $"which this transaction writes, while this transaction read key {KeyFormatter.Format(tx.OutConflictKey)}, which " +
+                $"{Describe(tx.OutConflictTransactionId)} overwrote and committed first. Retry the transaction.",
+                ConflictReason.ReadWrite,
+                tx.Id,
+                key,
+                reader?.Id);
+        }
+
+        return victims;
+    }
+
+    private TransactionRecord<TKey>? FindRetainedWriter(long commitTimestamp)
+    {
+        int lo = 0, hi = _retained.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_retained[mid].CommitTimestamp < commitTimestamp)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        for (; lo < _retained.Count && _retained[lo].CommitTimestamp == commitTimestamp; lo++)
+        {
+            if (_retained[lo].Wrote)
+            {
+                return _retained[lo];
+            }
+        }
+
+        return null;
+    }
+
+    // Read-write transactions a snapshot at `snapshot` is concurrent with: the active ones, and
+    // committed ones it does not see yet.
+    private List<TransactionRecord<TKey>>? ConcurrentWriters(long snapshot)
+    {
+        List<TransactionRecord<TKey>>? writers = null;
+        for (var record = _oldestActive; record is not null; record = record.NewerActive)
+        {
+            if (!record.ReadOnly)
+            {
+                (writers ??= []).Add(record);
+            }
+        }
+
+        for (var i = _retained.Count - 1; i >= 0 && _retained[i].CommitTimestamp > snapshot; i--)
+        {
+            if (_retained[i].Wrote)
+            {
+                (writers ??= []).Add(_retained[i]);
+            }
+        }
+
+        return writers;
+    }
+
+    private void Link(TransactionRecord<TKey> record)
+    {
+        record.OlderActive = _newestActive;
+        record.NewerActive = null;
+        if (_newestActive is null)
+        {
+            _oldestActive = record;
+        }
+        else
+        {
+            _newestActive.NewerActive = record;
+        }
+
+        _newestActive = record;
+        _activeCount++;
+        if (!record.ReadOnly)
+        {
+            _activeReadWrite++;
+        }
+    }
+
+    private void Unlink(TransactionRecord<TKey> record)
+    {
+        if (record.OlderActive is null)
+        {
+            _oldestActive = record.NewerActive;
+        }
+        else
+        {
+            record.OlderActive.NewerActive = record.NewerActive;
+        }
+
+        if (record.NewerActive is null)
+        {
+            _newestActive = record.OlderActive;
+        }
+        else
+        {
+            record.NewerActive.OlderActive = record.OlderActive;
+        }
+
+        record.OlderActive = record.NewerActive = null;
+        _activeCount--;
+        if (!record.ReadOnly)
+        {
+            _activeReadWrite--;
+        }
+    }
+
+    private void Retire(TransactionRecord<TKey> record, RecordStatus status)
+    {
+        Unlink(record);
+        record.Status = status;
+        record.PendingWriters = null;
+        if (status == RecordStatus.Committed && record.Trace is { IsEmpty: false })
+        {
+            _retained.Add(record);
+        }
+        else
+        {
+            record.Trace = null;
+        }
+
+        record.SignalEnded();
+        Prune();
+    }
+
+    // Drops what no running or future transaction can conflict with, and summarizes the oldest
+    // committed transactions when too many are retained.
+    private void Prune()
+    {
+        var horizon = Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+        var drop = 0;
+        while (drop < _retained.Count && (_retained[drop].Wrote
+            ? _retained[drop].CommitTimestamp <= horizon
+            : _retained[drop].CommitTimestamp < horizon))
+        {
+            drop++;
+        }
+
+        if (_retained.Count - drop > _maxRetained)
+        {
+            var summarize = _retained.Count - drop - _maxRetained;
+            for (var i = drop; i < drop + summarize; i++)
+            {
+                _summary.Fold(_retained[i]);
+            }
+
+            drop += summarize;
+        }
+
+        if (drop > 0)
+        {
+            for (var i = 0; i < drop; i++)
+            {
+                _retained[i].Trace = null;
+            }
+
+            _retained.RemoveRange(0, drop);
+        }
+
+        if (!_summary.IsEmpty && _summary.MaxCommit < horizon)
+        {
+            _summary.Clear();
+        }
+    }
+}
