@@ -29,6 +29,10 @@ internal sealed class TransactionManager<TKey, TValue>
     private readonly List<TransactionRecord<TKey>> _retained = [];
     private readonly CommittedSummary<TKey> _summary;
 
+    // Who committed each recent timestamp, so conflict messages can name the other transaction;
+    // a slot holds (commit timestamp, transaction id), with id 0 for an autocommit write.
+    private readonly (long Commit, long Id)[] _recentWriters = new (long, long)[1024];
+
     private TransactionRecord<TKey>? _oldestActive;
     private TransactionRecord<TKey>? _newestActive;
     private int _activeCount;
@@ -146,12 +150,8 @@ internal sealed class TransactionManager<TKey, TValue>
             for (var version = node.Head; version is not null && version.Timestamp > reader.Snapshot; version = version.Older)
             {
                 var writer = FindRetainedWriter(version.Timestamp);
-                if (version.Timestamp < reader.EarliestOutConflict)
-                {
-                    reader.EarliestOutConflict = version.Timestamp;
-                    reader.OutConflictKey = node.Key;
-                    reader.OutConflictTransactionId = writer?.Id;
-                }
+                var writerId = WriterIdOf(version.Timestamp);
+                NoteOutConflict(reader, version.Timestamp, node.Key, writerId);
 
                 // The writer committed already; if it is itself a pivot whose Tout committed first,
                 // the structure is complete and only this reader can still give way.
@@ -160,12 +160,12 @@ internal sealed class TransactionManager<TKey, TValue>
                 {
                     reader.Doom = new SerializationConflictException(
                         $"Transaction {reader.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(node.Key)}, " +
-                        $"which {Describe(writer?.Id)} overwrote after this transaction's snapshot, and that transaction had itself read data " +
+                        $"which {Describe(writerId)} overwrote after this transaction's snapshot, and that transaction had itself read data " +
                         "that a transaction committed before it overwrote. Retry the transaction.",
                         ConflictReason.ReadWrite,
                         reader.Id,
                         node.Key,
-                        writer?.Id);
+                        writerId);
                 }
             }
         }
@@ -201,6 +201,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 var readOnlyVictims = CheckPivot(tx, readers);
 
                 var commit = ++_lastCommit;
+                _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, tx.Id);
                 for (var node = writes.First; node is not null; node = node.Next(0))
                 {
                     var pending = node.Head!;
@@ -280,6 +281,7 @@ internal sealed class TransactionManager<TKey, TValue>
             }
 
             var commit = ++_lastCommit;
+            _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, 0);
             node.Publish(commit, value, isDelete);
             for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
             {
@@ -305,6 +307,9 @@ internal sealed class TransactionManager<TKey, TValue>
         }
     }
 
+    private long? WriterIdOf(long commit) =>
+        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit && id != 0 ? id : null;
+
     private static string Describe(long? transactionId) =>
         transactionId is { } id ? $"transaction {id}" : "another transaction";
 
@@ -314,14 +319,14 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot)
             {
-                var writer = FindRetainedWriter(head.Timestamp);
+                var writerId = WriterIdOf(head.Timestamp);
                 throw new SerializationConflictException(
-                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {Describe(writer?.Id)} " +
+                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {Describe(writerId)} " +
                     "that committed after this transaction's snapshot (first committer wins). Retry the transaction.",
                     ConflictReason.WriteWrite,
                     tx.Id,
                     node.Key,
-                    writer?.Id);
+                    writerId);
             }
         }
     }
