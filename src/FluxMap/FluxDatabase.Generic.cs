@@ -13,6 +13,8 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
 
     internal FluxDatabase(FluxEngine<TKey, TValue> engine) => _engine = engine;
 
+    internal FluxEngine<TKey, TValue> Engine => _engine;
+
     /// <summary>Creates a handle to read, write, scan and run transactions.</summary>
     /// <returns>A thread-safe handle.</returns>
     public FluxHandle<TKey, TValue> CreateHandle()

@@ -241,8 +241,8 @@ internal sealed class TransactionManager<TKey, TValue>
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
-                Retire(tx, RecordStatus.Committed);
                 Volatile.Write(ref _visible, commit);
+                Retire(tx, RecordStatus.Committed);
                 return commit;
             }
             catch (SerializationConflictException)

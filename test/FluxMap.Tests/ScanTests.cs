@@ -1,0 +1,215 @@
+using static FluxMap.Tests.Fixture;
+
+namespace FluxMap.Tests;
+
+public sealed class ScanTests
+{
+    private static async Task<TestDb> AlphabetAsync()
+    {
+        var db = await OpenAsync();
+        foreach (var c in "abcdefg")
+        {
+            await db.Handle.InsertAsync(c.ToString(), c - 'a', Ct);
+        }
+
+        return db;
+    }
+
+    [Theory]
+    [InlineData("b", "e", true, true, "b,c,d,e")]
+    [InlineData("b", "e", false, true, "c,d,e")]
+    [InlineData("b", "e", true, false, "b,c,d")]
+    [InlineData("b", "e", false, false, "c,d")]
+    [InlineData("bb", "dd", true, true, "c,d")]
+    [InlineData("x", "z", true, true, "")]
+    [InlineData("c", "c", true, true, "c")]
+    public async Task Range_bounds_are_inclusive_or_exclusive_as_asked(string from, string to, bool fromInclusive, bool toInclusive, string expected)
+    {
+        await using var db = await AlphabetAsync();
+
+        var range = KeyRange<string>.Between(from, to, fromInclusive, toInclusive);
+
+        Assert.Equal(expected, await db.Handle.ScanAsync(range, cancellationToken: Ct).KeysAsync());
+        Assert.Equal(string.Join(",", expected.Split(',').Reverse()), await db.Handle.ScanAsync(range, ScanDirection.Reverse, Ct).KeysAsync());
+    }
+
+    [Fact]
+    public async Task ScanRangeAsync_is_inclusive_at_both_ends_and_returns_values()
+    {
+        await using var db = await AlphabetAsync();
+
+        var pairs = await db.Handle.ScanRangeAsync("b", "d", Ct).ToListAsync();
+
+        Assert.Equal([new("b", 1), new("c", 2), new("d", 3)], pairs);
+    }
+
+    [Fact]
+    public async Task Open_ended_ranges_reach_the_ends()
+    {
+        await using var db = await AlphabetAsync();
+
+        Assert.Equal("e,f,g", await db.Handle.ScanAsync(KeyRange<string>.AtLeast("e"), cancellationToken: Ct).KeysAsync());
+        Assert.Equal("f,g", await db.Handle.ScanAsync(KeyRange<string>.GreaterThan("e"), cancellationToken: Ct).KeysAsync());
+        Assert.Equal("a,b", await db.Handle.ScanAsync(KeyRange<string>.AtMost("b"), cancellationToken: Ct).KeysAsync());
+        Assert.Equal("a", await db.Handle.ScanAsync(KeyRange<string>.LessThan("b"), cancellationToken: Ct).KeysAsync());
+        Assert.Equal("g,f,e,d,c,b,a", await db.Handle.ScanAsync(KeyRange<string>.All, ScanDirection.Reverse, Ct).KeysAsync());
+        Assert.Equal("b,a", await db.Handle.ScanAsync(KeyRange<string>.LessThan("c"), ScanDirection.Reverse, Ct).KeysAsync());
+    }
+
+    [Fact]
+    public async Task An_inverted_range_is_refused_with_a_clear_message()
+    {
+        await using var db = await AlphabetAsync();
+
+        var error = Assert.Throws<ArgumentException>(() => db.Handle.ScanRangeAsync("m", "a", Ct));
+        Assert.Contains("ScanDirection.Reverse", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => db.Handle.ScanAsync(KeyRange<string>.Between("c", "c", toInclusive: false), cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task Removed_keys_are_skipped_and_scans_read_one_snapshot()
+    {
+        await using var db = await AlphabetAsync();
+        await db.Handle.RemoveAsync("c", Ct);
+        var seen = new List<string>();
+
+        await foreach (var (key, _) in db.Handle.ScanRangeAsync("a", "z", Ct))
+        {
+            seen.Add(key);
+            if (key == "a")
+            {
+                await db.Handle.InsertAsync("b2", 1, Ct);
+                await db.Handle.RemoveAsync("d", Ct);
+            }
+        }
+
+        Assert.Equal("a,b,d,e,f,g", string.Join(",", seen));
+        Assert.Equal("a,b,b2,e,f,g", await db.Handle.ScanRangeAsync("a", "z", Ct).KeysAsync());
+    }
+
+    [Fact]
+    public async Task Prefix_scans_cover_exactly_the_keys_with_the_prefix()
+    {
+        await using var db = await OpenAsync();
+        await db.Handle.SeedAsync(("user", 0), ("user:", 1), ("user:ann", 2), ("user:bob", 3), ("user;", 4), ("usera", 5), ("user:\uffff", 6), ("\uffff\uffff", 7));
+
+        Assert.Equal("user:,user:ann,user:bob,user:\uffff", await db.Handle.ScanPrefixAsync("user:", Ct).KeysAsync());
+        Assert.Equal("\uffff\uffff", await db.Handle.ScanPrefixAsync("\uffff", Ct).KeysAsync());
+        Assert.Equal(8, (await db.Handle.ScanPrefixAsync(string.Empty, Ct).ToListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Byte_array_prefix_scans_handle_0xFF_bytes()
+    {
+        await using var db = await FluxDatabase.OpenAsync<byte[], int>(cancellationToken: Ct);
+        var handle = db.CreateHandle();
+        byte[][] keys = [[1], [1, 0], [1, 255], [1, 255, 255], [2], [0, 255]];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await handle.InsertAsync(keys[i], i, Ct);
+        }
+
+        var hits = (await handle.ScanPrefixAsync([1, 255], Ct).ToListAsync()).Select(p => Convert.ToHexString(p.Key));
+
+        Assert.Equal(["01FF", "01FFFF"], hits);
+        Assert.Equal(4, (await handle.ScanPrefixAsync([1], Ct).ToListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Prefix_scans_need_string_or_byte_array_keys()
+    {
+        await using var db = await FluxDatabase.OpenAsync<int, int>(cancellationToken: Ct);
+
+        var error = Assert.Throws<NotSupportedException>(() => db.CreateHandle().ScanPrefixAsync(1, Ct));
+        Assert.Contains("ScanAsync", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Integer_keys_scan_in_numeric_order()
+    {
+        await using var db = await FluxDatabase.OpenAsync<int, string>(cancellationToken: Ct);
+        var handle = db.CreateHandle();
+        foreach (var key in new[] { 10, -5, 3, 100, 0 })
+        {
+            await handle.InsertAsync(key, key.ToString(System.Globalization.CultureInfo.InvariantCulture), Ct);
+        }
+
+        var keys = (await handle.ScanAsync(KeyRange<int>.Between(-5, 10), cancellationToken: Ct).ToListAsync()).Select(p => p.Key);
+
+        Assert.Equal([-5, 0, 3, 10], keys);
+    }
+
+    [Fact]
+    public async Task A_transaction_scan_merges_its_own_writes_in_key_order()
+    {
+        await using var db = await AlphabetAsync();
+        await using var tx = db.Handle.BeginTransaction();
+        await tx.InsertAsync("bb", 10, Ct);
+        await tx.InsertAsync("d", 30, Ct);
+        await tx.RemoveAsync("e", Ct);
+        await tx.InsertAsync("0", 0, Ct);
+        await tx.InsertAsync("z", 0, Ct);
+
+        var forward = await tx.ScanRangeAsync("b", "f", Ct).ToListAsync();
+        var reverse = await tx.ScanAsync(KeyRange<string>.Between("b", "f"), ScanDirection.Reverse, Ct).KeysAsync();
+
+        Assert.Equal([new("b", 1), new("bb", 10), new("c", 2), new("d", 30), new("f", 5)], forward);
+        Assert.Equal("f,d,c,bb,b", reverse);
+        Assert.Equal("0,a,b,bb,c,d,f,g,z", await tx.ScanAsync(KeyRange<string>.All, cancellationToken: Ct).KeysAsync());
+    }
+
+    [Fact]
+    public async Task Writes_made_during_a_transaction_scan_appear_when_the_scan_reaches_them()
+    {
+        await using var db = await AlphabetAsync();
+        await using var tx = db.Handle.BeginTransaction();
+        var seen = new List<string>();
+
+        await foreach (var (key, value) in tx.ScanRangeAsync("a", "z", Ct))
+        {
+            seen.Add(key);
+            if (key == "b")
+            {
+                await tx.InsertAsync("a0", 0, Ct);  // behind the cursor: not revisited
+                await tx.InsertAsync("c5", 0, Ct);  // ahead of it: seen
+                await tx.RemoveAsync("e", Ct);      // ahead of it: hidden
+            }
+        }
+
+        Assert.Equal("a,b,c,c5,d,f,g", string.Join(",", seen));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_scan_stops_it_at_the_next_step()
+    {
+        await using var db = await AlphabetAsync();
+        using var cancel = new CancellationTokenSource();
+        var seen = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in db.Handle.ScanRangeAsync("a", "z", cancel.Token))
+            {
+                if (++seen == 2)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+        });
+
+        Assert.Equal(2, seen);
+    }
+
+    [Fact]
+    public async Task A_scan_reads_nothing_until_it_is_iterated()
+    {
+        await using var db = await AlphabetAsync();
+        var tx = db.Handle.BeginTransaction();
+
+        var scan = tx.ScanRangeAsync("a", "z", Ct);
+        await tx.CommitAsync(Ct);
+
+        // The scan had not started, so it meets the committed transaction on its first step.
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await scan.ToListAsync());
+    }
+}

@@ -1,0 +1,122 @@
+using FluxMap.Storage;
+
+namespace FluxMap.Tests;
+
+public sealed class SkipListTests
+{
+    private static VersionedSkipList<int, int> NewList(bool indexed) =>
+        new(KeyOrdering<int>.Create(null, null), indexed);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Nodes_stay_ordered_and_findable_under_random_inserts(bool indexed)
+    {
+        var list = NewList(indexed);
+        var expected = new SortedSet<int>();
+        var random = new Random(42);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var key = random.Next(0, 50_000);
+            var node = list.GetOrAdd(key);
+            Assert.Equal(key, node.Key);
+            Assert.Same(node, list.GetOrAdd(key));
+            expected.Add(key);
+        }
+
+        Assert.Equal(expected.Count, list.Count);
+        var walked = new List<int>();
+        for (var node = list.First; node is not null; node = node.Next(0))
+        {
+            walked.Add(node.Key);
+        }
+
+        Assert.Equal(expected, walked);
+        Assert.Equal(expected.Max, list.Last()!.Key);
+        var sorted = expected.ToArray();
+        int? At(int index) => index >= 0 && index < sorted.Length ? sorted[index] : null;
+        for (var probe = -1; probe <= 50_001; probe += 7)
+        {
+            var found = Array.BinarySearch(sorted, probe);
+            var ceiling = found >= 0 ? found : ~found;
+            Assert.Equal(found >= 0, list.Find(probe) is not null);
+            Assert.Equal(At(ceiling), list.FindFirst(probe, inclusive: true)?.Key);
+            Assert.Equal(At(found >= 0 ? found + 1 : ceiling), list.FindFirst(probe, inclusive: false)?.Key);
+            Assert.Equal(At(found >= 0 ? found : ceiling - 1), list.FindLast(probe, inclusive: true)?.Key);
+            Assert.Equal(At(ceiling - 1), list.FindLast(probe, inclusive: false)?.Key);
+        }
+    }
+
+    [Fact]
+    public void Version_chains_answer_each_snapshot_with_the_newest_version_at_or_below_it()
+    {
+        var node = NewList(indexed: false).GetOrAdd(1);
+        node.Publish(10, 100, isTombstone: false);
+        node.Publish(20, 0, isTombstone: true);
+        node.Publish(30, 300, isTombstone: false);
+
+        Assert.Null(node.Read(9));
+        Assert.Equal(100, node.Read(10)!.Value);
+        Assert.Equal(100, node.Read(19)!.Value);
+        Assert.True(node.Read(25)!.IsTombstone);
+        Assert.Equal(300, node.Read(long.MaxValue)!.Value);
+        Assert.Equal(30, node.Head!.Timestamp);
+    }
+
+    [Fact]
+    public async Task Readers_never_miss_a_key_that_was_linked_before_they_looked()
+    {
+        var list = NewList(indexed: true);
+        const int Count = 50_000;
+        var published = -1;
+
+        var writer = Task.Run(() =>
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                // Insert in a scattered order so links land all over the list.
+                var key = (int)((i * 2_654_435_761L) % Count);
+                list.GetOrAdd(key).Publish(1, key, isTombstone: false);
+                Volatile.Write(ref published, i);
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var misses = 0;
+            while (Volatile.Read(ref published) < Count - 1)
+            {
+                var upTo = Volatile.Read(ref published);
+                for (var i = Math.Max(0, upTo - 64); i <= upTo; i++)
+                {
+                    var key = (int)((i * 2_654_435_761L) % Count);
+                    if (list.Find(key) is null || list.FindFirst(key, inclusive: true)?.Key != key)
+                    {
+                        misses++;
+                    }
+                }
+            }
+
+            return misses;
+        }, TestContext.Current.CancellationToken)).ToArray();
+
+        await writer;
+        Assert.All(await Task.WhenAll(readers), misses => Assert.Equal(0, misses));
+        Assert.Equal(Count, list.Count);
+    }
+
+    [Theory]
+    [InlineData("user:", "user;")]
+    [InlineData("a\uffff", "b")]
+    [InlineData("\uffff\uffff", null)]
+    [InlineData("", null)]
+    public void A_string_prefix_range_ends_at_the_smallest_key_above_every_prefixed_key(string prefix, string? upper)
+    {
+        var range = KeyOrdering<string>.Create(null, null).PrefixRange(prefix);
+
+        Assert.Equal(prefix, range.Lower);
+        Assert.Equal(upper is not null, range.HasUpper);
+        Assert.Equal(upper, range.HasUpper ? range.Upper : null);
+        Assert.False(range.UpperInclusive);
+    }
+}
