@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+using FluxMap.Benchmarks;
+
+// `-- memory [keyCount]` measures bytes of overhead per key; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
+{
+    return await MemoryOverhead.RunAsync(args[1..]);
+}
+
+Console.WriteLine(BenchmarkData.Describe());
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
