@@ -43,9 +43,12 @@ internal sealed class SkipListNode<TKey, TValue>
     internal void Publish(long timestamp, TValue value, bool isTombstone) =>
         Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, _head));
 
-    /// <summary>Replaces the whole chain with one pending version; used by a transaction's private workspace.</summary>
-    internal void Overwrite(TValue value, bool isTombstone) =>
-        Volatile.Write(ref _head, new VersionEntry<TValue>(0, value, isTombstone, null));
+    /// <summary>
+    /// Replaces the whole chain with one version: a transaction's pending write in its private
+    /// workspace (timestamp 0), or the replayed newest version at open, when no snapshot exists.
+    /// </summary>
+    internal void Overwrite(long timestamp, TValue value, bool isTombstone) =>
+        Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, null));
 
     /// <summary>The newest version at or below <paramref name="snapshot"/>, or null.</summary>
     internal VersionEntry<TValue>? Read(long snapshot)

@@ -1,3 +1,4 @@
+using FluxMap.Durability;
 using FluxMap.Storage;
 
 namespace FluxMap.Transactions;
@@ -48,6 +49,12 @@ internal sealed class TransactionManager<TKey, TValue>
         _maxRetained = maxRetained;
         _summary = new CommittedSummary<TKey>(keys);
     }
+
+    /// <summary>
+    /// Where commits are logged, set once at open before the first commit; null in memory. When it
+    /// publishes only durable commits, the visible watermark moves in <see cref="AdvanceVisible"/>.
+    /// </summary>
+    internal ICommitLog<TKey, TValue>? Log { get; set; }
 
     /// <summary>The newest commit a new snapshot sees.</summary>
     internal long VisibleTimestamp => Volatile.Read(ref _visible);
@@ -171,9 +178,10 @@ internal sealed class TransactionManager<TKey, TValue>
         }
     }
 
-    /// <summary>Validates and publishes an explicit transaction; returns its commit timestamp.</summary>
+    /// <summary>Validates and publishes an explicit transaction.</summary>
+    /// <returns>A task that completes when the commit may be acknowledged (at once unless durability waits for a sync).</returns>
     /// <exception cref="SerializationConflictException">The transaction was aborted instead.</exception>
-    internal long Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
+    internal ValueTask Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
     {
         lock (_gate)
         {
@@ -193,9 +201,10 @@ internal sealed class TransactionManager<TKey, TValue>
                 {
                     tx.CommitTimestamp = _lastCommit;
                     Retire(tx, RecordStatus.Committed);
-                    return _lastCommit;
+                    return default;
                 }
 
+                Log?.ThrowIfFailed();
                 CheckWriteWrite(tx, writes);
                 var readers = CollectReaders(tx, writes);
                 var readOnlyVictims = CheckPivot(tx, readers);
@@ -241,9 +250,9 @@ internal sealed class TransactionManager<TKey, TValue>
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
-                Volatile.Write(ref _visible, commit);
+                var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, writes));
                 Retire(tx, RecordStatus.Committed);
-                return commit;
+                return durable;
             }
             catch (SerializationConflictException)
             {
@@ -269,15 +278,16 @@ internal sealed class TransactionManager<TKey, TValue>
     /// if the key is live. It reads nothing it could be wrong about (it runs at the commit point),
     /// so it can never be a pivot; concurrent readers of the key gain a dependency on it.
     /// </summary>
-    /// <returns>False when a delete found nothing to delete.</returns>
-    internal bool CommitSingle(TKey key, TValue value, bool isDelete)
+    /// <returns>False when a delete found nothing to delete; and when the write may be acknowledged.</returns>
+    internal (bool Written, ValueTask Durable) CommitSingle(TKey key, TValue value, bool isDelete)
     {
         lock (_gate)
         {
+            Log?.ThrowIfFailed();
             var node = isDelete ? _store.Find(key) : _store.GetOrAdd(key);
             if (node is null || (isDelete && node.Head is null or { IsTombstone: true }))
             {
-                return false;
+                return (false, default);
             }
 
             var commit = ++_lastCommit;
@@ -291,10 +301,36 @@ internal sealed class TransactionManager<TKey, TValue>
                 }
             }
 
-            Volatile.Write(ref _visible, commit);
+            var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, value, isDelete));
             Prune();
-            return true;
+            return (true, durable);
         }
+    }
+
+    /// <summary>Sets the clocks after recovery replayed commits up to <paramref name="lastCommit"/>.</summary>
+    internal void Restore(long lastCommit)
+    {
+        lock (_gate)
+        {
+            _lastCommit = lastCommit;
+            Volatile.Write(ref _visible, lastCommit);
+        }
+    }
+
+    /// <summary>Makes commits up to <paramref name="commit"/> visible; called in order by a log that publishes only durable commits.</summary>
+    internal void AdvanceVisible(long commit) => Volatile.Write(ref _visible, commit);
+
+    // Hands the commit to the log (in commit order: we hold the lock) and makes it visible now
+    // unless the log does that once it is durable.
+    private ValueTask Publish(long commit, CommitRecord<TKey, TValue>? record)
+    {
+        var durable = record is null ? default : Log!.Append(record);
+        if (Log is not { PublishesWhenDurable: true })
+        {
+            Volatile.Write(ref _visible, commit);
+        }
+
+        return durable;
     }
 
     private static void NoteOutConflict(TransactionRecord<TKey> reader, long commit, object key, long? writerId)
