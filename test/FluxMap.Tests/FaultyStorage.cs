@@ -37,6 +37,22 @@ internal sealed class FaultyStorage : StorageSystem
         }
     }
 
+    /// <summary>A copy of the synced state: what a fresh machine would find after power loss.</summary>
+    public FaultyStorage CloneDurable()
+    {
+        var clone = new FaultyStorage();
+        lock (_gate)
+        {
+            foreach (var (path, file) in _files.Where(f => _durableNames.Contains(f.Key)))
+            {
+                clone._files[path] = new MemoryFile { Current = [.. file.Durable], Durable = [.. file.Durable] };
+                clone._durableNames.Add(path);
+            }
+        }
+
+        return clone;
+    }
+
     public byte[] ReadFile(string path)
     {
         lock (_gate)
