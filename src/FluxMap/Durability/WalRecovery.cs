@@ -143,10 +143,24 @@ internal sealed class WalRecovery<TKey, TValue>(
         return claimed;
     }
 
+    // Whether a segment's first record carries the LSN the log expects next; reads only that record.
     private bool StartsWith(long sequence, long expectedLsn)
     {
-        var data = ReadAll(SegmentPath(sequence));
-        return WalFormat.IsSegmentHeader(data, sequence) &&
+        using var file = storage.Open(SegmentPath(sequence), create: false);
+        var head = new byte[WalFormat.SegmentHeaderSize + WalFormat.RecordHeaderSize];
+        if (file.Read(head, 0) < head.Length || !WalFormat.IsSegmentHeader(head, sequence))
+        {
+            return false;
+        }
+
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(WalFormat.SegmentHeaderSize));
+        if (length > file.Length - head.Length)
+        {
+            return false;
+        }
+
+        var data = new byte[head.Length + length];
+        return file.Read(data, 0) == data.Length &&
             WalFormat.TryReadRecord(data, WalFormat.SegmentHeaderSize, expectedLsn, out var record) && record.Lsn == expectedLsn;
     }
 
