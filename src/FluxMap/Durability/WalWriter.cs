@@ -191,10 +191,12 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
                 }
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Any failure here (I/O, or a value the serializer rejects) leaves the log's tail
+            // unknown: fail closed rather than acknowledge anything after it.
             _failure = new FluxMapIOException(
-                $"Writing the write-ahead log in '{_directory}' failed, so the database no longer accepts commits; commits not yet acknowledged were not made durable. Reopen the database to recover. ({e.Message})",
+                $"Writing the write-ahead log in '{_directory}' failed, so the database no longer accepts commits; commits not yet acknowledged were not made durable. Reopen the database to recover. ({e.GetType().Name}: {e.Message})",
                 e);
             Log.WalFailed(_logger, _directory, e);
             FailAll(_failure);
