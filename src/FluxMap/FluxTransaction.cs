@@ -237,7 +237,8 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <summary>The version of a shared node this transaction sees, noting newer versions it cannot see.</summary>
     internal VersionEntry<TValue>? ReadVisible(SkipListNode<TKey, TValue> node)
     {
-        if (_record.Trace is not null && node.Head!.Timestamp > _record.Snapshot)
+        // A node another commit is creating has no version until that commit publishes it.
+        if (_record.Trace is not null && node.Head is { } head && head.Timestamp > _record.Snapshot)
         {
             _engine.Transactions.OnStaleRead(_record, node);
             if (_record.Doom is { } doom)

@@ -29,6 +29,32 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task Reads_of_a_transaction_that_wrote_nothing_live_only_while_an_overlapping_transaction_runs()
+    {
+        await using var db = await OpenAsync();
+        var manager = db.Db.Engine.Transactions;
+        var writer = db.Handle.BeginTransaction();          // makes read-write reads necessary to trace
+
+        await using (var reader = db.Handle.BeginTransaction())
+        {
+            await reader.GetAsync("x", Ct);
+            await reader.CommitAsync(Ct);
+        }
+
+        Assert.Equal(1, manager.RetainedCount);             // the writer began before the reader committed
+        await writer.RollbackAsync(Ct);
+        for (var i = 0; i < 100; i++)
+        {
+            await using var reader = db.Handle.BeginTransaction();
+            await reader.GetAsync("x", Ct);
+            await reader.CommitAsync(Ct);
+        }
+
+        Assert.Equal(0, manager.RetainedCount);
+        Assert.Equal(0, manager.SummaryEntries);
+    }
+
+    [Fact]
     public async Task A_long_transaction_cannot_make_retention_grow_past_the_bound()
     {
         await using var db = await OpenAsync(new FluxMapOptions { MaxRetainedTransactions = 8, RetryBaseDelay = TimeSpan.Zero });

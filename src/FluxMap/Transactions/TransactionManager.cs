@@ -200,6 +200,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 if (writes is null || writes.Count == 0)
                 {
                     tx.CommitTimestamp = _lastCommit;
+                    tx.LastBegunAtCommit = _lastId;
                     Retire(tx, RecordStatus.Committed);
                     return default;
                 }
@@ -231,6 +232,8 @@ internal sealed class TransactionManager<TKey, TValue>
                         }
                     }
                 }
+
+                NoteLateReaders(tx, writes, readers, commit);
 
                 if (readOnlyVictims is not null)
                 {
@@ -333,6 +336,35 @@ internal sealed class TransactionManager<TKey, TValue>
         return durable;
     }
 
+    // A reader may trace a written key after CollectReaders looked and read it before the versions
+    // were published, so neither side saw the other. Now that they are published, later reads see
+    // them; these late readers get their dependency on tx here, and if tx is a pivot whose Tout
+    // committed first, the structure is complete with tx committed, so the reader must abort.
+    private void NoteLateReaders(
+        TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
+    {
+        for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
+        {
+            if (ReferenceEquals(reader, tx) || reader.Trace is not { } trace || (found?.Exists(f => ReferenceEquals(f.Reader, reader)) ?? false) ||
+                !trace.TryFindCovered(writes, out var key))
+            {
+                continue;
+            }
+
+            NoteOutConflict(reader, commit, key, tx.Id);
+            if (tx.EarliestOutConflict != long.MaxValue && (!reader.ReadOnly || tx.EarliestOutConflict <= reader.Snapshot))
+            {
+                reader.Doom ??= new SerializationConflictException(
+                    $"Transaction {reader.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(key)} while transaction {tx.Id} " +
+                    "was committing a new version of it, and that transaction had itself read data that a transaction committed before it overwrote. Retry the transaction.",
+                    ConflictReason.ReadWrite,
+                    reader.Id,
+                    key,
+                    tx.Id);
+            }
+        }
+    }
+
     private static void NoteOutConflict(TransactionRecord<TKey> reader, long commit, object key, long? writerId)
     {
         if (commit < reader.EarliestOutConflict)
@@ -389,9 +421,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 break;
             }
 
-            // A reader that wrote nothing is stamped with the newest commit it saw, so it may have
-            // committed before tx began; counting it as concurrent can only add a dependency.
-            var overlaps = reader.Wrote ? reader.CommitTimestamp > tx.Snapshot : reader.CommitTimestamp >= tx.Snapshot;
+            var overlaps = reader.Wrote ? reader.CommitTimestamp > tx.Snapshot : tx.Id <= reader.LastBegunAtCommit;
             if (overlaps && reader.Trace!.TryFindCovered(writes, out var key))
             {
                 (readers ??= []).Add((reader, key, reader.CommitTimestamp));
@@ -576,10 +606,18 @@ internal sealed class TransactionManager<TKey, TValue>
     private void Prune()
     {
         var horizon = Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+        var oldestActiveId = long.MaxValue;
+        for (var record = _oldestActive; record is not null; record = record.NewerActive)
+        {
+            oldestActiveId = Math.Min(oldestActiveId, record.Id);
+        }
+
+        // A writer's reads matter to transactions whose snapshot precedes its commit; the reads of
+        // a transaction that wrote nothing matter to transactions that began before it committed.
         var drop = 0;
         while (drop < _retained.Count && (_retained[drop].Wrote
             ? _retained[drop].CommitTimestamp <= horizon
-            : _retained[drop].CommitTimestamp < horizon))
+            : _retained[drop].LastBegunAtCommit < oldestActiveId))
         {
             drop++;
         }
