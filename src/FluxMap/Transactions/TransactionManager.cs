@@ -63,6 +63,11 @@ internal sealed class TransactionManager<TKey, TValue>
 
     internal int ActiveCount => Volatile.Read(ref _activeCount);
 
+    // The oldest snapshot any transaction holds or can still take (manager lock). The active list
+    // is in snapshot order: begins append the current watermark, a deferrable re-snapshot moves
+    // its record to the end.
+    private long Horizon => Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+
     internal int RetainedCount
     {
         get
@@ -212,13 +217,14 @@ internal sealed class TransactionManager<TKey, TValue>
 
                 var commit = ++_lastCommit;
                 _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, tx.Id);
+                var horizon = Horizon;
                 for (var node = writes.First; node is not null; node = node.Next(0))
                 {
                     var pending = node.Head!;
                     var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
                     if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
                     {
-                        target.Publish(commit, pending.Value, pending.IsTombstone);
+                        target.Publish(commit, pending.Value, pending.IsTombstone, horizon);
                     }
                 }
 
@@ -295,7 +301,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
             var commit = ++_lastCommit;
             _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, 0);
-            node.Publish(commit, value, isDelete);
+            node.Publish(commit, value, isDelete, Horizon);
             for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
             {
                 if (reader.Trace is { } trace && trace.Covers(key))
@@ -605,7 +611,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // committed transactions when too many are retained.
     private void Prune()
     {
-        var horizon = Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+        var horizon = Horizon;
         var oldestActiveId = long.MaxValue;
         for (var record = _oldestActive; record is not null; record = record.NewerActive)
         {
