@@ -12,7 +12,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 {
     private WalWriter<TKey, TValue>? _wal;
     private IDisposable? _directoryLock;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _disposed;
+    private int _closing;
 
     private FluxEngine(FluxMapOptions options, KeyOrdering<TKey> keys, TimeProvider timeProvider)
     {
@@ -68,6 +70,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
         try
         {
+            // The new directory's own entry must survive a power loss too.
+            storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = loggerFactory.CreateLogger("FluxMap.Durability");
             var (segment, lastLsn) = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(0, engine.Replay);
             engine.Transactions.Restore(lastLsn);
@@ -75,6 +79,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             engine.Transactions.Log = engine._wal;
             engine._directoryLock = directoryLock;
             return engine;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            directoryLock.Dispose();
+            throw new FluxMapIOException($"Reading or repairing the write-ahead log in '{directory}' failed: {e.Message}", e);
         }
         catch
         {
@@ -93,18 +102,33 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        // A second or concurrent call waits for the first, so the directory is free when it returns.
+        if (Interlocked.Exchange(ref _closing, 1) == 1)
         {
+            await _closed.Task.ConfigureAwait(false);
             return;
         }
 
         _disposed = true;
-        if (_wal is not null)
+        try
         {
-            await _wal.DisposeAsync().ConfigureAwait(false);
-        }
+            Transactions.CloseLog();
+            if (_wal is not null)
+            {
+                await _wal.DisposeAsync().ConfigureAwait(false);
+            }
 
-        _directoryLock?.Dispose();
+            _closed.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _closed.TrySetException(e);
+            throw;
+        }
+        finally
+        {
+            _directoryLock?.Dispose();
+        }
     }
 
     /// <summary>The newest version visible to a new snapshot, read without registering a transaction.</summary>

@@ -129,9 +129,9 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
             Status = TransactionStatus.Committed;
             _writes = null;
         }
-        catch (SerializationConflictException conflict)
+        catch (Exception e) when (e is FluxMapException or ObjectDisposedException)
         {
-            Ended(conflict);
+            Ended(e as SerializationConflictException);
             throw;
         }
         finally

@@ -243,7 +243,7 @@ public sealed class DurabilityTests : IDisposable
         options.FlushInterval = TimeSpan.FromHours(1);
         options.FlushAfterCommits = 1_000_000;
         var storage = new FaultyStorage();
-        await using var crashed = await FluxDatabase.CreateBuilder<string, int>().WithOptions(options).WithStorage(storage).OpenAsync(Ct);
+        var crashed = await FluxDatabase.CreateBuilder<string, int>().WithOptions(options).WithStorage(storage).OpenAsync(Ct);
         await crashed.CreateHandle().InsertAsync("a", 1, Ct);
         await crashed.FlushAsync(Ct);
         await crashed.CreateHandle().InsertAsync("b", 2, Ct);
@@ -251,6 +251,10 @@ public sealed class DurabilityTests : IDisposable
         storage.PowerLoss();
         await using var reopened = await FluxDatabase.CreateBuilder<string, int>().WithOptions(options).WithStorage(storage).OpenAsync(Ct);
         Assert.Equal("a", await reopened.CreateHandle().ScanAsync(KeyRange<string>.All, cancellationToken: Ct).KeysAsync());
+
+        // The old instance cannot sync "b" any more and says so when it closes.
+        var lost = await Assert.ThrowsAsync<FluxMapIOException>(async () => await crashed.DisposeAsync());
+        Assert.Contains("without syncing commits up to LSN 2", lost.Message, StringComparison.Ordinal);
     }
 
     public sealed record Payload(string Name, double[] Numbers);

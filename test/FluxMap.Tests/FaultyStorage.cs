@@ -24,7 +24,25 @@ internal sealed class FaultyStorage : StorageSystem
     /// <summary>Gets or sets a gate every file sync waits on (the writer's thread blocks; the test releases it).</summary>
     public ManualResetEventSlim? SyncGate { get; set; }
 
+    /// <summary>Gets a count released each time a file sync starts (before the gate), so tests wait on events, not time.</summary>
+    public SemaphoreSlim SyncStarted { get; } = new(0);
+
+    /// <summary>Gets a count released each time a file sync has finished (made its bytes durable or failed).</summary>
+    public SemaphoreSlim SyncFinished { get; } = new(0);
+
     public int Syncs { get; private set; }
+
+    /// <summary>Forgets the syncs signalled so far, so a test waits only for the ones it causes next.</summary>
+    public void ResetSyncSignals()
+    {
+        while (SyncStarted.Wait(0))
+        {
+        }
+
+        while (SyncFinished.Wait(0))
+        {
+        }
+    }
 
     public IReadOnlyList<string> FileNames
     {
@@ -52,6 +70,27 @@ internal sealed class FaultyStorage : StorageSystem
 
         return clone;
     }
+
+    /// <summary>Review helper: a process crash (kill -9): written bytes survive in the page cache, the synced state is unchanged.</summary>
+    public FaultyStorage CloneCurrent()
+    {
+        var clone = new FaultyStorage();
+        lock (_gate)
+        {
+            foreach (var (path, file) in _files)
+            {
+                clone._files[path] = new MemoryFile { Current = [.. file.Current], Durable = [.. file.Durable] };
+                if (_durableNames.Contains(path))
+                {
+                    clone._durableNames.Add(path);
+                }
+            }
+        }
+
+        return clone;
+    }
+
+    public bool FailCreates { get; set; }
 
     public byte[] ReadFile(string path)
     {
@@ -117,6 +156,11 @@ internal sealed class FaultyStorage : StorageSystem
         {
             if (create)
             {
+                if (FailCreates)
+                {
+                    throw new IOException("injected create failure");
+                }
+
                 if (_files.ContainsKey(path))
                 {
                     throw new IOException($"'{path}' exists");
@@ -251,13 +295,21 @@ internal sealed class FaultyStorage : StorageSystem
 
         internal override void Sync()
         {
+            owner.SyncStarted.Release();
             owner.SyncGate?.Wait();
-            lock (owner._gate)
+            try
             {
-                ThrowIfDead();
-                owner.ThrowIfSyncFails();
-                file.Durable = [.. file.Current];
-                owner.Syncs++;
+                lock (owner._gate)
+                {
+                    ThrowIfDead();
+                    owner.ThrowIfSyncFails();
+                    file.Durable = [.. file.Current];
+                    owner.Syncs++;
+                }
+            }
+            finally
+            {
+                owner.SyncFinished.Release();
             }
         }
 

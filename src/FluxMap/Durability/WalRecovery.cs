@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MessagePack;
 using FluxMap.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -40,7 +41,19 @@ internal sealed class WalRecovery<TKey, TValue>(
             var offset = WalFormat.SegmentHeaderSize;
             while (headerValid && WalFormat.TryReadRecord(data, offset, expected, out var record) && record.Lsn == expected)
             {
-                codec.ReadPayload(data.AsMemory(record.PayloadOffset, record.End - record.PayloadOffset), record.Lsn, apply);
+                try
+                {
+                    codec.ReadPayload(data.AsMemory(record.PayloadOffset, record.End - record.PayloadOffset), record.Lsn, apply);
+                }
+                catch (MessagePackSerializationException e)
+                {
+                    throw new CorruptionException(
+                        $"The commit with LSN {record.Lsn} in '{path}' at offset {offset} passes its checksum but cannot be read as {typeof(TKey).Name} keys and {typeof(TValue).Name} values " +
+                        $"({e.GetBaseException().Message}). Was the database written with other key or value types, or other serializer options?",
+                        path,
+                        offset);
+                }
+
                 expected++;
                 applied++;
                 offset = record.End;
@@ -56,16 +69,20 @@ internal sealed class WalRecovery<TKey, TValue>(
             var claimed = LatestDurableClaim(data, stop + 1, sequences.Skip(i + 1), expected);
             if (claimed >= expected)
             {
+                // Where this segment ended cleanly, the damage is at the start of the next one.
+                var (damagedPath, damagedOffset) = headerValid && IsZero(data.AsSpan(stop)) && i + 1 < sequences.Count
+                    ? (SegmentPath(sequences[i + 1]), (long)WalFormat.SegmentHeaderSize)
+                    : (path, stop);
                 if (!options.RecoverToLastValidRecord)
                 {
                     throw new CorruptionException(
-                        $"The write-ahead log is damaged in '{path}' at offset {stop}: the record for LSN {expected} is missing or invalid, " +
+                        $"The write-ahead log is damaged in '{damagedPath}' at offset {damagedOffset}: the record for LSN {expected} is missing or invalid, " +
                         $"yet a later record says LSNs up to {claimed} had been synced. Restore from a backup, or set RecoverToLastValidRecord to open up to LSN {expected - 1} and lose the rest.",
-                        path,
-                        stop);
+                        damagedPath,
+                        damagedOffset);
                 }
 
-                Log.WalDataLoss(logger, path, stop, expected - 1);
+                Log.WalDataLoss(logger, damagedPath, damagedOffset, expected - 1);
             }
             else if (!IsZero(data.AsSpan(Math.Min(stop, data.Length))) || i + 1 < sequences.Count)
             {
@@ -99,16 +116,26 @@ internal sealed class WalRecovery<TKey, TValue>(
             return WalSegment.Create(storage, directory, sequences[index], options.WalSegmentSize);
         }
 
-        storage.SyncDirectory(directory);
         var file = storage.Open(SegmentPath(sequences[index]), create: false);
-        if (!IsZero(ReadTail(file, stop, length)))
+        try
         {
-            file.SetLength(stop);
-            file.SetLength(Math.Max(length, options.WalSegmentSize));
-            file.Sync();
-        }
+            if (!IsZero(ReadTail(file, stop, length)))
+            {
+                file.SetLength(stop);
+                file.SetLength(Math.Max(length, options.WalSegmentSize));
+            }
 
-        return new WalSegment(file, sequences[index], stop);
+            // What recovery read may have been only in the OS cache (a process crash, not a power
+            // loss): sync it before it is published or claimed durable by new records.
+            file.Sync();
+            storage.SyncDirectory(directory);
+            return new WalSegment(file, sequences[index], stop);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     private static ReadOnlySpan<byte> ReadTail(StorageFile file, int stop, int length)
@@ -118,8 +145,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         return tail;
     }
 
-    // The highest "durable up to" claim among valid records after the stop point: probing every
-    // offset of the rest of this segment, then every record of the later segments.
+    // The highest "durable up to" claim among valid records after the stop point.
     private long LatestDurableClaim(byte[] data, int from, IEnumerable<long> laterSequences, long expected)
     {
         var claimed = 0L;
@@ -131,12 +157,16 @@ internal sealed class WalRecovery<TKey, TValue>(
             }
         }
 
+        // Probe every offset of later segments too: their first record may be the damaged one.
         foreach (var sequence in laterSequences)
         {
             var later = ReadAll(SegmentPath(sequence));
-            for (var offset = WalFormat.SegmentHeaderSize; WalFormat.TryReadRecord(later, offset, expected, out var record); offset = record.End)
+            for (var offset = WalFormat.SegmentHeaderSize; offset < later.Length; offset++)
             {
-                claimed = Math.Max(claimed, record.DurableLsn);
+                if (WalFormat.TryReadRecord(later, offset, expected, out var record))
+                {
+                    claimed = Math.Max(claimed, record.DurableLsn);
+                }
             }
         }
 

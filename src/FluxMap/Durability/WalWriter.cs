@@ -33,6 +33,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     private WalSegment _segment;
     private long _lastLsn;
     private long _durableLsn;
+    private long _publishedLsn;
+    private long _lastAppended;
     private int _unsyncedCommits;
     private long _unsyncedBytes;
     private volatile FluxMapIOException? _failure;
@@ -56,7 +58,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _flushAfterBytes = options.FlushAfterBytes;
         _codec = codec;
         _segment = segment;
-        _lastLsn = _durableLsn = lastLsn;
+        _lastLsn = _durableLsn = _publishedLsn = _lastAppended = lastLsn;
         _publishDurable = publishDurable;
         _logger = logger;
         if (!_full)
@@ -86,10 +88,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
             record.Durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        if (!_queue.Writer.TryWrite(record))
-        {
-            throw new ObjectDisposedException(nameof(FluxDatabase<TKey, TValue>), "The database is closing; the commit was not logged.");
-        }
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(record), typeof(FluxDatabase<TKey, TValue>));
+        Volatile.Write(ref _lastAppended, record.Timestamp);
 
         return record.Durable is { } durable ? new ValueTask(durable.Task) : default;
     }
@@ -112,6 +112,13 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
         _segment.Dispose();
+
+        // Relaxed commits were acknowledged before they were synced: say so if some never were.
+        if (!_full && _failure is { } failure && Volatile.Read(ref _lastAppended) > _durableLsn)
+        {
+            throw new FluxMapIOException(
+                $"The database closed without syncing commits up to LSN {Volatile.Read(ref _lastAppended)} (synced up to {_durableLsn}): {failure.Message}", failure);
+        }
     }
 
     private async Task RunAsync()
@@ -141,7 +148,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     {
         if (_failure is not null)
         {
-            FailAll(_failure);
+            Complete(long.MinValue, _failure);
             return;
         }
 
@@ -157,11 +164,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
                         Frame(record);
                         commits++;
                         break;
-                    case FlushRequest:
+                    case FlushRequest or FlushTick:
                         syncRequested = true;
-                        break;
-                    case FlushTick:
-                        syncRequested |= _unsyncedCommits > 0;
                         break;
                 }
             }
@@ -173,33 +177,54 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
                 Sync();
             }
 
-            if (_full && commits > 0)
-            {
-                _publishDurable(_lastLsn);
-            }
-
-            foreach (var request in _requests)
-            {
-                switch (request)
-                {
-                    case CommitRecord<TKey, TValue> { Durable: { } durable }:
-                        durable.TrySetResult();
-                        break;
-                    case FlushRequest flush:
-                        flush.Completion.TrySetResult();
-                        break;
-                }
-            }
+            Complete(long.MaxValue, null);
         }
         catch (Exception e)
         {
             // Any failure here (I/O, or a value the serializer rejects) leaves the log's tail
-            // unknown: fail closed rather than acknowledge anything after it.
+            // unknown: fail closed rather than acknowledge anything after it. What a sync before
+            // the failure covered (a rotation syncs the finished segment) is durable all the same.
             _failure = new FluxMapIOException(
                 $"Writing the write-ahead log in '{_directory}' failed, so the database no longer accepts commits; commits not yet acknowledged were not made durable. Reopen the database to recover. ({e.GetType().Name}: {e.Message})",
                 e);
+            Complete(_durableLsn, _failure);
             Log.WalFailed(_logger, _directory, e);
-            FailAll(_failure);
+        }
+    }
+
+    // Acknowledges the batch's commits up to `durableUpTo` (publishing them first in Full mode)
+    // and fails the rest, and the flush requests, with `failure` when there is one.
+    private void Complete(long durableUpTo, FluxMapIOException? failure)
+    {
+        var published = Math.Min(durableUpTo, _durableLsn);
+        if (_full && published > _publishedLsn)
+        {
+            _publishDurable(published);
+            _publishedLsn = published;
+        }
+
+        foreach (var request in _requests)
+        {
+            switch (request)
+            {
+                case CommitRecord<TKey, TValue> { Durable: { } durable } record:
+                    if (record.Timestamp <= published)
+                    {
+                        durable.TrySetResult();
+                    }
+                    else
+                    {
+                        durable.TrySetException(new FluxMapIOException(failure!.Message, failure));
+                    }
+
+                    break;
+                case FlushRequest flush when failure is null:
+                    flush.Completion.TrySetResult();
+                    break;
+                case FlushRequest flush:
+                    flush.Completion.TrySetException(new FluxMapIOException(failure.Message, failure));
+                    break;
+            }
         }
     }
 
@@ -249,22 +274,6 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         Volatile.Write(ref _durableLsn, _lastLsn);
         _unsyncedCommits = 0;
         _unsyncedBytes = 0;
-    }
-
-    private void FailAll(FluxMapIOException failure)
-    {
-        foreach (var request in _requests)
-        {
-            switch (request)
-            {
-                case CommitRecord<TKey, TValue> { Durable: { } durable }:
-                    durable.TrySetException(new FluxMapIOException(failure.Message, failure));
-                    break;
-                case FlushRequest flush:
-                    flush.Completion.TrySetException(new FluxMapIOException(failure.Message, failure));
-                    break;
-            }
-        }
     }
 
     private sealed class FlushRequest

@@ -41,6 +41,7 @@ internal sealed class TransactionManager<TKey, TValue>
     private long _lastCommit;
     private long _visible;
     private long _lastId;
+    private bool _logClosed;
 
     internal TransactionManager(VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained)
     {
@@ -210,7 +211,7 @@ internal sealed class TransactionManager<TKey, TValue>
                     return default;
                 }
 
-                Log?.ThrowIfFailed();
+                ThrowIfLogUnavailable();
                 CheckWriteWrite(tx, writes);
                 var readers = CollectReaders(tx, writes);
                 var readOnlyVictims = CheckPivot(tx, readers);
@@ -263,7 +264,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 Retire(tx, RecordStatus.Committed);
                 return durable;
             }
-            catch (SerializationConflictException)
+            catch (Exception e) when (e is SerializationConflictException or FluxMapIOException or ObjectDisposedException)
             {
                 Retire(tx, RecordStatus.Aborted);
                 throw;
@@ -292,16 +293,20 @@ internal sealed class TransactionManager<TKey, TValue>
     {
         lock (_gate)
         {
-            Log?.ThrowIfFailed();
+            ThrowIfLogUnavailable();
             var node = isDelete ? _store.Find(key) : _store.GetOrAdd(key);
-            if (node is null || (isDelete && node.Head is null or { IsTombstone: true }))
+            var live = node?.Head is { IsTombstone: false };
+
+            // Nothing to delete, unless the answer rests on a commit not yet durable (Full mode): then
+            // the delete is logged after it, so it is acknowledged only once that commit is.
+            if (isDelete && !live && (node?.Head is not { } head || head.Timestamp <= _visible))
             {
                 return (false, default);
             }
 
             var commit = ++_lastCommit;
             _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, 0);
-            node.Publish(commit, value, isDelete, Horizon);
+            node!.Publish(commit, value, isDelete, Horizon);
             for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
             {
                 if (reader.Trace is { } trace && trace.Covers(key))
@@ -312,7 +317,16 @@ internal sealed class TransactionManager<TKey, TValue>
 
             var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, value, isDelete));
             Prune();
-            return (true, durable);
+            return (!isDelete || live, durable);
+        }
+    }
+
+    /// <summary>Refuses every later commit; after this returns, nothing more reaches the log.</summary>
+    internal void CloseLog()
+    {
+        lock (_gate)
+        {
+            _logClosed = true;
         }
     }
 
@@ -369,6 +383,12 @@ internal sealed class TransactionManager<TKey, TValue>
                     tx.Id);
             }
         }
+    }
+
+    private void ThrowIfLogUnavailable()
+    {
+        ObjectDisposedException.ThrowIf(_logClosed, typeof(FluxDatabase<TKey, TValue>));
+        Log?.ThrowIfFailed();
     }
 
     private static void NoteOutConflict(TransactionRecord<TKey> reader, long commit, object key, long? writerId)
