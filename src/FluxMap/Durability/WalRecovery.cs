@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using MessagePack;
 using FluxMap.Diagnostics;
+using MessagePack;
 using Microsoft.Extensions.Logging;
 
 namespace FluxMap.Durability;
