@@ -1,10 +1,16 @@
 using BenchmarkDotNet.Running;
 using FluxMap.Benchmarks;
 
-// `-- memory [keyCount]` measures bytes of overhead per key; anything else goes to BenchmarkDotNet.
+// `-- memory [keyCount]` measures bytes of overhead per key; `-- durability [--quick]` drives the
+// write-ahead log against the fsync latency measured in the same run; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
 {
     return await MemoryOverhead.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && string.Equals(args[0], "durability", StringComparison.OrdinalIgnoreCase))
+{
+    return await DurabilityDriver.RunAsync(args[1..]);
 }
 
 Console.WriteLine(BenchmarkData.Describe());

@@ -23,11 +23,13 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
         return new FluxHandle<TKey, TValue>(_engine);
     }
 
-    /// <summary>Closes the database.</summary>
+    /// <summary>Writes and syncs every commit acknowledged so far (Relaxed durability acknowledges before syncing).</summary>
+    /// <param name="cancellationToken">Stops waiting; the flush itself goes on.</param>
+    /// <returns>A task that completes when those commits are on disk.</returns>
+    /// <exception cref="FluxMapIOException">The log could not be written.</exception>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => _engine.FlushAsync(cancellationToken);
+
+    /// <summary>Closes the database: drains the log, syncs it and releases the directory.</summary>
     /// <returns>A task that completes when the database is closed.</returns>
-    public ValueTask DisposeAsync()
-    {
-        _engine.Dispose();
-        return default;
-    }
+    public ValueTask DisposeAsync() => _engine.DisposeAsync();
 }

@@ -1,4 +1,8 @@
+using FluxMap.Durability;
 using FluxMap.Storage;
+using MessagePack;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace FluxMap;
@@ -13,6 +17,9 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     private IComparer<TKey>? _comparer;
     private IEqualityComparer<TKey>? _equality;
     private TimeProvider _timeProvider = TimeProvider.System;
+    private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
+    private MessagePackSerializerOptions? _serializerOptions;
+    private StorageSystem _storage = PhysicalStorage.Instance;
 
     internal FluxDatabaseBuilder()
     {
@@ -63,10 +70,44 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
         return this;
     }
 
+    /// <summary>Logs through <paramref name="loggerFactory"/> (recovery progress, torn tails, I/O failures).</summary>
+    /// <param name="loggerFactory">The logger factory.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _loggerFactory = loggerFactory;
+        return this;
+    }
+
+    /// <summary>
+    /// Serializes keys and values with these MessagePack options in durable modes. The default,
+    /// the contractless standard resolver, handles primitives, strings, byte arrays, collections
+    /// and plain public classes.
+    /// </summary>
+    /// <param name="serializerOptions">The MessagePack options.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithSerializerOptions(MessagePackSerializerOptions serializerOptions)
+    {
+        ArgumentNullException.ThrowIfNull(serializerOptions);
+        _serializerOptions = serializerOptions;
+        return this;
+    }
+
+    /// <summary>Uses another file system; fault-injection tests pass one that fails on demand.</summary>
+    internal FluxDatabaseBuilder<TKey, TValue> WithStorage(StorageSystem storage)
+    {
+        _storage = storage;
+        return this;
+    }
+
     /// <summary>Validates the settings and opens the database.</summary>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <returns>The open database.</returns>
     /// <exception cref="OptionsValidationException">The options are invalid; the message says which and why.</exception>
+    /// <exception cref="NotSupportedException">A durable mode cannot serialize the key or value type.</exception>
+    /// <exception cref="FluxMapIOException">The data directory cannot be used, or another database holds it.</exception>
+    /// <exception cref="CorruptionException">The log is damaged where synced data must be.</exception>
     public ValueTask<FluxDatabase<TKey, TValue>> OpenAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -77,6 +118,7 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
         }
 
         var keys = KeyOrdering<TKey>.Create(_comparer, _equality);
-        return new(new FluxDatabase<TKey, TValue>(new FluxEngine<TKey, TValue>(_options, keys, _timeProvider)));
+        var engine = FluxEngine<TKey, TValue>.Open(_options, keys, _timeProvider, _loggerFactory, _storage, _serializerOptions);
+        return new(new FluxDatabase<TKey, TValue>(engine));
     }
 }

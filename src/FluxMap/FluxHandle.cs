@@ -41,12 +41,11 @@ public sealed class FluxHandle<TKey, TValue>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
-    /// <returns>A task that completes when the write is committed.</returns>
+    /// <returns>A task that completes when the write is acknowledged (in Full durability: synced).</returns>
     public ValueTask InsertAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        _engine.Transactions.CommitSingle(_engine.Keys.Own(key), value, isDelete: false);
-        return default;
+        return _engine.Transactions.CommitSingle(_engine.Keys.Own(key), value, isDelete: false).Durable;
     }
 
     /// <summary>Removes a key in its own transaction.</summary>
@@ -56,7 +55,14 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> RemoveAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return new(_engine.Transactions.CommitSingle(key, default!, isDelete: true));
+        var (removed, durable) = _engine.Transactions.CommitSingle(key, default!, isDelete: true);
+        return durable.IsCompletedSuccessfully ? new(removed) : AwaitDurable(durable, removed);
+
+        static async ValueTask<bool> AwaitDurable(ValueTask durable, bool removed)
+        {
+            await durable.ConfigureAwait(false);
+            return removed;
+        }
     }
 
     /// <summary>Scans keys from <paramref name="from"/> to <paramref name="to"/>, both inclusive, on one snapshot.</summary>

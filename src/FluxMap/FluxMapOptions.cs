@@ -6,6 +6,35 @@ namespace FluxMap;
 /// </summary>
 public sealed class FluxMapOptions
 {
+    /// <summary>Gets or sets what a commit costs and what a crash may take. Default <see cref="FluxMap.DurabilityMode.InMemory"/>.</summary>
+    public DurabilityMode Durability { get; set; } = DurabilityMode.InMemory;
+
+    /// <summary>
+    /// Gets or sets the directory of the database's files; required for <see cref="FluxMap.DurabilityMode.Relaxed"/>
+    /// and <see cref="FluxMap.DurabilityMode.Full"/>. Created when missing. One database at a time may
+    /// use a directory (a lock file enforces it, across processes too).
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Gets or sets the size of one write-ahead log segment file, preallocated when it is created. Default 4 MiB.</summary>
+    public long WalSegmentSize { get; set; } = 4L << 20;
+
+    /// <summary>Gets or sets the longest a Relaxed commit stays unsynced. Default 10 ms.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Gets or sets how many Relaxed commits trigger a sync. Default 1,000.</summary>
+    public int FlushAfterCommits { get; set; } = 1_000;
+
+    /// <summary>Gets or sets how many bytes of Relaxed commits trigger a sync. Default 1 MiB.</summary>
+    public long FlushAfterBytes { get; set; } = 1L << 20;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a damaged log (a bad record followed by records
+    /// that had been synced) opens anyway, up to the last good record, logging the loss as an
+    /// error. Default false: opening throws <see cref="CorruptionException"/>.
+    /// </summary>
+    public bool RecoverToLastValidRecord { get; set; }
+
     /// <summary>
     /// Gets or sets how many times <c>TransactionAsync</c> runs a transaction body in total before
     /// a serialization conflict is handed to the caller. Default 10; 1 disables retries.

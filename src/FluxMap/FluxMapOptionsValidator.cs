@@ -30,6 +30,36 @@ public sealed class FluxMapOptionsValidator : IValidateOptions<FluxMapOptions>
             failures.Add($"MaxRetainedTransactions must be at least 1 (was {options.MaxRetainedTransactions}).");
         }
 
+        if (options.Durability is not (DurabilityMode.InMemory or DurabilityMode.Relaxed or DurabilityMode.Full))
+        {
+            failures.Add($"Durability must be InMemory, Relaxed or Full (was {(int)options.Durability}).");
+        }
+
+        if (options.Durability != DurabilityMode.InMemory && string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add($"DataDirectory is required with Durability.{options.Durability}: it names the directory for the database's files.");
+        }
+
+        if (options.WalSegmentSize < 64 * 1024)
+        {
+            failures.Add($"WalSegmentSize must be at least 65536 bytes (was {options.WalSegmentSize}).");
+        }
+
+        if (options.FlushInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"FlushInterval must be positive (was {options.FlushInterval}).");
+        }
+
+        if (options.FlushAfterCommits < 1)
+        {
+            failures.Add($"FlushAfterCommits must be at least 1 (was {options.FlushAfterCommits}).");
+        }
+
+        if (options.FlushAfterBytes < 1)
+        {
+            failures.Add($"FlushAfterBytes must be at least 1 (was {options.FlushAfterBytes}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

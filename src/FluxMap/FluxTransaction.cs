@@ -116,20 +116,22 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Validates the transaction and publishes its writes atomically.</summary>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
-    /// <returns>A task that completes when the commit is published.</returns>
+    /// <returns>A task that completes when the commit is acknowledged: published, and in Full durability synced to disk.</returns>
     /// <exception cref="SerializationConflictException">The transaction was rolled back instead; retry it.</exception>
+    /// <exception cref="FluxMapIOException">The log could not be written; the database has failed closed.</exception>
     public ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
+        ValueTask durable;
         Enter(cancellationToken);
         try
         {
-            _engine.Transactions.Commit(_record, _writes);
+            durable = _engine.Transactions.Commit(_record, _writes);
             Status = TransactionStatus.Committed;
             _writes = null;
         }
-        catch (SerializationConflictException conflict)
+        catch (Exception e) when (e is FluxMapException or ObjectDisposedException)
         {
-            Ended(conflict);
+            Ended(e as SerializationConflictException);
             throw;
         }
         finally
@@ -137,7 +139,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
             Exit();
         }
 
-        return default;
+        return durable;
     }
 
     /// <summary>Discards the transaction's writes.</summary>
@@ -235,7 +237,8 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <summary>The version of a shared node this transaction sees, noting newer versions it cannot see.</summary>
     internal VersionEntry<TValue>? ReadVisible(SkipListNode<TKey, TValue> node)
     {
-        if (_record.Trace is not null && node.Head!.Timestamp > _record.Snapshot)
+        // A node another commit is creating has no version until that commit publishes it.
+        if (_record.Trace is not null && node.Head is { } head && head.Timestamp > _record.Snapshot)
         {
             _engine.Transactions.OnStaleRead(_record, node);
             if (_record.Doom is { } doom)
@@ -310,7 +313,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     }
 
     private void Write(TKey key, TValue value, bool isTombstone) =>
-        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(value, isTombstone);
+        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, value, isTombstone);
 
     // Runs a step; a serialization conflict found on the way rolls the transaction back.
     private TResult Guard<TState, TResult>(TState state, Func<FluxTransaction<TKey, TValue>, TState, TResult> step)

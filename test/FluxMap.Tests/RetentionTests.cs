@@ -14,6 +14,43 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task Old_versions_are_dropped_as_soon_as_no_snapshot_can_read_them()
+    {
+        await using var db = await OpenAsync();
+        var handle = db.Handle;
+        await handle.InsertAsync("k", 0, Ct);
+        await using var longReader = handle.BeginTransaction(new TransactionOptions { ReadOnly = true });
+        for (var i = 1; i <= 1_000; i++)
+        {
+            await handle.InsertAsync("k", i, Ct);
+        }
+
+        // The long reader still sees its version however many updates went by.
+        Assert.Equal(0, (await longReader.GetAsync("k", Ct)).Value);
+        Assert.Equal(1_001, ChainLength(db));
+        await longReader.CommitAsync(Ct);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await handle.InsertAsync("k", i, Ct);
+        }
+
+        Assert.Equal(2, ChainLength(db));
+        Assert.Equal(9, await handle.ValueAsync("k"));
+    }
+
+    private static int ChainLength(TestDb db)
+    {
+        var length = 0;
+        for (var version = db.Db.Engine.Store.Find("k")!.Head; version is not null; version = version.Older)
+        {
+            length++;
+        }
+
+        return length;
+    }
+
+    [Fact]
     public async Task Committed_read_sets_are_released_when_no_overlapping_transaction_remains()
     {
         await using var db = await OpenAsync();
@@ -26,6 +63,32 @@ public sealed class RetentionTests
 
         Assert.Equal(0, manager.RetainedCount);
         Assert.Equal(0, manager.ActiveCount);
+    }
+
+    [Fact]
+    public async Task Reads_of_a_transaction_that_wrote_nothing_live_only_while_an_overlapping_transaction_runs()
+    {
+        await using var db = await OpenAsync();
+        var manager = db.Db.Engine.Transactions;
+        var writer = db.Handle.BeginTransaction();          // makes read-write reads necessary to trace
+
+        await using (var reader = db.Handle.BeginTransaction())
+        {
+            await reader.GetAsync("x", Ct);
+            await reader.CommitAsync(Ct);
+        }
+
+        Assert.Equal(1, manager.RetainedCount);             // the writer began before the reader committed
+        await writer.RollbackAsync(Ct);
+        for (var i = 0; i < 100; i++)
+        {
+            await using var reader = db.Handle.BeginTransaction();
+            await reader.GetAsync("x", Ct);
+            await reader.CommitAsync(Ct);
+        }
+
+        Assert.Equal(0, manager.RetainedCount);
+        Assert.Equal(0, manager.SummaryEntries);
     }
 
     [Fact]

@@ -39,13 +39,31 @@ internal sealed class SkipListNode<TKey, TValue>
         }
     }
 
-    /// <summary>Prepends a version. Callers are serialized (commit lock or the owning transaction).</summary>
-    internal void Publish(long timestamp, TValue value, bool isTombstone) =>
-        Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, _head));
+    /// <summary>
+    /// Prepends a version and forgets the versions no snapshot can reach any more: everything
+    /// older than the newest version at or below <paramref name="horizon"/>, the oldest snapshot
+    /// any reader holds or can still take. Callers are serialized by the commit lock.
+    /// </summary>
+    internal void Publish(long timestamp, TValue value, bool isTombstone, long horizon)
+    {
+        var head = new VersionEntry<TValue>(timestamp, value, isTombstone, _head);
+        Volatile.Write(ref _head, head);
+        for (var version = head; version is not null; version = version.Older)
+        {
+            if (version.Timestamp <= horizon)
+            {
+                version.ForgetOlder();
+                return;
+            }
+        }
+    }
 
-    /// <summary>Replaces the whole chain with one pending version; used by a transaction's private workspace.</summary>
-    internal void Overwrite(TValue value, bool isTombstone) =>
-        Volatile.Write(ref _head, new VersionEntry<TValue>(0, value, isTombstone, null));
+    /// <summary>
+    /// Replaces the whole chain with one version: a transaction's pending write in its private
+    /// workspace (timestamp 0), or the replayed newest version at open, when no snapshot exists.
+    /// </summary>
+    internal void Overwrite(long timestamp, TValue value, bool isTombstone) =>
+        Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, null));
 
     /// <summary>The newest version at or below <paramref name="snapshot"/>, or null.</summary>
     internal VersionEntry<TValue>? Read(long snapshot)

@@ -2,19 +2,21 @@ namespace FluxMap.Storage;
 
 /// <summary>
 /// One committed version of a key's value. Versions are immutable once published and linked
-/// newest first, so a reader that holds a version can follow <see cref="Older"/> without locks.
+/// newest first, so a reader that holds a version can follow <see cref="Older"/> without locks;
+/// the link is cut only below the oldest snapshot anyone can read at.
 /// </summary>
 internal sealed class VersionEntry<TValue>
 {
     // Commit timestamp shifted left by one, with the low bit set for a tombstone: keeps the
     // object at 40 bytes for reference-typed values instead of paying padding for a bool.
     private readonly long _stamp;
+    private VersionEntry<TValue>? _older;
 
     internal VersionEntry(long timestamp, TValue value, bool isTombstone, VersionEntry<TValue>? older)
     {
         _stamp = (timestamp << 1) | (isTombstone ? 1L : 0L);
         Value = value;
-        Older = older;
+        _older = older;
     }
 
     internal long Timestamp => _stamp >> 1;
@@ -23,5 +25,11 @@ internal sealed class VersionEntry<TValue>
 
     internal TValue Value { get; }
 
-    internal VersionEntry<TValue>? Older { get; }
+    internal VersionEntry<TValue>? Older => Volatile.Read(ref _older);
+
+    /// <summary>
+    /// Drops every older version. Only safe for the newest version at or below the oldest
+    /// snapshot any reader can hold: no reader ever walks past it.
+    /// </summary>
+    internal void ForgetOlder() => Volatile.Write(ref _older, null);
 }

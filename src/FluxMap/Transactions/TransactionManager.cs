@@ -1,3 +1,4 @@
+using FluxMap.Durability;
 using FluxMap.Storage;
 
 namespace FluxMap.Transactions;
@@ -40,6 +41,7 @@ internal sealed class TransactionManager<TKey, TValue>
     private long _lastCommit;
     private long _visible;
     private long _lastId;
+    private bool _logClosed;
 
     internal TransactionManager(VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained)
     {
@@ -49,12 +51,23 @@ internal sealed class TransactionManager<TKey, TValue>
         _summary = new CommittedSummary<TKey>(keys);
     }
 
+    /// <summary>
+    /// Where commits are logged, set once at open before the first commit; null in memory. When it
+    /// publishes only durable commits, the visible watermark moves in <see cref="AdvanceVisible"/>.
+    /// </summary>
+    internal ICommitLog<TKey, TValue>? Log { get; set; }
+
     /// <summary>The newest commit a new snapshot sees.</summary>
     internal long VisibleTimestamp => Volatile.Read(ref _visible);
 
     internal ref long VisibleTimestampRef => ref _visible;
 
     internal int ActiveCount => Volatile.Read(ref _activeCount);
+
+    // The oldest snapshot any transaction holds or can still take (manager lock). The active list
+    // is in snapshot order: begins append the current watermark, a deferrable re-snapshot moves
+    // its record to the end.
+    private long Horizon => Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
 
     internal int RetainedCount
     {
@@ -171,9 +184,10 @@ internal sealed class TransactionManager<TKey, TValue>
         }
     }
 
-    /// <summary>Validates and publishes an explicit transaction; returns its commit timestamp.</summary>
+    /// <summary>Validates and publishes an explicit transaction.</summary>
+    /// <returns>A task that completes when the commit may be acknowledged (at once unless durability waits for a sync).</returns>
     /// <exception cref="SerializationConflictException">The transaction was aborted instead.</exception>
-    internal long Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
+    internal ValueTask Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
     {
         lock (_gate)
         {
@@ -192,23 +206,26 @@ internal sealed class TransactionManager<TKey, TValue>
                 if (writes is null || writes.Count == 0)
                 {
                     tx.CommitTimestamp = _lastCommit;
+                    tx.LastBegunAtCommit = _lastId;
                     Retire(tx, RecordStatus.Committed);
-                    return _lastCommit;
+                    return default;
                 }
 
+                ThrowIfLogUnavailable();
                 CheckWriteWrite(tx, writes);
                 var readers = CollectReaders(tx, writes);
                 var readOnlyVictims = CheckPivot(tx, readers);
 
                 var commit = ++_lastCommit;
                 _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, tx.Id);
+                var horizon = Horizon;
                 for (var node = writes.First; node is not null; node = node.Next(0))
                 {
                     var pending = node.Head!;
                     var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
                     if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
                     {
-                        target.Publish(commit, pending.Value, pending.IsTombstone);
+                        target.Publish(commit, pending.Value, pending.IsTombstone, horizon);
                     }
                 }
 
@@ -222,6 +239,8 @@ internal sealed class TransactionManager<TKey, TValue>
                         }
                     }
                 }
+
+                NoteLateReaders(tx, writes, readers, commit);
 
                 if (readOnlyVictims is not null)
                 {
@@ -241,11 +260,11 @@ internal sealed class TransactionManager<TKey, TValue>
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
-                Volatile.Write(ref _visible, commit);
+                var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, writes));
                 Retire(tx, RecordStatus.Committed);
-                return commit;
+                return durable;
             }
-            catch (SerializationConflictException)
+            catch (Exception e) when (e is SerializationConflictException or FluxMapIOException or ObjectDisposedException)
             {
                 Retire(tx, RecordStatus.Aborted);
                 throw;
@@ -269,20 +288,25 @@ internal sealed class TransactionManager<TKey, TValue>
     /// if the key is live. It reads nothing it could be wrong about (it runs at the commit point),
     /// so it can never be a pivot; concurrent readers of the key gain a dependency on it.
     /// </summary>
-    /// <returns>False when a delete found nothing to delete.</returns>
-    internal bool CommitSingle(TKey key, TValue value, bool isDelete)
+    /// <returns>False when a delete found nothing to delete; and when the write may be acknowledged.</returns>
+    internal (bool Written, ValueTask Durable) CommitSingle(TKey key, TValue value, bool isDelete)
     {
         lock (_gate)
         {
+            ThrowIfLogUnavailable();
             var node = isDelete ? _store.Find(key) : _store.GetOrAdd(key);
-            if (node is null || (isDelete && node.Head is null or { IsTombstone: true }))
+            var live = node?.Head is { IsTombstone: false };
+
+            // Nothing to delete, unless the answer rests on a commit not yet durable (Full mode): then
+            // the delete is logged after it, so it is acknowledged only once that commit is.
+            if (isDelete && !live && (node?.Head is not { } head || head.Timestamp <= _visible))
             {
-                return false;
+                return (false, default);
             }
 
             var commit = ++_lastCommit;
             _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, 0);
-            node.Publish(commit, value, isDelete);
+            node!.Publish(commit, value, isDelete, Horizon);
             for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
             {
                 if (reader.Trace is { } trace && trace.Covers(key))
@@ -291,10 +315,80 @@ internal sealed class TransactionManager<TKey, TValue>
                 }
             }
 
-            Volatile.Write(ref _visible, commit);
+            var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, value, isDelete));
             Prune();
-            return true;
+            return (!isDelete || live, durable);
         }
+    }
+
+    /// <summary>Refuses every later commit; after this returns, nothing more reaches the log.</summary>
+    internal void CloseLog()
+    {
+        lock (_gate)
+        {
+            _logClosed = true;
+        }
+    }
+
+    /// <summary>Sets the clocks after recovery replayed commits up to <paramref name="lastCommit"/>.</summary>
+    internal void Restore(long lastCommit)
+    {
+        lock (_gate)
+        {
+            _lastCommit = lastCommit;
+            Volatile.Write(ref _visible, lastCommit);
+        }
+    }
+
+    /// <summary>Makes commits up to <paramref name="commit"/> visible; called in order by a log that publishes only durable commits.</summary>
+    internal void AdvanceVisible(long commit) => Volatile.Write(ref _visible, commit);
+
+    // Hands the commit to the log (in commit order: we hold the lock) and makes it visible now
+    // unless the log does that once it is durable.
+    private ValueTask Publish(long commit, CommitRecord<TKey, TValue>? record)
+    {
+        var durable = record is null ? default : Log!.Append(record);
+        if (Log is not { PublishesWhenDurable: true })
+        {
+            Volatile.Write(ref _visible, commit);
+        }
+
+        return durable;
+    }
+
+    // A reader may trace a written key after CollectReaders looked and read it before the versions
+    // were published, so neither side saw the other. Now that they are published, later reads see
+    // them; these late readers get their dependency on tx here, and if tx is a pivot whose Tout
+    // committed first, the structure is complete with tx committed, so the reader must abort.
+    private void NoteLateReaders(
+        TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
+    {
+        for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
+        {
+            if (ReferenceEquals(reader, tx) || reader.Trace is not { } trace || (found?.Exists(f => ReferenceEquals(f.Reader, reader)) ?? false) ||
+                !trace.TryFindCovered(writes, out var key))
+            {
+                continue;
+            }
+
+            NoteOutConflict(reader, commit, key, tx.Id);
+            if (tx.EarliestOutConflict != long.MaxValue && (!reader.ReadOnly || tx.EarliestOutConflict <= reader.Snapshot))
+            {
+                reader.Doom ??= new SerializationConflictException(
+                    $"Transaction {reader.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(key)} while transaction {tx.Id} " +
+                    "was committing a new version of it, and that transaction had itself read data that a transaction committed before it overwrote. Retry the transaction.",
+                    ConflictReason.ReadWrite,
+                    reader.Id,
+                    key,
+                    tx.Id);
+            }
+        }
+    }
+
+    private void ThrowIfLogUnavailable()
+    {
+        ObjectDisposedException.ThrowIf(_logClosed, typeof(FluxDatabase<TKey, TValue>));
+        Log?.ThrowIfFailed();
     }
 
     private static void NoteOutConflict(TransactionRecord<TKey> reader, long commit, object key, long? writerId)
@@ -353,9 +447,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 break;
             }
 
-            // A reader that wrote nothing is stamped with the newest commit it saw, so it may have
-            // committed before tx began; counting it as concurrent can only add a dependency.
-            var overlaps = reader.Wrote ? reader.CommitTimestamp > tx.Snapshot : reader.CommitTimestamp >= tx.Snapshot;
+            var overlaps = reader.Wrote ? reader.CommitTimestamp > tx.Snapshot : tx.Id <= reader.LastBegunAtCommit;
             if (overlaps && reader.Trace!.TryFindCovered(writes, out var key))
             {
                 (readers ??= []).Add((reader, key, reader.CommitTimestamp));
@@ -539,11 +631,19 @@ internal sealed class TransactionManager<TKey, TValue>
     // committed transactions when too many are retained.
     private void Prune()
     {
-        var horizon = Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+        var horizon = Horizon;
+        var oldestActiveId = long.MaxValue;
+        for (var record = _oldestActive; record is not null; record = record.NewerActive)
+        {
+            oldestActiveId = Math.Min(oldestActiveId, record.Id);
+        }
+
+        // A writer's reads matter to transactions whose snapshot precedes its commit; the reads of
+        // a transaction that wrote nothing matter to transactions that began before it committed.
         var drop = 0;
         while (drop < _retained.Count && (_retained[drop].Wrote
             ? _retained[drop].CommitTimestamp <= horizon
-            : _retained[drop].CommitTimestamp < horizon))
+            : _retained[drop].LastBegunAtCommit < oldestActiveId))
         {
             drop++;
         }

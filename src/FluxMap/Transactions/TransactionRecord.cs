@@ -52,6 +52,12 @@ internal sealed class TransactionRecord<TKey>
 
     internal long? OutConflictTransactionId { get; set; }
 
+    /// <summary>
+    /// For a transaction that committed without writes: the id of the last transaction begun by
+    /// then. Exactly the transactions with an id up to it overlapped it.
+    /// </summary>
+    internal long LastBegunAtCommit { get; set; }
+
     /// <summary>Whether the transaction committed writes (its commit timestamp is then its own).</summary>
     internal bool Wrote { get; set; }
 

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace FluxMap.Diagnostics;
+
+/// <summary>FluxMap's log messages. Event ids: 1xx durability.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Recovered {Records} commits from the write-ahead log in '{Directory}' up to LSN {LastLsn} in {ElapsedMs} ms")]
+    internal static partial void WalRecovered(ILogger logger, long records, string directory, long lastLsn, long elapsedMs);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Truncated a torn write-ahead log tail in '{File}' at offset {Offset}: commits after LSN {LastLsn} were never synced and are discarded")]
+    internal static partial void WalTornTail(ILogger logger, string file, long offset, long lastLsn);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "DATA LOSS: the write-ahead log is damaged in '{File}' at offset {Offset}; opening up to LSN {LastLsn} as RecoverToLastValidRecord allows, and discarding synced commits after it")]
+    internal static partial void WalDataLoss(ILogger logger, string file, long offset, long lastLsn);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Writing the write-ahead log in '{Directory}' failed; the database no longer accepts commits")]
+    internal static partial void WalFailed(ILogger logger, string directory, Exception exception);
+}

@@ -1,0 +1,119 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace FluxMap.Durability;
+
+/// <summary>The real file system.</summary>
+internal sealed partial class PhysicalStorage : StorageSystem
+{
+    internal static readonly PhysicalStorage Instance = new();
+
+    internal override void CreateDirectory(string path) => Directory.CreateDirectory(path);
+
+    internal override IReadOnlyList<string> ListFiles(string directory, string pattern) =>
+        [.. Directory.EnumerateFiles(directory, pattern).Select(System.IO.Path.GetFileName).OfType<string>()];
+
+    internal override StorageFile Open(string path, bool create, long preallocate = 0)
+    {
+        var handle = File.OpenHandle(
+            path,
+            create ? FileMode.CreateNew : FileMode.Open,
+            FileAccess.ReadWrite,
+            FileShare.Read,
+            FileOptions.None,
+            preallocate);
+        if (create && preallocate > 0 && RandomAccess.GetLength(handle) < preallocate)
+        {
+            RandomAccess.SetLength(handle, preallocate);
+        }
+
+        return new PhysicalFile(path, handle);
+    }
+
+    internal override void Delete(string path) => File.Delete(path);
+
+    internal override void SyncDirectory(string directory)
+    {
+        // .NET has no API to sync a directory entry; on Unix open the directory and fsync it.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fd = Open(directory, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"Could not open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"Could not sync directory '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    internal override IDisposable LockDirectory(string directory)
+    {
+        var path = System.IO.Path.Combine(directory, "fluxmap.lock");
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock on Unix, so a second process fails too.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new FluxMapIOException(
+                $"The directory '{directory}' is already in use by another open FluxMap database (lock file '{path}'). " +
+                "Dispose that database first; only one may use a directory at a time.",
+                e);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    private sealed class PhysicalFile(string path, SafeFileHandle handle) : StorageFile
+    {
+        internal override string Path => path;
+
+        internal override long Length => RandomAccess.GetLength(handle);
+
+        internal override void Write(ReadOnlySpan<byte> data, long offset) => RandomAccess.Write(handle, data, offset);
+
+        internal override int Read(Span<byte> buffer, long offset)
+        {
+            var total = 0;
+            while (total < buffer.Length)
+            {
+                var read = RandomAccess.Read(handle, buffer[total..], offset + total);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return total;
+        }
+
+        internal override void Sync() => RandomAccess.FlushToDisk(handle);
+
+        internal override void SetLength(long length) => RandomAccess.SetLength(handle, length);
+
+        public override void Dispose() => handle.Dispose();
+    }
+}

@@ -1,0 +1,21 @@
+namespace FluxMap.Durability;
+
+/// <summary>The file operations the database needs, behind a seam for fault injection.</summary>
+internal abstract class StorageSystem
+{
+    internal abstract void CreateDirectory(string path);
+
+    /// <summary>File names (not paths) in <paramref name="directory"/> matching <paramref name="pattern"/>.</summary>
+    internal abstract IReadOnlyList<string> ListFiles(string directory, string pattern);
+
+    /// <summary>Opens or creates a file; a new file gets <paramref name="preallocate"/> bytes reserved and zeroed.</summary>
+    internal abstract StorageFile Open(string path, bool create, long preallocate = 0);
+
+    internal abstract void Delete(string path);
+
+    /// <summary>Makes file creations and deletions in <paramref name="directory"/> survive a crash.</summary>
+    internal abstract void SyncDirectory(string directory);
+
+    /// <summary>Takes the directory for this process; throws while another database holds it.</summary>
+    internal abstract IDisposable LockDirectory(string directory);
+}

@@ -1,0 +1,345 @@
+using FluxMap.Durability;
+
+namespace FluxMap.Tests;
+
+/// <summary>
+/// An in-memory file system that remembers what was synced, so a test can fail a write or a sync
+/// on demand, hold syncs back, or simulate power loss by dropping every byte (and every file
+/// creation) that was never synced, as RocksDB's FaultInjectionTestFS does.
+/// </summary>
+internal sealed class FaultyStorage : StorageSystem
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, MemoryFile> _files = [];
+    private readonly HashSet<string> _durableNames = [];
+    private readonly HashSet<string> _locked = [];
+    private int _generation;
+
+    /// <summary>Gets or sets a value indicating whether every file write throws.</summary>
+    public bool FailWrites { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether every sync throws.</summary>
+    public bool FailSyncs { get; set; }
+
+    /// <summary>Gets or sets a gate every file sync waits on (the writer's thread blocks; the test releases it).</summary>
+    public ManualResetEventSlim? SyncGate { get; set; }
+
+    /// <summary>Gets a count released each time a file sync starts (before the gate), so tests wait on events, not time.</summary>
+    public SemaphoreSlim SyncStarted { get; } = new(0);
+
+    /// <summary>Gets a count released each time a file sync has finished (made its bytes durable or failed).</summary>
+    public SemaphoreSlim SyncFinished { get; } = new(0);
+
+    public int Syncs { get; private set; }
+
+    /// <summary>Forgets the syncs signalled so far, so a test waits only for the ones it causes next.</summary>
+    public void ResetSyncSignals()
+    {
+        while (SyncStarted.Wait(0))
+        {
+        }
+
+        while (SyncFinished.Wait(0))
+        {
+        }
+    }
+
+    public IReadOnlyList<string> FileNames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _files.Keys.Order()];
+            }
+        }
+    }
+
+    /// <summary>A copy of the synced state: what a fresh machine would find after power loss.</summary>
+    public FaultyStorage CloneDurable()
+    {
+        var clone = new FaultyStorage();
+        lock (_gate)
+        {
+            foreach (var (path, file) in _files.Where(f => _durableNames.Contains(f.Key)))
+            {
+                clone._files[path] = new MemoryFile { Current = [.. file.Durable], Durable = [.. file.Durable] };
+                clone._durableNames.Add(path);
+            }
+        }
+
+        return clone;
+    }
+
+    /// <summary>Review helper: a process crash (kill -9): written bytes survive in the page cache, the synced state is unchanged.</summary>
+    public FaultyStorage CloneCurrent()
+    {
+        var clone = new FaultyStorage();
+        lock (_gate)
+        {
+            foreach (var (path, file) in _files)
+            {
+                clone._files[path] = new MemoryFile { Current = [.. file.Current], Durable = [.. file.Durable] };
+                if (_durableNames.Contains(path))
+                {
+                    clone._durableNames.Add(path);
+                }
+            }
+        }
+
+        return clone;
+    }
+
+    public bool FailCreates { get; set; }
+
+    public byte[] ReadFile(string path)
+    {
+        lock (_gate)
+        {
+            return _files[path].Current.ToArray();
+        }
+    }
+
+    public void ReplaceFile(string path, byte[] content)
+    {
+        lock (_gate)
+        {
+            _files[path].Current = [.. content];
+            _files[path].Durable = [.. content];
+        }
+    }
+
+    /// <summary>
+    /// Power loss: unsynced bytes vanish, and so do files whose creation was never made durable.
+    /// Files and locks opened before it are dead: using them throws, releasing them does nothing.
+    /// </summary>
+    public void PowerLoss()
+    {
+        lock (_gate)
+        {
+            _generation++;
+            foreach (var (path, file) in _files.ToList())
+            {
+                if (!_durableNames.Contains(path))
+                {
+                    _files.Remove(path);
+                }
+                else
+                {
+                    file.Current = [.. file.Durable];
+                }
+            }
+
+            _locked.Clear();
+        }
+    }
+
+    internal override void CreateDirectory(string path)
+    {
+    }
+
+    internal override IReadOnlyList<string> ListFiles(string directory, string pattern)
+    {
+        var (prefix, suffix) = (pattern[..pattern.IndexOf('*', StringComparison.Ordinal)], pattern[(pattern.IndexOf('*', StringComparison.Ordinal) + 1)..]);
+        lock (_gate)
+        {
+            return [.. _files.Keys
+                .Where(p => Path.GetDirectoryName(p) == directory)
+                .Select(p => Path.GetFileName(p))
+                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(suffix, StringComparison.Ordinal))];
+        }
+    }
+
+    internal override StorageFile Open(string path, bool create, long preallocate = 0)
+    {
+        lock (_gate)
+        {
+            if (create)
+            {
+                if (FailCreates)
+                {
+                    throw new IOException("injected create failure");
+                }
+
+                if (_files.ContainsKey(path))
+                {
+                    throw new IOException($"'{path}' exists");
+                }
+
+                _files[path] = new MemoryFile { Current = [.. new byte[preallocate]] };
+            }
+            else if (!_files.ContainsKey(path))
+            {
+                throw new FileNotFoundException(path);
+            }
+
+            return new FileHandle(this, _files[path], _generation);
+        }
+    }
+
+    internal override void Delete(string path)
+    {
+        lock (_gate)
+        {
+            _files.Remove(path);
+            _durableNames.Remove(path);
+        }
+    }
+
+    internal override void SyncDirectory(string directory)
+    {
+        lock (_gate)
+        {
+            ThrowIfSyncFails();
+            _durableNames.UnionWith(_files.Keys.Where(p => Path.GetDirectoryName(p) == directory));
+        }
+    }
+
+    internal override IDisposable LockDirectory(string directory)
+    {
+        lock (_gate)
+        {
+            if (!_locked.Add(directory))
+            {
+                throw new FluxMapIOException($"'{directory}' is already in use");
+            }
+
+            var generation = _generation;
+            return new Releaser(() =>
+            {
+                lock (_gate)
+                {
+                    if (generation == _generation)
+                    {
+                        _locked.Remove(directory);
+                    }
+                }
+            });
+        }
+    }
+
+    private void ThrowIfSyncFails()
+    {
+        if (FailSyncs)
+        {
+            throw new IOException("injected fsync failure");
+        }
+    }
+
+    private sealed class Releaser(Action release) : IDisposable
+    {
+        public void Dispose() => release();
+    }
+
+    private sealed class MemoryFile
+    {
+        internal List<byte> Current { get; set; } = [];
+
+        internal List<byte> Durable { get; set; } = [];
+    }
+
+    private sealed class FileHandle(FaultyStorage owner, MemoryFile file, int generation) : StorageFile
+    {
+        internal override string Path => "memory";
+
+        internal override long Length
+        {
+            get
+            {
+                lock (owner._gate)
+                {
+                    ThrowIfDead();
+                    return file.Current.Count;
+                }
+            }
+        }
+
+        internal override void Write(ReadOnlySpan<byte> data, long offset)
+        {
+            lock (owner._gate)
+            {
+                ThrowIfDead();
+                if (owner.FailWrites)
+                {
+                    throw new IOException("injected write failure");
+                }
+
+                var current = file.Current;
+                var end = (int)offset + data.Length;
+                if (current.Count < end)
+                {
+                    current.AddRange(new byte[end - current.Count]);
+                }
+
+                for (var i = 0; i < data.Length; i++)
+                {
+                    current[(int)offset + i] = data[i];
+                }
+            }
+        }
+
+        internal override int Read(Span<byte> buffer, long offset)
+        {
+            lock (owner._gate)
+            {
+                ThrowIfDead();
+                var count = Math.Max(0, Math.Min(buffer.Length, file.Current.Count - (int)offset));
+                for (var i = 0; i < count; i++)
+                {
+                    buffer[i] = file.Current[(int)offset + i];
+                }
+
+                return count;
+            }
+        }
+
+        internal override void Sync()
+        {
+            owner.SyncStarted.Release();
+            owner.SyncGate?.Wait();
+            try
+            {
+                lock (owner._gate)
+                {
+                    ThrowIfDead();
+                    owner.ThrowIfSyncFails();
+                    file.Durable = [.. file.Current];
+                    owner.Syncs++;
+                }
+            }
+            finally
+            {
+                owner.SyncFinished.Release();
+            }
+        }
+
+        internal override void SetLength(long length)
+        {
+            lock (owner._gate)
+            {
+                ThrowIfDead();
+                var current = file.Current;
+                if (current.Count > length)
+                {
+                    current.RemoveRange((int)length, current.Count - (int)length);
+                }
+                else
+                {
+                    current.AddRange(new byte[length - current.Count]);
+                }
+            }
+        }
+
+        public override void Dispose()
+        {
+        }
+
+        private void ThrowIfDead()
+        {
+            if (generation != owner._generation)
+            {
+                throw new IOException("the device lost power");
+            }
+        }
+    }
+}
