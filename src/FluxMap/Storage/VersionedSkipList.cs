@@ -9,20 +9,26 @@ namespace FluxMap.Storage;
 internal sealed class VersionedSkipList<TKey, TValue>
     where TKey : notnull
 {
-    private const int MaxHeight = 24;
-
-    private readonly SkipListNode<TKey, TValue> _head = new(default!, MaxHeight);
+    private readonly int _maxHeight;
+    private readonly SkipListNode<TKey, TValue> _head;
     private readonly IComparer<TKey> _comparer;
     private readonly KeyIndex<TKey, TValue>? _index;
-    private readonly SkipListNode<TKey, TValue>[] _preds = new SkipListNode<TKey, TValue>[MaxHeight];
+    private readonly SkipListNode<TKey, TValue>[] _preds;
     private ulong _random = 0x9E3779B97F4A7C15UL;
     private int _height = 1;
     private int _count;
 
     /// <param name="ordering">Key order and equality.</param>
-    /// <param name="indexed">Keep a hash index for O(1) point lookups (the shared store wants it; a small workspace does not).</param>
+    /// <param name="indexed">
+    /// Shared store: a hash index for O(1) point lookups and room for billions of keys. A
+    /// transaction's workspace is small and short-lived: no index, and a head sized for about a
+    /// million keys, which keeps the per-transaction allocation small.
+    /// </param>
     internal VersionedSkipList(KeyOrdering<TKey> ordering, bool indexed)
     {
+        _maxHeight = indexed ? 24 : 10;
+        _head = new SkipListNode<TKey, TValue>(default!, _maxHeight);
+        _preds = new SkipListNode<TKey, TValue>[_maxHeight];
         _comparer = ordering.Comparer;
         _index = indexed ? new KeyIndex<TKey, TValue>(ordering.Equality) : null;
     }
@@ -152,7 +158,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
 
         // One level more with probability 1/4 per level.
         var height = 1;
-        while (height < MaxHeight && (bits & 3) == 0)
+        while (height < _maxHeight && (bits & 3) == 0)
         {
             height++;
             bits >>= 2;
