@@ -89,7 +89,7 @@ internal sealed class WalRecovery<TKey, TValue>(
                 Log.WalTornTail(logger, path, stop, expected - 1);
             }
 
-            var segment = Truncate(sequences, i, headerValid, stop, data.Length);
+            var segment = Truncate(sequences, i, headerValid, stop, data.Length, IsZero(data.AsSpan(Math.Min(stop, data.Length))));
             Log.WalRecovered(logger, applied, directory, expected - 1, watch.ElapsedMilliseconds);
             return (segment, expected - 1);
         }
@@ -102,7 +102,7 @@ internal sealed class WalRecovery<TKey, TValue>(
 
     // Cuts the log at (segment index, offset): zeroes the rest of that segment, deletes every later
     // one, and returns the segment opened for appending at the cut.
-    private WalSegment Truncate(List<long> sequences, int index, bool headerValid, int stop, int length)
+    private WalSegment Truncate(List<long> sequences, int index, bool headerValid, int stop, int length, bool tailIsZero)
     {
         foreach (var later in sequences.Skip(index + 1))
         {
@@ -119,7 +119,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         var file = storage.Open(SegmentPath(sequences[index]), create: false);
         try
         {
-            if (!IsZero(ReadTail(file, stop, length)))
+            if (!tailIsZero)
             {
                 file.SetLength(stop);
                 file.SetLength(Math.Max(length, options.WalSegmentSize));
@@ -138,18 +138,26 @@ internal sealed class WalRecovery<TKey, TValue>(
         }
     }
 
-    private static ReadOnlySpan<byte> ReadTail(StorageFile file, int stop, int length)
-    {
-        var tail = new byte[Math.Max(0, length - stop)];
-        file.Read(tail, stop);
-        return tail;
-    }
-
     // The highest "durable up to" claim among valid records after the stop point.
     private long LatestDurableClaim(byte[] data, int from, IEnumerable<long> laterSequences, long expected)
     {
+        // Probe every offset: a damaged record hides where the next one starts (in later segments
+        // too: their first record may be the damaged one). Zeroed tails hold no records.
+        var claimed = ProbeClaims(data, Math.Max(from, WalFormat.SegmentHeaderSize), expected);
+        foreach (var sequence in laterSequences)
+        {
+            claimed = Math.Max(claimed, ProbeClaims(ReadAll(SegmentPath(sequence)), WalFormat.SegmentHeaderSize, expected));
+        }
+
+        return claimed;
+    }
+
+    // Whether a segment's first record carries the LSN the log expects next; reads only that record.
+    private static long ProbeClaims(byte[] data, int from, long expected)
+    {
         var claimed = 0L;
-        for (var offset = Math.Max(from, WalFormat.SegmentHeaderSize); offset < data.Length; offset++)
+        var end = data.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+        for (var offset = from; offset < end; offset++)
         {
             if (WalFormat.TryReadRecord(data, offset, expected, out var record))
             {
@@ -157,23 +165,9 @@ internal sealed class WalRecovery<TKey, TValue>(
             }
         }
 
-        // Probe every offset of later segments too: their first record may be the damaged one.
-        foreach (var sequence in laterSequences)
-        {
-            var later = ReadAll(SegmentPath(sequence));
-            for (var offset = WalFormat.SegmentHeaderSize; offset < later.Length; offset++)
-            {
-                if (WalFormat.TryReadRecord(later, offset, expected, out var record))
-                {
-                    claimed = Math.Max(claimed, record.DurableLsn);
-                }
-            }
-        }
-
         return claimed;
     }
 
-    // Whether a segment's first record carries the LSN the log expects next; reads only that record.
     private bool StartsWith(long sequence, long expectedLsn)
     {
         using var file = storage.Open(SegmentPath(sequence), create: false);
