@@ -88,7 +88,8 @@ internal static class DurabilityDriver
 
     private static async Task<(long Records, long Bytes, TimeSpan Open, TimeSpan Read)> RecoveryAsync(string directory, int records, int valueSize)
     {
-        var options = new FluxMapOptions { Durability = DurabilityMode.Relaxed, DataDirectory = directory, WalSegmentSize = 64L << 20, FlushAfterCommits = 100_000 };
+        // Default segment size: replay reads a whole segment at a time into one reused buffer.
+        var options = new FluxMapOptions { Durability = DurabilityMode.Relaxed, DataDirectory = directory, FlushAfterCommits = 100_000 };
         await using (var db = await FluxDatabase.OpenAsync<string, byte[]>(options))
         {
             var handle = db.CreateHandle();

@@ -16,6 +16,9 @@ internal sealed class WalRecovery<TKey, TValue>(
     StorageSystem storage, string directory, FluxMapOptions options, WalCodec<TKey, TValue> codec, ILogger logger)
     where TKey : notnull
 {
+    private byte[]? _segmentBuffer;
+    private byte[]? _probeBuffer;
+
     /// <summary>Replays every valid commit after <paramref name="afterLsn"/> into <paramref name="apply"/>.</summary>
     /// <returns>The segment to append to and the last LSN recovered.</returns>
     internal (WalSegment Segment, long LastLsn) Recover(long afterLsn, Action<long, TKey, TValue, bool> apply)
@@ -31,7 +34,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         for (var i = 0; i < sequences.Count; i++)
         {
             var path = SegmentPath(sequences[i]);
-            var data = ReadAll(path);
+            var data = ReadAll(path, ref _segmentBuffer);
             var headerValid = WalFormat.IsSegmentHeader(data, sequences[i]);
             if (headerValid && WalFormat.ReadFormatVersion(data) != WalFormat.FormatVersion)
             {
@@ -84,12 +87,12 @@ internal sealed class WalRecovery<TKey, TValue>(
 
                 Log.WalDataLoss(logger, damagedPath, damagedOffset, expected - 1);
             }
-            else if (!IsZero(data.AsSpan(Math.Min(stop, data.Length))) || i + 1 < sequences.Count)
+            else if (!IsZero(data.AsSpan(Math.Min(stop, data.Count))) || i + 1 < sequences.Count)
             {
                 Log.WalTornTail(logger, path, stop, expected - 1);
             }
 
-            var segment = Truncate(sequences, i, headerValid, stop, data.Length, IsZero(data.AsSpan(Math.Min(stop, data.Length))));
+            var segment = Truncate(sequences, i, headerValid, stop, data.Count, IsZero(data.AsSpan(Math.Min(stop, data.Count))));
             Log.WalRecovered(logger, applied, directory, expected - 1, watch.ElapsedMilliseconds);
             return (segment, expected - 1);
         }
@@ -139,21 +142,21 @@ internal sealed class WalRecovery<TKey, TValue>(
     }
 
     // The highest "durable up to" claim among valid records after the stop point.
-    private long LatestDurableClaim(byte[] data, int from, IEnumerable<long> laterSequences, long expected)
+    private long LatestDurableClaim(ArraySegment<byte> data, int from, IEnumerable<long> laterSequences, long expected)
     {
         // Probe every offset: a damaged record hides where the next one starts (in later segments
         // too: their first record may be the damaged one). Zeroed tails hold no records.
         var claimed = ProbeClaims(data, Math.Max(from, WalFormat.SegmentHeaderSize), expected);
         foreach (var sequence in laterSequences)
         {
-            claimed = Math.Max(claimed, ProbeClaims(ReadAll(SegmentPath(sequence)), WalFormat.SegmentHeaderSize, expected));
+            claimed = Math.Max(claimed, ProbeClaims(ReadAll(SegmentPath(sequence), ref _probeBuffer), WalFormat.SegmentHeaderSize, expected));
         }
 
         return claimed;
     }
 
     // Whether a segment's first record carries the LSN the log expects next; reads only that record.
-    private static long ProbeClaims(byte[] data, int from, long expected)
+    private static long ProbeClaims(ArraySegment<byte> data, int from, long expected)
     {
         var claimed = 0L;
         var end = data.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
@@ -188,12 +191,18 @@ internal sealed class WalRecovery<TKey, TValue>(
             WalFormat.TryReadRecord(data, WalFormat.SegmentHeaderSize, expectedLsn, out var record) && record.Lsn == expectedLsn;
     }
 
-    private byte[] ReadAll(string path)
+    // Reads a whole segment into a buffer kept across segments: a fresh array per segment costs
+    // a page fault per 4 KiB on first touch, which dominated replay of large segments.
+    private ArraySegment<byte> ReadAll(string path, ref byte[]? buffer)
     {
         using var file = storage.Open(path, create: false);
-        var data = new byte[file.Length];
-        var read = file.Read(data, 0);
-        return read == data.Length ? data : data[..read];
+        var length = checked((int)file.Length);
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer = new byte[length];
+        }
+
+        return new ArraySegment<byte>(buffer, 0, file.Read(buffer.AsSpan(0, length), 0));
     }
 
     private string SegmentPath(long sequence) => Path.Combine(directory, WalFormat.SegmentName(sequence));
