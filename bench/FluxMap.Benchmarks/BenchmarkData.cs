@@ -77,6 +77,16 @@ internal static class BenchmarkData
         return keys;
     }
 
+    /// <summary>Every benchmark's setup: prints the conditions, builds the data and a loaded database.</summary>
+    public static async Task<(FluxDatabase<string, string> Db, string[] Keys, string[] Values, int[] LoadOrder)> SetUpAsync()
+    {
+        Console.WriteLine(Describe());
+        var keys = Keys();
+        var values = Values();
+        var loadOrder = Permutation(keys.Length);
+        return (await OpenLoadedAsync(keys, values, loadOrder), keys, values, loadOrder);
+    }
+
     /// <summary>Opens an in-memory database and loads every key in <paramref name="order"/> with autocommit inserts.</summary>
     public static async Task<FluxDatabase<string, string>> OpenLoadedAsync(string[] keys, string[] values, int[] order)
     {

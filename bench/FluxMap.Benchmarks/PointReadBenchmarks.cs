@@ -28,11 +28,7 @@ public class PointReadBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        Console.WriteLine(BenchmarkData.Describe());
-        var keys = BenchmarkData.Keys();
-        var values = BenchmarkData.Values();
-        var loadOrder = BenchmarkData.Permutation(keys.Length);
-        _db = await BenchmarkData.OpenLoadedAsync(keys, values, loadOrder);
+        (_db, var keys, var values, var loadOrder) = await BenchmarkData.SetUpAsync();
         _handle = _db.CreateHandle();
         _concurrent = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         _sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);

@@ -34,11 +34,7 @@ public class WriteBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        Console.WriteLine(BenchmarkData.Describe());
-        var keys = BenchmarkData.Keys();
-        var values = BenchmarkData.Values();
-        var loadOrder = BenchmarkData.Permutation(keys.Length);
-        _db = await BenchmarkData.OpenLoadedAsync(keys, values, loadOrder);
+        (_db, var keys, var values, var loadOrder) = await BenchmarkData.SetUpAsync();
         _handle = _db.CreateHandle();
         _concurrent = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         foreach (var i in loadOrder)
