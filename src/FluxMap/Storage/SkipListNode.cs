@@ -21,7 +21,11 @@ internal sealed class SkipListNode<TKey, TValue>
 
     internal int Height => _upper is null ? 1 : _upper.Length + 1;
 
-    /// <summary>The newest version, committed or (in durable modes) committed but not yet visible.</summary>
+    /// <summary>
+    /// The newest version, committed or (in Full durability) committed but not yet visible; null
+    /// while the commit that linked this new node is still publishing its first version, which
+    /// every reader treats as "no version at its snapshot".
+    /// </summary>
     internal VersionEntry<TValue>? Head => Volatile.Read(ref _head);
 
     internal SkipListNode<TKey, TValue>? Next(int level) =>
