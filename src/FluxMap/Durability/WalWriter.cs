@@ -71,8 +71,6 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
 
     public bool PublishesWhenDurable => _full;
 
-    internal long DurableLsn => Volatile.Read(ref _durableLsn);
-
     public void ThrowIfFailed()
     {
         if (_failure is { } failure)

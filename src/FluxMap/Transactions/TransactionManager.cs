@@ -57,9 +57,7 @@ internal sealed class TransactionManager<TKey, TValue>
     /// </summary>
     internal ICommitLog<TKey, TValue>? Log { get; set; }
 
-    /// <summary>The newest commit a new snapshot sees.</summary>
-    internal long VisibleTimestamp => Volatile.Read(ref _visible);
-
+    /// <summary>The newest commit a new snapshot sees; readers outside transactions read it with Volatile.Read.</summary>
     internal ref long VisibleTimestampRef => ref _visible;
 
     internal int ActiveCount => Volatile.Read(ref _activeCount);
@@ -627,23 +625,32 @@ internal sealed class TransactionManager<TKey, TValue>
         Prune();
     }
 
+    // Ids follow begin order, but a deferrable re-snapshot moves its record to the end of the list.
+    private long OldestActiveId()
+    {
+        var oldest = long.MaxValue;
+        for (var record = _oldestActive; record is not null; record = record.NewerActive)
+        {
+            oldest = Math.Min(oldest, record.Id);
+        }
+
+        return oldest;
+    }
+
     // Drops what no running or future transaction can conflict with, and summarizes the oldest
     // committed transactions when too many are retained.
     private void Prune()
     {
         var horizon = Horizon;
-        var oldestActiveId = long.MaxValue;
-        for (var record = _oldestActive; record is not null; record = record.NewerActive)
-        {
-            oldestActiveId = Math.Min(oldestActiveId, record.Id);
-        }
+        long? oldestActiveId = null;
 
         // A writer's reads matter to transactions whose snapshot precedes its commit; the reads of
         // a transaction that wrote nothing matter to transactions that began before it committed.
+        // The oldest active id costs a walk of the active list, so it is found only when needed.
         var drop = 0;
         while (drop < _retained.Count && (_retained[drop].Wrote
             ? _retained[drop].CommitTimestamp <= horizon
-            : _retained[drop].LastBegunAtCommit < oldestActiveId))
+            : _retained[drop].LastBegunAtCommit < (oldestActiveId ??= OldestActiveId())))
         {
             drop++;
         }
