@@ -29,6 +29,30 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <exception cref="FluxMapIOException">The log could not be written.</exception>
     public Task FlushAsync(CancellationToken cancellationToken = default) => _engine.FlushAsync(cancellationToken);
 
+    /// <summary>Gets the database's name, as in its metrics and log messages.</summary>
+    public string Name => _engine.Name;
+
+    /// <summary>
+    /// Reclaims now what no running or future snapshot can see: old versions, deleted and evicted
+    /// keys, and conflict bookkeeping. It works in short slices, so commits go on meanwhile.
+    /// Automatic vacuum does the same every <see cref="FluxMapOptions.VacuumInterval"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the pass between slices.</param>
+    /// <returns>What the pass reclaimed.</returns>
+    public ValueTask<VacuumResult> VacuumAsync(CancellationToken cancellationToken = default)
+    {
+        _engine.ThrowIfDisposed();
+        return _engine.Vacuum.RunAsync(cancellationToken);
+    }
+
+    /// <summary>Reads the database's running totals.</summary>
+    /// <returns>A snapshot of the statistics.</returns>
+    public FluxStatistics GetStatistics() => _engine.GetStatistics();
+
+    /// <summary>Tells whether the database works normally, serves with a failed background service, or has failed closed.</summary>
+    /// <returns>The health.</returns>
+    public FluxHealth GetHealth() => _engine.GetHealth();
+
     /// <summary>Closes the database: drains the log, syncs it and releases the directory.</summary>
     /// <returns>A task that completes when the database is closed.</returns>
     public ValueTask DisposeAsync() => _engine.DisposeAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using FluxMap.Durability;
 using FluxMap.Storage;
 using MessagePack;
@@ -20,6 +21,9 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private MessagePackSerializerOptions? _serializerOptions;
     private StorageSystem _storage = PhysicalStorage.Instance;
+    private IMemorySizeEstimator<TKey, TValue>? _sizeEstimator;
+    private IMeterFactory? _meterFactory;
+    private string _name = "default";
 
     internal FluxDatabaseBuilder()
     {
@@ -94,6 +98,64 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
         return this;
     }
 
+    /// <summary>Estimates key and value sizes for <see cref="FluxMapOptions.MemoryLimit"/> with <paramref name="estimator"/> instead of the default.</summary>
+    /// <param name="estimator">The estimator.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithSizeEstimator(IMemorySizeEstimator<TKey, TValue> estimator)
+    {
+        ArgumentNullException.ThrowIfNull(estimator);
+        _sizeEstimator = estimator;
+        return this;
+    }
+
+    /// <summary>Creates the "FluxMap" meter through <paramref name="meterFactory"/> (dependency injection's), instead of a meter of its own.</summary>
+    /// <param name="meterFactory">The meter factory.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithMeterFactory(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meterFactory = meterFactory;
+        return this;
+    }
+
+    /// <summary>Names the database in its metrics (tag <c>fluxmap.database</c>) and log messages. Default "default".</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _name = name;
+        return this;
+    }
+
+    /// <summary>
+    /// Leaves starting and stopping the background services to a host (see
+    /// <see cref="FluxDatabase{TKey, TValue}"/>'s hosting integration) instead of opening and disposing.
+    /// </summary>
+    internal FluxDatabaseBuilder<TKey, TValue> WithExternallyHostedServices()
+    {
+        ExternallyHosted = true;
+        return this;
+    }
+
+    internal FluxMapOptions Options => _options;
+
+    internal TimeProvider TimeProvider => _timeProvider;
+
+    internal ILoggerFactory LoggerFactory => _loggerFactory;
+
+    internal MessagePackSerializerOptions? SerializerOptions => _serializerOptions;
+
+    internal StorageSystem Storage => _storage;
+
+    internal IMemorySizeEstimator<TKey, TValue>? SizeEstimator => _sizeEstimator;
+
+    internal IMeterFactory? MeterFactory => _meterFactory;
+
+    internal string Name => _name;
+
+    internal bool ExternallyHosted { get; private set; }
+
     /// <summary>Uses another file system; fault-injection tests pass one that fails on demand.</summary>
     internal FluxDatabaseBuilder<TKey, TValue> WithStorage(StorageSystem storage)
     {
@@ -108,7 +170,7 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     /// <exception cref="NotSupportedException">A durable mode cannot serialize the key or value type.</exception>
     /// <exception cref="FluxMapIOException">The data directory cannot be used, or another database holds it.</exception>
     /// <exception cref="CorruptionException">The log is damaged where synced data must be.</exception>
-    public ValueTask<FluxDatabase<TKey, TValue>> OpenAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<FluxDatabase<TKey, TValue>> OpenAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var result = new FluxMapOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, _options);
@@ -117,8 +179,12 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
             throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(FluxMapOptions), result.Failures);
         }
 
-        var keys = KeyOrdering<TKey>.Create(_comparer, _equality);
-        var engine = FluxEngine<TKey, TValue>.Open(_options, keys, _timeProvider, _loggerFactory, _storage, _serializerOptions);
-        return new(new FluxDatabase<TKey, TValue>(engine));
+        var engine = FluxEngine<TKey, TValue>.Open(this, KeyOrdering<TKey>.Create(_comparer, _equality));
+        if (!ExternallyHosted)
+        {
+            await engine.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new FluxDatabase<TKey, TValue>(engine);
     }
 }

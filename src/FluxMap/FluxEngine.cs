@@ -1,8 +1,8 @@
+using FluxMap.Diagnostics;
 using FluxMap.Durability;
+using FluxMap.Maintenance;
 using FluxMap.Storage;
 using FluxMap.Transactions;
-using MessagePack;
-using Microsoft.Extensions.Logging;
 
 namespace FluxMap;
 
@@ -16,13 +16,46 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     private volatile bool _disposed;
     private int _closing;
 
-    private FluxEngine(FluxMapOptions options, KeyOrdering<TKey> keys, TimeProvider timeProvider)
+    private readonly List<PeriodicService> _services = [];
+
+    private FluxEngine(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys)
     {
+        var options = settings.Options;
+        Name = settings.Name;
         Keys = keys;
         Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true);
-        Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions);
-        Retry = new RetryPolicy(options, timeProvider);
+        Memory = options.MemoryLimit > 0
+            ? new MemoryLimiter<TKey, TValue>(settings.SizeEstimator ?? new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions), options.MemoryLimit)
+            : null;
+        Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory);
+        Retry = new RetryPolicy(options, settings.TimeProvider);
+        Vacuum = new Vacuum<TKey, TValue>(Store, Transactions, Memory, Counters);
+        Metrics = new FluxMetrics(settings.MeterFactory, Name, Counters, () => MemoryBytes);
+        var logger = settings.LoggerFactory.CreateLogger("FluxMap.Maintenance");
+        if (options.VacuumInterval > TimeSpan.Zero)
+        {
+            _services.Add(new PeriodicService($"{Name}: vacuum", options.VacuumInterval, VacuumRoundAsync, settings.TimeProvider, logger));
+        }
+
+        async ValueTask VacuumRoundAsync(CancellationToken cancellationToken)
+        {
+            var result = await Vacuum.RunAsync(cancellationToken).ConfigureAwait(false);
+            Log.Vacuumed(logger, result.VersionsReclaimed, result.KeysRemoved, result.BytesReclaimed, result.TransactionsReleased);
+        }
     }
+
+    internal string Name { get; }
+
+    internal EngineCounters Counters { get; } = new();
+
+    internal FluxMetrics Metrics { get; }
+
+    internal MemoryLimiter<TKey, TValue>? Memory { get; }
+
+    internal Vacuum<TKey, TValue> Vacuum { get; }
+
+    /// <summary>The background services; a host starts and stops them when the database is hosted.</summary>
+    internal IReadOnlyList<PeriodicService> Services => _services;
 
     internal KeyOrdering<TKey> Keys { get; }
 
@@ -33,21 +66,17 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     internal RetryPolicy Retry { get; }
 
     /// <summary>Opens the engine: in durable modes takes the directory, replays the log and starts its writer.</summary>
-    internal static FluxEngine<TKey, TValue> Open(
-        FluxMapOptions options,
-        KeyOrdering<TKey> keys,
-        TimeProvider timeProvider,
-        ILoggerFactory loggerFactory,
-        StorageSystem storage,
-        MessagePackSerializerOptions? serializerOptions)
+    internal static FluxEngine<TKey, TValue> Open(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys)
     {
-        var engine = new FluxEngine<TKey, TValue>(options, keys, timeProvider);
+        var engine = new FluxEngine<TKey, TValue>(settings, keys);
+        var options = settings.Options;
         if (options.Durability == DurabilityMode.InMemory)
         {
             return engine;
         }
 
-        var codec = new WalCodec<TKey, TValue>(serializerOptions);
+        var storage = settings.Storage;
+        var codec = new WalCodec<TKey, TValue>(settings.SerializerOptions);
         var directory = Path.GetFullPath(options.DataDirectory!);
         try
         {
@@ -72,10 +101,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         {
             // The new directory's own entry must survive a power loss too.
             storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
-            var logger = loggerFactory.CreateLogger("FluxMap.Durability");
+            var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
             var (segment, lastLsn) = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(0, engine.Replay);
             engine.Transactions.Restore(lastLsn);
-            engine._wal = new WalWriter<TKey, TValue>(storage, directory, options, codec, segment, lastLsn, engine.Transactions.AdvanceVisible, timeProvider, logger);
+            engine._wal = new WalWriter<TKey, TValue>(
+                storage, directory, options, codec, segment, lastLsn, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             engine.Transactions.Log = engine._wal;
             engine._directoryLock = directoryLock;
             return engine;
@@ -90,6 +120,86 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             directoryLock.Dispose();
             throw;
         }
+    }
+
+    private long? MemoryBytes
+    {
+        get
+        {
+            if (Memory is null)
+            {
+                return null;
+            }
+
+            lock (Transactions.Gate)
+            {
+                return Memory.TotalBytes;
+            }
+        }
+    }
+
+    internal async ValueTask StartServicesAsync(CancellationToken cancellationToken)
+    {
+        foreach (var service in _services)
+        {
+            await service.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal FluxStatistics GetStatistics()
+    {
+        long? live = null, total = null;
+        if (Memory is not null)
+        {
+            lock (Transactions.Gate)
+            {
+                (live, total) = (Memory.LiveBytes, Memory.TotalBytes);
+            }
+        }
+
+        var c = Counters;
+        return new FluxStatistics
+        {
+            Count = Volatile.Read(ref c.LiveKeys),
+            Versions = Volatile.Read(ref c.Versions),
+            Commits = Volatile.Read(ref c.Commits),
+            WriteWriteAborts = Volatile.Read(ref c.WriteWriteAborts),
+            ReadWriteAborts = Volatile.Read(ref c.ReadWriteAborts),
+            Retries = Volatile.Read(ref c.Retries),
+            WalBytes = Volatile.Read(ref c.WalBytes),
+            WalSyncs = Volatile.Read(ref c.WalSyncs),
+            WalUnsyncedCommits = _wal is null ? 0 : Math.Max(0, Transactions.LastCommit - _wal.DurableTimestamp),
+            LiveMemoryBytes = live,
+            MemoryBytes = total,
+            MemoryLimit = Memory?.Limit ?? 0,
+            Evictions = Volatile.Read(ref c.Evictions),
+            VacuumRuns = Volatile.Read(ref c.VacuumRuns),
+            VersionsReclaimed = Volatile.Read(ref c.VersionsReclaimed),
+            KeysReclaimed = Volatile.Read(ref c.KeysReclaimed),
+        };
+    }
+
+    internal FluxHealth GetHealth()
+    {
+        if (_wal?.Failure is { } failure)
+        {
+            return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' failed closed and acknowledges no more commits: {failure.Message}", failure);
+        }
+
+        if (_disposed)
+        {
+            return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' is closed.", null);
+        }
+
+        foreach (var service in _services)
+        {
+            if (service.Fault is { } fault)
+            {
+                return new FluxHealth(FluxHealthStatus.Degraded, $"The background service '{service.Name}' failed: {fault.Message}", fault);
+            }
+        }
+
+        return new FluxHealth(FluxHealthStatus.Healthy, null, null);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
@@ -112,6 +222,12 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         _disposed = true;
         try
         {
+            foreach (var service in _services)
+            {
+                await service.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                service.Dispose();
+            }
+
             Transactions.CloseLog();
             if (_wal is not null)
             {
@@ -128,6 +244,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         finally
         {
             _directoryLock?.Dispose();
+            Metrics.Dispose();
         }
     }
 
@@ -139,7 +256,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// </remarks>
     internal VersionEntry<TValue>? ReadLatest(TKey key)
     {
-        for (var version = Store.Find(key)?.Head; version is not null; version = version.Older)
+        var node = Store.Find(key);
+        node?.Lru?.Touch();
+        for (var version = node?.Head; version is not null; version = version.Older)
         {
             if (version.Timestamp <= Volatile.Read(ref Transactions.VisibleTimestampRef))
             {

@@ -45,7 +45,8 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask InsertAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return _engine.Transactions.CommitSingle(_engine.Keys.Own(key), value, isDelete: false).Durable;
+        var started = _engine.Metrics.StartCommit();
+        return _engine.Metrics.EndCommit(_engine.Transactions.CommitSingle(_engine.Keys.Own(key), value, isDelete: false).Durable, started);
     }
 
     /// <summary>Removes a key in its own transaction.</summary>
@@ -163,6 +164,7 @@ public sealed class FluxHandle<TKey, TValue>
             }
             catch (SerializationConflictException) when (attempt < _engine.Retry.MaxAttempts)
             {
+                Interlocked.Increment(ref _engine.Counters.Retries);
             }
             finally
             {

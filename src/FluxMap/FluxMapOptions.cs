@@ -57,4 +57,21 @@ public sealed class FluxMapOptions
     /// long transactions at the price of possibly more aborts. Default 10,000.
     /// </summary>
     public int MaxRetainedTransactions { get; set; } = 10_000;
+
+    /// <summary>
+    /// Gets or sets how often vacuum runs in the background, reclaiming versions no snapshot can
+    /// see, deleted and evicted keys, and conflict bookkeeping. Default 1 second;
+    /// <see cref="TimeSpan.Zero"/> turns automatic vacuum off (<c>VacuumAsync</c> still works).
+    /// </summary>
+    public TimeSpan VacuumInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Gets or sets the most bytes of live keys and values to hold (estimated; see
+    /// <see cref="IMemorySizeEstimator{TKey, TValue}"/>); 0, the default, means no limit. Past
+    /// it, each commit evicts the least recently used keys: they are deleted, for every later
+    /// snapshot, as by a commit of their own. Versions that running snapshots still read come on
+    /// top until those snapshots end. In-memory durability only: a durable database cannot drop
+    /// data it has acknowledged.
+    /// </summary>
+    public long MemoryLimit { get; set; }
 }

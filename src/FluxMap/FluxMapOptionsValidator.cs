@@ -60,6 +60,22 @@ public sealed class FluxMapOptionsValidator : IValidateOptions<FluxMapOptions>
             failures.Add($"FlushAfterBytes must be at least 1 (was {options.FlushAfterBytes}).");
         }
 
+        if (options.VacuumInterval < TimeSpan.Zero)
+        {
+            failures.Add($"VacuumInterval must not be negative (was {options.VacuumInterval}); TimeSpan.Zero turns automatic vacuum off.");
+        }
+
+        if (options.MemoryLimit < 0)
+        {
+            failures.Add($"MemoryLimit must not be negative (was {options.MemoryLimit}); 0 means no limit.");
+        }
+        else if (options.MemoryLimit > 0 && options.Durability != DurabilityMode.InMemory)
+        {
+            failures.Add(
+                $"MemoryLimit applies only to Durability.InMemory (was {options.Durability}): evicting would drop acknowledged data, " +
+                "and paging values out to the data file is not available yet.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -125,7 +125,8 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         Enter(cancellationToken);
         try
         {
-            durable = _engine.Transactions.Commit(_record, _writes);
+            var started = _engine.Metrics.StartCommit();
+            durable = _engine.Metrics.EndCommit(_engine.Transactions.Commit(_record, _writes), started);
             Status = TransactionStatus.Committed;
             _writes = null;
         }
@@ -295,9 +296,13 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
         // Trace first, then read: a writer committing in between either sees the trace or is seen.
         _record.Trace?.AddPoint(key);
-        return _engine.Store.Find(key) is { } node && ReadVisible(node) is { } version
-            ? new FluxValue<TValue>(version.Value)
-            : default;
+        if (_engine.Store.Find(key) is not { } node)
+        {
+            return default;
+        }
+
+        node.Lru?.Touch();
+        return ReadVisible(node) is { } version ? new FluxValue<TValue>(version.Value) : default;
     }
 
     private bool Remove(TKey key)
@@ -362,6 +367,11 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
     private void Ended(SerializationConflictException? conflict)
     {
+        if (conflict is not null)
+        {
+            _engine.Counters.CountAbort(conflict.Reason);
+        }
+
         Status = TransactionStatus.RolledBack;
         Conflict = conflict;
         _writes = null;

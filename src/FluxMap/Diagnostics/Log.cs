@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FluxMap.Diagnostics;
 
-/// <summary>FluxMap's log messages. Event ids: 1xx durability.</summary>
+/// <summary>FluxMap's log messages. Event ids: 1xx durability, 2xx maintenance.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Recovered {Records} commits from the write-ahead log in '{Directory}' up to LSN {LastLsn} in {ElapsedMs} ms")]
@@ -16,4 +16,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Writing the write-ahead log in '{Directory}' failed; the database no longer accepts commits")]
     internal static partial void WalFailed(ILogger logger, string directory, Exception exception);
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "The background service '{Service}' failed; it runs again at its next interval")]
+    internal static partial void BackgroundServiceFailed(ILogger logger, string service, Exception exception);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Vacuum reclaimed {Versions} versions and {Keys} keys ({Bytes} bytes) and released {Transactions} read sets")]
+    internal static partial void Vacuumed(ILogger logger, long versions, long keys, long bytes, long transactions);
 }

@@ -11,6 +11,12 @@ internal interface ICommitLog<TKey, TValue>
     /// <summary>Whether commits become visible only once <see cref="Append"/>'s task completes (Full durability).</summary>
     bool PublishesWhenDurable { get; }
 
+    /// <summary>The newest commit known to be durable.</summary>
+    long DurableTimestamp { get; }
+
+    /// <summary>The failure that closed the log, if any.</summary>
+    FluxMapIOException? Failure { get; }
+
     /// <summary>Throws the failure that closed the log, if any; called before a commit takes its timestamp.</summary>
     void ThrowIfFailed();
 

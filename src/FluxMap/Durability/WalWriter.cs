@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using FluxMap.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     private readonly WalCodec<TKey, TValue> _codec;
     private readonly Action<long> _publishDurable;
     private readonly ILogger _logger;
+    private readonly EngineCounters _counters;
+    private readonly FluxMetrics _metrics;
     private readonly ByteBuffer _batch = new(64 * 1024);
     private readonly List<object> _requests = [];
     private readonly ITimer? _flushTimer;
@@ -48,8 +51,12 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         long lastLsn,
         Action<long> publishDurable,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        EngineCounters counters,
+        FluxMetrics metrics)
     {
+        _counters = counters;
+        _metrics = metrics;
         _storage = storage;
         _directory = directory;
         _segmentSize = options.WalSegmentSize;
@@ -70,6 +77,10 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     }
 
     public bool PublishesWhenDurable => _full;
+
+    public long DurableTimestamp => Volatile.Read(ref _durableLsn);
+
+    public FluxMapIOException? Failure => _failure;
 
     public void ThrowIfFailed()
     {
@@ -263,12 +274,16 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _segment.File.Write(_batch.Written, _segment.Position);
         _segment.Position += _batch.Count;
         _unsyncedBytes += _batch.Count;
+        Volatile.Write(ref _counters.WalBytes, _counters.WalBytes + _batch.Count);
         _batch.Truncate(0);
     }
 
     private void Sync()
     {
+        var started = Stopwatch.GetTimestamp();
         _segment.File.Sync();
+        _metrics.RecordSync(Stopwatch.GetElapsedTime(started));
+        Volatile.Write(ref _counters.WalSyncs, _counters.WalSyncs + 1);
         Volatile.Write(ref _durableLsn, _lastLsn);
         _unsyncedCommits = 0;
         _unsyncedBytes = 0;

@@ -6,15 +6,21 @@ namespace FluxMap.Storage;
 /// Hash index from key to skip-list node so point reads cost one probe instead of a descent.
 /// Open addressing with linear probing; one writer at a time (the commit path), any number of
 /// lock-free readers. Growth publishes a fully built table, so a reader on the old table still
-/// sees every key that was there when it looked.
+/// sees every key that was there when it looked. A removed key leaves a marker rather than
+/// shifting its neighbours back, so a reader probing past the slot never misses a key.
 /// </summary>
 internal sealed class KeyIndex<TKey, TValue>
 {
     private const int InitialCapacity = 16;
 
+    private static readonly SkipListNode<TKey, TValue> Removed = new(default!, 1);
+
     private readonly IEqualityComparer<TKey> _equality;
     private SkipListNode<TKey, TValue>?[] _slots = new SkipListNode<TKey, TValue>?[InitialCapacity];
     private int _count;
+
+    // Slots that hold a key or a removal marker: what decides how long probes get.
+    private int _used;
 
     internal KeyIndex(IEqualityComparer<TKey> equality) => _equality = equality;
 
@@ -27,32 +33,49 @@ internal sealed class KeyIndex<TKey, TValue>
         for (var i = SlotOf(key, slots.Length); ; i = (i + 1) & mask)
         {
             var node = Volatile.Read(ref slots[i]);
-            if (node is null || _equality.Equals(node.Key, key))
+            if (node is null || (!ReferenceEquals(node, Removed) && _equality.Equals(node.Key, key)))
             {
                 return node;
             }
         }
     }
 
+    internal void Remove(SkipListNode<TKey, TValue> node)
+    {
+        var mask = _slots.Length - 1;
+        for (var i = SlotOf(node.Key, _slots.Length); _slots[i] is { } occupant; i = (i + 1) & mask)
+        {
+            if (ReferenceEquals(occupant, node))
+            {
+                Volatile.Write(ref _slots[i], Removed);
+                _count--;
+                return;
+            }
+        }
+    }
+
     internal void Add(SkipListNode<TKey, TValue> node)
     {
-        // Keep the load at or below 0.6: probes stay short and misses end quickly.
-        if ((_count + 1) * 5L > _slots.Length * 3L)
+        // Keep the load at or below 0.6: probes stay short and misses end quickly. Rebuilding
+        // drops removal markers; a table mostly of markers is rebuilt at the same size.
+        if ((_used + 1) * 5L > _slots.Length * 3L)
         {
-            var grown = new SkipListNode<TKey, TValue>?[_slots.Length * 2];
+            var rebuilt = new SkipListNode<TKey, TValue>?[(_count + 1) * 5L > _slots.Length * 3L / 2 ? _slots.Length * 2 : _slots.Length];
             foreach (var existing in _slots)
             {
-                if (existing is not null)
+                if (existing is not null && !ReferenceEquals(existing, Removed))
                 {
-                    Place(grown, existing);
+                    Place(rebuilt, existing);
                 }
             }
 
-            Volatile.Write(ref _slots, grown);
+            Volatile.Write(ref _slots, rebuilt);
+            _used = _count;
         }
 
         Place(_slots, node);
         _count++;
+        _used++;
     }
 
     private void Place(SkipListNode<TKey, TValue>?[] slots, SkipListNode<TKey, TValue> node)

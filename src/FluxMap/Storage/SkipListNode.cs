@@ -1,3 +1,5 @@
+using FluxMap.Maintenance;
+
 namespace FluxMap.Storage;
 
 /// <summary>
@@ -43,23 +45,37 @@ internal sealed class SkipListNode<TKey, TValue>
         }
     }
 
+    /// <summary>The node's place in the memory limit's recency list; null when no limit is set.</summary>
+    internal LruEntry<TKey, TValue>? Lru { get; set; }
+
     /// <summary>
-    /// Prepends a version and forgets the versions no snapshot can reach any more: everything
-    /// older than the newest version at or below <paramref name="horizon"/>, the oldest snapshot
-    /// any reader holds or can still take. Callers are serialized by the commit lock.
+    /// Prepends a version and forgets the versions no snapshot can reach any more (see
+    /// <see cref="Trim"/>). Callers are serialized by the commit lock.
     /// </summary>
-    internal void Publish(long timestamp, TValue value, bool isTombstone, long horizon)
+    /// <returns>The versions cut off, newest first, or null.</returns>
+    internal VersionEntry<TValue>? Publish(long timestamp, TValue value, bool isTombstone, long horizon)
     {
-        var head = new VersionEntry<TValue>(timestamp, value, isTombstone, _head);
-        Volatile.Write(ref _head, head);
-        for (var version = head; version is not null; version = version.Older)
+        Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, _head));
+        return Trim(horizon);
+    }
+
+    /// <summary>
+    /// Forgets everything older than the newest version at or below <paramref name="horizon"/>,
+    /// the oldest snapshot any reader holds or can still take: no reader can walk past that
+    /// version. Callers are serialized by the commit lock.
+    /// </summary>
+    /// <returns>The versions cut off, newest first, or null.</returns>
+    internal VersionEntry<TValue>? Trim(long horizon)
+    {
+        for (var version = Head; version is not null; version = version.Older)
         {
             if (version.Timestamp <= horizon)
             {
-                version.ForgetOlder();
-                return;
+                return version.ForgetOlder();
             }
         }
+
+        return null;
     }
 
     /// <summary>

@@ -31,5 +31,6 @@ internal sealed class VersionEntry<TValue>
     /// Drops every older version. Only safe for the newest version at or below the oldest
     /// snapshot any reader can hold: no reader ever walks past it.
     /// </summary>
-    internal void ForgetOlder() => Volatile.Write(ref _older, null);
+    /// <returns>The versions dropped, newest first, or null.</returns>
+    internal VersionEntry<TValue>? ForgetOlder() => Interlocked.Exchange(ref _older, null);
 }

@@ -102,6 +102,31 @@ internal sealed class VersionedSkipList<TKey, TValue>
         return node;
     }
 
+    /// <summary>
+    /// Unlinks a node. Writers only. The node keeps its own forward links, so a reader standing on
+    /// it still reaches the rest of the list; it may miss keys linked in after the removal, which
+    /// are newer than any snapshot that reader could have.
+    /// </summary>
+    internal void Remove(SkipListNode<TKey, TValue> node)
+    {
+        var x = _head;
+        for (var level = _height - 1; level >= 0; level--)
+        {
+            for (var next = x.Next(level); next is not null && _comparer.Compare(next.Key, node.Key) < 0; next = x.Next(level))
+            {
+                x = next;
+            }
+
+            if (ReferenceEquals(x.Next(level), node))
+            {
+                x.SetNext(level, node.Next(level));
+            }
+        }
+
+        _index?.Remove(node);
+        Volatile.Write(ref _count, _count - 1);
+    }
+
     /// <summary>The first node at or after (<paramref name="inclusive"/>) or strictly after <paramref name="key"/>.</summary>
     internal SkipListNode<TKey, TValue>? FindFirst(TKey key, bool inclusive) => FindLastBefore(key, !inclusive).Next(0);
 

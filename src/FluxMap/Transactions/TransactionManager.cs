@@ -1,4 +1,6 @@
+using FluxMap.Diagnostics;
 using FluxMap.Durability;
+using FluxMap.Maintenance;
 using FluxMap.Storage;
 
 namespace FluxMap.Transactions;
@@ -20,10 +22,15 @@ namespace FluxMap.Transactions;
 internal sealed class TransactionManager<TKey, TValue>
     where TKey : notnull
 {
+    // Stands for the memory limit in the table of recent writers: evictions are its commits.
+    private const long EvictionWriter = -1;
+
     private readonly Lock _gate = new();
     private readonly VersionedSkipList<TKey, TValue> _store;
     private readonly KeyOrdering<TKey> _keys;
     private readonly int _maxRetained;
+    private readonly EngineCounters _counters;
+    private readonly MemoryLimiter<TKey, TValue>? _memory;
 
     // Committed transactions with reads that overlapping transactions may still conflict with,
     // in commit order.
@@ -43,11 +50,14 @@ internal sealed class TransactionManager<TKey, TValue>
     private long _lastId;
     private bool _logClosed;
 
-    internal TransactionManager(VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained)
+    internal TransactionManager(
+        VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained, EngineCounters counters, MemoryLimiter<TKey, TValue>? memory)
     {
         _store = store;
         _keys = keys;
         _maxRetained = maxRetained;
+        _counters = counters;
+        _memory = memory;
         _summary = new CommittedSummary<TKey>(keys);
     }
 
@@ -62,10 +72,18 @@ internal sealed class TransactionManager<TKey, TValue>
 
     internal int ActiveCount => Volatile.Read(ref _activeCount);
 
-    // The oldest snapshot any transaction holds or can still take (manager lock). The active list
-    // is in snapshot order: begins append the current watermark, a deferrable re-snapshot moves
-    // its record to the end.
-    private long Horizon => Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+    /// <summary>The commit lock: vacuum takes it for each bounded slice of its work.</summary>
+    internal Lock Gate => _gate;
+
+    /// <summary>
+    /// The oldest snapshot any transaction holds or can still take (under <see cref="Gate"/>). The
+    /// active list is in snapshot order: begins append the current watermark, a deferrable
+    /// re-snapshot moves its record to the end.
+    /// </summary>
+    internal long Horizon => Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+
+    /// <summary>The newest commit, visible or not.</summary>
+    internal long LastCommit => Volatile.Read(ref _lastCommit);
 
     internal int RetainedCount
     {
@@ -223,7 +241,7 @@ internal sealed class TransactionManager<TKey, TValue>
                     var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
                     if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
                     {
-                        target.Publish(commit, pending.Value, pending.IsTombstone, horizon);
+                        Install(target, commit, pending.Value, pending.IsTombstone, horizon);
                     }
                 }
 
@@ -259,6 +277,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
                 var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, writes));
+                EvictOverLimit(horizon);
                 Retire(tx, RecordStatus.Committed);
                 return durable;
             }
@@ -304,19 +323,26 @@ internal sealed class TransactionManager<TKey, TValue>
 
             var commit = ++_lastCommit;
             _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, 0);
-            node!.Publish(commit, value, isDelete, Horizon);
-            for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
-            {
-                if (reader.Trace is { } trace && trace.Covers(key))
-                {
-                    NoteOutConflict(reader, commit, node.Key, null);
-                }
-            }
-
+            var horizon = Horizon;
+            Install(node!, commit, value, isDelete, horizon);
+            NoteBlindWrite(node!.Key, commit);
             var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, value, isDelete));
+            EvictOverLimit(horizon);
             Prune();
             return (!isDelete || live, durable);
         }
+    }
+
+    /// <summary>
+    /// Drops what no running or future transaction can conflict with (under <see cref="Gate"/>).
+    /// Commits do this too; vacuum calls it so an idle database lets go as well.
+    /// </summary>
+    /// <returns>How many committed transactions' read sets were released.</returns>
+    internal int ReleaseBookkeeping()
+    {
+        var before = _retained.Count;
+        Prune();
+        return before - _retained.Count;
     }
 
     /// <summary>Refuses every later commit; after this returns, nothing more reaches the log.</summary>
@@ -333,6 +359,13 @@ internal sealed class TransactionManager<TKey, TValue>
     {
         lock (_gate)
         {
+            // Replay wrote the newest version of each key straight into the store.
+            for (var node = _store.First; node is not null; node = node.Next(0))
+            {
+                _counters.Versions++;
+                _counters.LiveKeys += node.Head!.IsTombstone ? 0 : 1;
+            }
+
             _lastCommit = lastCommit;
             Volatile.Write(ref _visible, lastCommit);
         }
@@ -341,10 +374,79 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <summary>Makes commits up to <paramref name="commit"/> visible; called in order by a log that publishes only durable commits.</summary>
     internal void AdvanceVisible(long commit) => Volatile.Write(ref _visible, commit);
 
+    // Every version reaches the store here, so counts and memory stay exact.
+    private void Install(SkipListNode<TKey, TValue> node, long commit, TValue value, bool isTombstone, long horizon)
+    {
+        var previous = node.Head;
+        var dropped = node.Publish(commit, value, isTombstone, horizon);
+        _counters.Versions++;
+        _counters.LiveKeys += (isTombstone ? 0 : 1) - (previous is { IsTombstone: false } ? 1 : 0);
+        _memory?.OnPublished(node, previous);
+        OnTrimmed(dropped);
+    }
+
+    /// <summary>Counts and accounts versions cut off a chain (under <see cref="Gate"/>); vacuum calls this for what it trims.</summary>
+    /// <returns>How many versions were dropped.</returns>
+    internal long OnTrimmed(VersionEntry<TValue>? dropped)
+    {
+        var count = CountVersions(dropped);
+        _counters.Versions -= count;
+        _counters.VersionsReclaimed += count;
+        _memory?.OnTrimmed(dropped);
+        return count;
+    }
+
+    private static long CountVersions(VersionEntry<TValue>? chain)
+    {
+        var count = 0L;
+        for (var version = chain; version is not null; version = version.Older)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    // A write that read nothing (an autocommit write or an eviction): concurrent readers of the key
+    // gain a read-write dependency on it.
+    private void NoteBlindWrite(TKey key, long commit)
+    {
+        for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
+        {
+            if (reader.Trace is { } trace && trace.Covers(key))
+            {
+                NoteOutConflict(reader, commit, key, null);
+            }
+        }
+    }
+
+    // In-memory mode under a memory limit: evicts least recently used keys, as one commit of
+    // tombstones, until live data fits. Snapshots older than that commit still read the values,
+    // and the memory returns once they end and vacuum runs.
+    private void EvictOverLimit(long horizon)
+    {
+        if (_memory is not { IsOverLimit: true })
+        {
+            return;
+        }
+
+        var commit = ++_lastCommit;
+        _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, EvictionWriter);
+        while (_memory.IsOverLimit && _memory.TakeVictim(commit - 1) is { } victim)
+        {
+            Install(victim, commit, default!, isTombstone: true, horizon);
+            NoteBlindWrite(victim.Key, commit);
+            _counters.Evictions++;
+        }
+
+        Volatile.Write(ref _visible, commit);
+    }
+
     // Hands the commit to the log (in commit order: we hold the lock) and makes it visible now
     // unless the log does that once it is durable.
     private ValueTask Publish(long commit, CommitRecord<TKey, TValue>? record)
     {
+        _counters.Commits++;
         var durable = record is null ? default : Log!.Append(record);
         if (Log is not { PublishesWhenDurable: true })
         {

@@ -1,0 +1,56 @@
+namespace FluxMap;
+
+/// <summary>
+/// A snapshot of a database's running totals, the same figures the "FluxMap" meter reports.
+/// Counters start at zero when the database opens.
+/// </summary>
+public sealed class FluxStatistics
+{
+    /// <summary>Gets the number of keys that hold a value, as of the newest commit.</summary>
+    public long Count { get; init; }
+
+    /// <summary>Gets the versions held in all version chains, current ones included.</summary>
+    public long Versions { get; init; }
+
+    /// <summary>Gets the commits that wrote something (autocommit writes included).</summary>
+    public long Commits { get; init; }
+
+    /// <summary>Gets the transactions aborted because another committed the same key first.</summary>
+    public long WriteWriteAborts { get; init; }
+
+    /// <summary>Gets the transactions aborted to break a dangerous structure of read-write dependencies.</summary>
+    public long ReadWriteAborts { get; init; }
+
+    /// <summary>Gets how often <c>TransactionAsync</c> ran a body again after a conflict.</summary>
+    public long Retries { get; init; }
+
+    /// <summary>Gets the bytes appended to the write-ahead log; zero in memory.</summary>
+    public long WalBytes { get; init; }
+
+    /// <summary>Gets the write-ahead log syncs (fsync).</summary>
+    public long WalSyncs { get; init; }
+
+    /// <summary>Gets the commits acknowledged but not yet synced (Relaxed durability's window of loss).</summary>
+    public long WalUnsyncedCommits { get; init; }
+
+    /// <summary>Gets the estimated bytes of keys and values the newest commit holds; null unless a memory limit is set.</summary>
+    public long? LiveMemoryBytes { get; init; }
+
+    /// <summary>Gets the estimated bytes of all keys and versions, including those kept for running snapshots; null unless a memory limit is set.</summary>
+    public long? MemoryBytes { get; init; }
+
+    /// <summary>Gets the memory limit in bytes; zero when there is none.</summary>
+    public long MemoryLimit { get; init; }
+
+    /// <summary>Gets the keys evicted by the memory limit.</summary>
+    public long Evictions { get; init; }
+
+    /// <summary>Gets the vacuum passes run, on demand and automatic.</summary>
+    public long VacuumRuns { get; init; }
+
+    /// <summary>Gets the old versions vacuum and commits have dropped.</summary>
+    public long VersionsReclaimed { get; init; }
+
+    /// <summary>Gets the deleted or evicted keys vacuum removed from the index.</summary>
+    public long KeysReclaimed { get; init; }
+}
