@@ -25,7 +25,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Keys = keys;
         Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true);
         Memory = options.MemoryLimit > 0
-            ? new MemoryLimiter<TKey, TValue>(settings.SizeEstimator ?? new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions), options.MemoryLimit)
+            ? new MemoryLimiter<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions), options.MemoryLimit)
             : null;
         Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory);
         Retry = new RetryPolicy(options, settings.TimeProvider);
@@ -189,6 +189,12 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         if (_disposed)
         {
             return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' is closed.", null);
+        }
+
+        if (Memory?.EstimatorFault is { } estimatorFault)
+        {
+            return new FluxHealth(
+                FluxHealthStatus.Degraded, $"The memory size estimator threw, so the default estimate is used instead: {estimatorFault.Message}", estimatorFault);
         }
 
         foreach (var service in _services)

@@ -6,7 +6,7 @@ namespace FluxMap.Maintenance;
 /// <summary>
 /// Sizes as the runtime lays them out on 64-bit: strings and byte arrays by length, unmanaged
 /// values inline, anything else by its MessagePack size plus an object header, a fair stand-in
-/// for the graph of small objects such a value usually is.
+/// for the graph of small objects such a value usually is. It never throws: it runs inside commits.
 /// </summary>
 internal sealed class DefaultSizeEstimator<TKey, TValue> : IMemorySizeEstimator<TKey, TValue>
 {
@@ -25,8 +25,21 @@ internal sealed class DefaultSizeEstimator<TKey, TValue> : IMemorySizeEstimator<
         string s => Align(22 + (2L * s.Length)),
         byte[] bytes => Align(24 + (long)bytes.Length),
         _ when !RuntimeHelpers.IsReferenceOrContainsReferences<T>() => 0,
-        _ => Align(16 + MessagePackSerializer.Serialize(item, _serializer).Length),
+        _ => Align(16 + SerializedLength(item)),
     };
+
+    // A type MessagePack cannot write is counted as one small object rather than failing a commit.
+    private long SerializedLength<T>(T item)
+    {
+        try
+        {
+            return MessagePackSerializer.Serialize(item, _serializer).Length;
+        }
+        catch (MessagePackSerializationException)
+        {
+            return 48;
+        }
+    }
 
     private static long Align(long bytes) => (bytes + 7) & ~7L;
 }

@@ -22,15 +22,20 @@ internal sealed class MemoryLimiter<TKey, TValue>
     private static readonly long VersionOverhead = Align(32 + Unsafe.SizeOf<TValue>());
 
     private readonly IMemorySizeEstimator<TKey, TValue> _estimator;
+    private readonly IMemorySizeEstimator<TKey, TValue> _fallback;
     // The ring's sentinel: newer than the newest entry (its Older) and older than the oldest (its Newer).
     private readonly LruEntry<TKey, TValue> _list = new(null);
     private long _count;
 
-    internal MemoryLimiter(IMemorySizeEstimator<TKey, TValue> estimator, long limit)
+    internal MemoryLimiter(IMemorySizeEstimator<TKey, TValue>? estimator, IMemorySizeEstimator<TKey, TValue> fallback, long limit)
     {
-        _estimator = estimator;
+        _estimator = estimator ?? fallback;
+        _fallback = fallback;
         Limit = limit;
     }
+
+    /// <summary>The last exception a user's estimator threw; its estimates fall back to the default from then on.</summary>
+    internal Exception? EstimatorFault { get; private set; }
 
     /// <summary>The most live bytes allowed.</summary>
     internal long Limit { get; }
@@ -100,10 +105,30 @@ internal sealed class MemoryLimiter<TKey, TValue>
     private long LiveBytesOf(VersionEntry<TValue>? head, long nodeBytes) =>
         head is { IsTombstone: false } ? nodeBytes + VersionBytes(head) : 0;
 
-    private long NodeBytes(SkipListNode<TKey, TValue> node) => NodeOverhead + _estimator.EstimateKeySize(node.Key);
+    private long NodeBytes(SkipListNode<TKey, TValue> node) => NodeOverhead + Estimate(node.Key, static (e, key) => e.EstimateKeySize(key));
 
     private long VersionBytes(VersionEntry<TValue> version) =>
-        VersionOverhead + (version.IsTombstone ? 0 : _estimator.EstimateValueSize(version.Value));
+        VersionOverhead + (version.IsTombstone ? 0 : Estimate(version.Value, static (e, value) => e.EstimateValueSize(value)));
+
+    // Runs inside commits, after versions are published: an estimator that throws must not leave a
+    // commit half applied. A failing estimator is replaced by the default for good (accounting may
+    // then drift by the difference between the two) and reported through health.
+    private long Estimate<T>(T item, Func<IMemorySizeEstimator<TKey, TValue>, T, long> estimate)
+    {
+        if (EstimatorFault is null)
+        {
+            try
+            {
+                return Math.Max(0, estimate(_estimator, item));
+            }
+            catch (Exception e)
+            {
+                EstimatorFault = e;
+            }
+        }
+
+        return estimate(_fallback, item);
+    }
 
     private void MoveToNewest(LruEntry<TKey, TValue> entry)
     {

@@ -16,6 +16,7 @@ internal sealed class PeriodicService : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private volatile Exception? _fault;
+    private PeriodicTimer? _timer;
 
     internal PeriodicService(string name, TimeSpan interval, Func<CancellationToken, ValueTask> round, TimeProvider timeProvider, ILogger logger)
     {
@@ -31,9 +32,22 @@ internal sealed class PeriodicService : BackgroundService
     /// <summary>Why the last round failed; null after a good round.</summary>
     internal Exception? Fault => _fault;
 
+    /// <summary>Starts the clock now: ExecuteAsync begins later on the thread pool, and the first interval counts from the start.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer ??= new PeriodicTimer(_interval, _timeProvider);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_interval, _timeProvider);
+        var timer = _timer!;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -45,8 +59,8 @@ internal sealed class PeriodicService : BackgroundService
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
-                    _fault = e;
                     Log.BackgroundServiceFailed(_logger, Name, e);
+                    _fault = e;
                 }
             }
         }

@@ -502,10 +502,13 @@ internal sealed class TransactionManager<TKey, TValue>
     }
 
     private long? WriterIdOf(long commit) =>
-        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit && id != 0 ? id : null;
+        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit && id > 0 ? id : null;
 
     private static string Describe(long? transactionId) =>
         transactionId is { } id ? $"transaction {id}" : "another transaction";
+
+    private string DescribeWriter(long commit) =>
+        _recentWriters[commit & (_recentWriters.Length - 1)] == (commit, EvictionWriter) ? "the memory limit, which evicted it," : Describe(WriterIdOf(commit));
 
     private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
@@ -515,7 +518,7 @@ internal sealed class TransactionManager<TKey, TValue>
             {
                 var writerId = WriterIdOf(head.Timestamp);
                 throw new SerializationConflictException(
-                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {Describe(writerId)} " +
+                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {DescribeWriter(head.Timestamp)} " +
                     "that committed after this transaction's snapshot (first committer wins). Retry the transaction.",
                     ConflictReason.WriteWrite,
                     tx.Id,
