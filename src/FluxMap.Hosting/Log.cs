@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace FluxMap.Hosting;
+
+/// <summary>FluxMap.Hosting's log messages. Event ids: 3xx hosting.</summary>
+internal static partial class Log
+{
+    internal const string Category = "FluxMap.Hosting";
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Opened the FluxMap database '{Database}' ({Durability} durability, data directory '{DataDirectory}') in {ElapsedMs} ms")]
+    internal static partial void Opened(ILogger logger, string database, DurabilityMode durability, string dataDirectory, long elapsedMs);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Closed the FluxMap database '{Database}' ({Durability} durability, data directory '{DataDirectory}')")]
+    internal static partial void Closed(ILogger logger, string database, DurabilityMode durability, string dataDirectory);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "Started {Count} background services of the FluxMap database '{Database}'")]
+    internal static partial void ServicesStarted(ILogger logger, int count, string database);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Stopped {Count} background services of the FluxMap database '{Database}'")]
+    internal static partial void ServicesStopped(ILogger logger, int count, string database);
+}
