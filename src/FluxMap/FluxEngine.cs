@@ -27,7 +27,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Memory = options.MemoryLimit > 0
             ? new MemoryLimiter<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions), options.MemoryLimit)
             : null;
-        Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory);
+        Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory, settings.TimeProvider);
         Retry = new RetryPolicy(options, settings.TimeProvider);
         Vacuum = new Vacuum<TKey, TValue>(Store, Transactions, Memory, Counters);
         Metrics = new FluxMetrics(settings.MeterFactory, Name, Counters, () => MemoryBytes);
@@ -35,6 +35,19 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         if (options.VacuumInterval > TimeSpan.Zero)
         {
             _services.Add(new PeriodicService($"{Name}: vacuum", options.VacuumInterval, VacuumRoundAsync, settings.TimeProvider, logger));
+        }
+
+        if (options.ExpirationSweepInterval > TimeSpan.Zero)
+        {
+            var budget = options.MaxExpiredKeysPerSweep;
+            _services.Add(new PeriodicService(
+                $"{Name}: expired-key sweeper", options.ExpirationSweepInterval, SweepRound, settings.TimeProvider, logger));
+
+            ValueTask SweepRound(CancellationToken cancellationToken)
+            {
+                Transactions.SweepExpired(budget);
+                return ValueTask.CompletedTask;
+            }
         }
 
         async ValueTask VacuumRoundAsync(CancellationToken cancellationToken)
@@ -268,7 +281,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         {
             if (version.Timestamp <= Volatile.Read(ref Transactions.VisibleTimestampRef))
             {
-                return version.IsTombstone ? null : version;
+                return version.IsLiveAt(version is ExpiringVersion<TValue> ? Transactions.Now : 0) ? version : null;
             }
         }
 
@@ -288,15 +301,15 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     }
 
     // Recovery keeps only the newest version of each key: no snapshot older than the log's end exists.
-    private void Replay(long lsn, TKey key, TValue value, bool isDelete)
+    private void Replay(long lsn, TKey key, TValue value, bool isDelete, long expiresAt)
     {
         if (isDelete)
         {
-            Store.Find(key)?.Overwrite(lsn, default!, isTombstone: true);
+            Store.Find(key)?.Overwrite(lsn, default!, isTombstone: true, 0);
         }
         else
         {
-            Store.GetOrAdd(key).Overwrite(lsn, value, isTombstone: false);
+            Store.GetOrAdd(key).Overwrite(lsn, value, isTombstone: false, expiresAt);
         }
     }
 }

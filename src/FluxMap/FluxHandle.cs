@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using FluxMap.Storage;
+using FluxMap.Transactions;
 
 namespace FluxMap;
 
@@ -37,7 +39,7 @@ public sealed class FluxHandle<TKey, TValue>
         return new(_engine.ReadLatest(key) is not null);
     }
 
-    /// <summary>Inserts or replaces a value in its own transaction.</summary>
+    /// <summary>Inserts or replaces a value in its own transaction; any time-to-live the key had is cleared.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
@@ -45,8 +47,19 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask InsertAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        var started = _engine.Metrics.StartCommit();
-        return _engine.Metrics.EndCommit(_engine.Transactions.CommitSingle(_engine.Keys.Own(key), value, isDelete: false).Durable, started);
+        return Put(key, value, 0);
+    }
+
+    /// <summary>Inserts or replaces a value that expires after <paramref name="timeToLive"/>: from then on it reads as absent, and the sweeper deletes it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="timeToLive">How long the value lives, on the database's <see cref="TimeProvider"/>; positive.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A task that completes when the write is acknowledged.</returns>
+    public ValueTask InsertAsync(TKey key, TValue value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        return Put(key, value, Deadline(timeToLive));
     }
 
     /// <summary>Removes a key in its own transaction.</summary>
@@ -56,13 +69,113 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> RemoveAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        var (removed, durable) = _engine.Transactions.CommitSingle(key, default!, isDelete: true);
-        return durable.IsCompletedSuccessfully ? new(removed) : AwaitDurable(durable, removed);
+        return Update(key, 0, static (current, _, _) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Delete, static (current, _) => current is not null);
+    }
 
-        static async ValueTask<bool> AwaitDurable(ValueTask durable, bool removed)
+    /// <summary>Gives an existing key a time-to-live, replacing any it had.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="timeToLive">How long the value lives from now; positive.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>Whether the key existed.</returns>
+    public ValueTask<bool> ExpireAsync(TKey key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        return Update(
+            key,
+            Deadline(timeToLive),
+            static (current, _, deadline) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Put(current.Value, deadline),
+            static (current, _) => current is not null);
+    }
+
+    /// <summary>Removes a key's time-to-live, so it lives until removed.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>Whether the key existed and had a time-to-live.</returns>
+    public ValueTask<bool> PersistAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        return Update(
+            key,
+            0,
+            static (current, _, _) => current is ExpiringVersion<TValue> ? SingleWrite<TValue>.Put(current.Value, 0) : SingleWrite<TValue>.None,
+            static (current, _) => current is ExpiringVersion<TValue>);
+    }
+
+    /// <summary>Reads how long a key has left to live.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A miss when the key does not exist; else the time left, or null when it never expires.</returns>
+    public ValueTask<FluxValue<TimeSpan?>> GetTimeToLiveAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        return new(_engine.ReadLatest(key) switch
         {
-            await durable.ConfigureAwait(false);
-            return removed;
+            null => default,
+            ExpiringVersion<TValue> expiring => new FluxValue<TimeSpan?>(TimeSpan.FromTicks(Math.Max(0, expiring.Deadline - _engine.Transactions.Now))),
+            _ => new FluxValue<TimeSpan?>(null),
+        });
+    }
+
+    /// <summary>Replaces a key's value only if it currently equals <paramref name="expected"/> (by <see cref="EqualityComparer{T}.Default"/>); keeps its time-to-live.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="expected">The value the key must hold.</param>
+    /// <param name="value">The new value.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>Whether the value was replaced; false when the key is absent or holds another value.</returns>
+    public ValueTask<bool> CompareAndSwapAsync(TKey key, TValue expected, TValue value, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        return Update(
+            key,
+            (expected, value),
+            static (current, _, swap) => current is not null && EqualityComparer<TValue>.Default.Equals(current.Value, swap.expected)
+                ? SingleWrite<TValue>.Put(swap.value, current.ExpiresAt)
+                : SingleWrite<TValue>.None,
+            static (_, written) => written);
+    }
+
+    /// <summary>Inserts a value only if the key does not exist.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>Whether the value was inserted.</returns>
+    public ValueTask<bool> InsertIfAbsentAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        return Update(key, value, static (current, _, value) => current is null ? SingleWrite<TValue>.Put(value, 0) : SingleWrite<TValue>.None, static (_, written) => written);
+    }
+
+    /// <summary>
+    /// Replaces a key's value with <paramref name="update"/> of it, atomically: if another commit
+    /// changes the key in between, <paramref name="update"/> runs again on the new value, so no
+    /// update is ever lost. The time-to-live is kept.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="update">Computes the new value from the current one (a miss when absent); may run more than once, so it should have no side effects.</param>
+    /// <param name="cancellationToken">Cancels the call between attempts.</param>
+    /// <returns>The value written.</returns>
+    public async ValueTask<TValue> UpdateAsync(TKey key, Func<FluxValue<TValue>, TValue> update, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        ArgumentNullException.ThrowIfNull(update);
+        while (true)
+        {
+            // Compute outside the commit lock, then write only if the version is still the one read.
+            var seen = _engine.ReadLatest(key);
+            var value = update(seen is null ? default : new FluxValue<TValue>(seen.Value));
+            var (_, written, durable) = _engine.Transactions.UpdateSingle(
+                key,
+                (seen, value),
+                static (current, _, attempt) => ReferenceEquals(current, attempt.seen)
+                    ? SingleWrite<TValue>.Put(attempt.value, current?.ExpiresAt ?? 0)
+                    : SingleWrite<TValue>.None);
+            if (written)
+            {
+                await durable.ConfigureAwait(false);
+                return value;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -213,6 +326,38 @@ public sealed class FluxHandle<TKey, TValue>
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    internal FluxEngine<TKey, TValue> Engine => _engine;
+
+    /// <summary>Runs a single-key read-modify-write and answers from what it saw and whether it wrote, once that may be acknowledged.</summary>
+    internal ValueTask<TResult> Update<TState, TResult>(
+        TKey key, TState state, SingleUpdate<TValue, TState> update, Func<VersionEntry<TValue>?, bool, TResult> answer)
+    {
+        var started = _engine.Metrics.StartCommit();
+        var (current, written, durable) = _engine.Transactions.UpdateSingle(key, state, update);
+        var result = answer(current, written);
+        var acknowledged = written ? _engine.Metrics.EndCommit(durable, started) : durable;
+        return acknowledged.IsCompletedSuccessfully ? new(result) : AwaitDurable(acknowledged, result);
+
+        static async ValueTask<TResult> AwaitDurable(ValueTask durable, TResult result)
+        {
+            await durable.ConfigureAwait(false);
+            return result;
+        }
+    }
+
+    private ValueTask Put(TKey key, TValue value, long expiresAt)
+    {
+        var started = _engine.Metrics.StartCommit();
+        var (_, _, durable) = _engine.Transactions.UpdateSingle(key, (value, expiresAt), static (_, _, put) => SingleWrite<TValue>.Put(put.value, put.expiresAt));
+        return _engine.Metrics.EndCommit(durable, started);
+    }
+
+    private long Deadline(TimeSpan timeToLive)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
+        return _engine.Transactions.Now + timeToLive.Ticks;
     }
 
     private void Check(TKey key, CancellationToken cancellationToken)

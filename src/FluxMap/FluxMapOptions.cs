@@ -74,4 +74,17 @@ public sealed class FluxMapOptions
     /// data it has acknowledged.
     /// </summary>
     public long MemoryLimit { get; set; }
+
+    /// <summary>
+    /// Gets or sets how often the sweeper deletes keys whose time-to-live ran out (reads treat them
+    /// as absent from the deadline on; the sweeper frees them). Default 100 ms;
+    /// <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan ExpirationSweepInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Gets or sets the most expired keys one sweep deletes, soonest deadline first, so a sweep's
+    /// commit stays short; the rest wait for the next sweep. Default 1,000.
+    /// </summary>
+    public int MaxExpiredKeysPerSweep { get; set; } = 1_000;
 }

@@ -65,6 +65,16 @@ public sealed class FluxMapOptionsValidator : IValidateOptions<FluxMapOptions>
             failures.Add($"VacuumInterval must not be negative (was {options.VacuumInterval}); TimeSpan.Zero turns automatic vacuum off.");
         }
 
+        if (options.ExpirationSweepInterval < TimeSpan.Zero)
+        {
+            failures.Add($"ExpirationSweepInterval must not be negative (was {options.ExpirationSweepInterval}); TimeSpan.Zero turns the sweeper off.");
+        }
+
+        if (options.MaxExpiredKeysPerSweep < 1)
+        {
+            failures.Add($"MaxExpiredKeysPerSweep must be at least 1 (was {options.MaxExpiredKeysPerSweep}).");
+        }
+
         if (options.MemoryLimit < 0)
         {
             failures.Add($"MemoryLimit must not be negative (was {options.MemoryLimit}); 0 means no limit.");

@@ -71,21 +71,18 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <param name="value">The value.</param>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
     /// <returns>A task that completes when the write is buffered.</returns>
-    public ValueTask InsertAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        Enter(cancellationToken);
-        try
-        {
-            ThrowIfReadOnly();
-            Write(key, value, isTombstone: false);
-        }
-        finally
-        {
-            Exit();
-        }
+    public ValueTask InsertAsync(TKey key, TValue value, CancellationToken cancellationToken = default) => Put(key, value, 0, cancellationToken);
 
-        return default;
+    /// <summary>Inserts or replaces a value that expires <paramref name="timeToLive"/> after this call; it becomes visible to others at the commit.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="timeToLive">How long the value lives; positive.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A task that completes when the write is buffered.</returns>
+    public ValueTask InsertAsync(TKey key, TValue value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
+        return Put(key, value, _engine.Transactions.Now + timeToLive.Ticks, cancellationToken);
     }
 
     /// <summary>Scans keys from <paramref name="from"/> to <paramref name="to"/>, both inclusive, in ascending order.</summary>
@@ -248,7 +245,24 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
             }
         }
 
-        return node.Read(_record.Snapshot) is { IsTombstone: false } version ? version : null;
+        var version = node.Read(_record.Snapshot);
+        if (version is ExpiringVersion<TValue> expiring)
+        {
+            if (expiring.Deadline <= _record.ExpiryClock)
+            {
+                return null;
+            }
+
+            if (expiring.Deadline < _record.EarliestExpiryRead)
+            {
+                _record.EarliestExpiryRead = expiring.Deadline;
+                _record.ExpiryReadKey = node.Key;
+            }
+
+            return version;
+        }
+
+        return version is { IsTombstone: false } ? version : null;
     }
 
     private ValueTask<TResult> ReadAsync<TResult>(TKey key, Func<FluxTransaction<TKey, TValue>, TKey, TResult> read, CancellationToken cancellationToken)
@@ -317,8 +331,25 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return existed;
     }
 
-    private void Write(TKey key, TValue value, bool isTombstone) =>
-        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, value, isTombstone);
+    private ValueTask Put(TKey key, TValue value, long expiresAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Enter(cancellationToken);
+        try
+        {
+            ThrowIfReadOnly();
+            Write(key, value, isTombstone: false, expiresAt);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        return default;
+    }
+
+    private void Write(TKey key, TValue value, bool isTombstone, long expiresAt = 0) =>
+        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, value, isTombstone, expiresAt);
 
     // Runs a step; a serialization conflict found on the way rolls the transaction back.
     private TResult Guard<TState, TResult>(TState state, Func<FluxTransaction<TKey, TValue>, TState, TResult> step)

@@ -51,9 +51,9 @@ public sealed class SkipListTests
     public void Version_chains_answer_each_snapshot_with_the_newest_version_at_or_below_it()
     {
         var node = NewList(indexed: false).GetOrAdd(1);
-        node.Publish(10, 100, isTombstone: false, horizon: 0);
-        node.Publish(20, 0, isTombstone: true, horizon: 0);
-        node.Publish(30, 300, isTombstone: false, horizon: 0);
+        node.Publish(10, 100, isTombstone: false, expiresAt: 0, horizon: 0);
+        node.Publish(20, 0, isTombstone: true, expiresAt: 0, horizon: 0);
+        node.Publish(30, 300, isTombstone: false, expiresAt: 0, horizon: 0);
 
         Assert.Null(node.Read(9));
         Assert.Equal(100, node.Read(10)!.Value);
@@ -69,15 +69,15 @@ public sealed class SkipListTests
         var node = NewList(indexed: false).GetOrAdd(1);
         for (var ts = 10; ts <= 50; ts += 10)
         {
-            node.Publish(ts, ts, isTombstone: false, horizon: 0);
+            node.Publish(ts, ts, isTombstone: false, expiresAt: 0, horizon: 0);
         }
 
-        node.Publish(60, 60, isTombstone: false, horizon: 35);
+        node.Publish(60, 60, isTombstone: false, expiresAt: 0, horizon: 35);
 
         Assert.Equal([60, 50, 40, 30], Chain(node));
         Assert.Equal(30, node.Read(35)!.Value);
         Assert.Null(node.Read(25));
-        node.Publish(70, 70, isTombstone: false, horizon: 1_000);
+        node.Publish(70, 70, isTombstone: false, expiresAt: 0, horizon: 1_000);
         Assert.Equal([70], Chain(node));
     }
 
@@ -105,7 +105,7 @@ public sealed class SkipListTests
             {
                 // Insert in a scattered order so links land all over the list.
                 var key = (int)((i * 2_654_435_761L) % Count);
-                list.GetOrAdd(key).Publish(1, key, isTombstone: false, horizon: 0);
+                list.GetOrAdd(key).Publish(1, key, isTombstone: false, expiresAt: 0, horizon: 0);
                 Volatile.Write(ref published, i);
             }
         }, TestContext.Current.CancellationToken);

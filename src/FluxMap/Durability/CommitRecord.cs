@@ -9,13 +9,14 @@ namespace FluxMap.Durability;
 internal sealed class CommitRecord<TKey, TValue>
     where TKey : notnull
 {
-    private CommitRecord(long timestamp, VersionedSkipList<TKey, TValue>? writes, TKey key, TValue value, bool isDelete)
+    private CommitRecord(long timestamp, VersionedSkipList<TKey, TValue>? writes, TKey key, TValue value, bool isDelete, long expiresAt)
     {
         Timestamp = timestamp;
         Writes = writes;
         Key = key;
         Value = value;
         IsDelete = isDelete;
+        ExpiresAt = expiresAt;
     }
 
     internal long Timestamp { get; }
@@ -29,12 +30,15 @@ internal sealed class CommitRecord<TKey, TValue>
 
     internal bool IsDelete { get; }
 
+    /// <summary>The single write's expiry in UTC ticks, or zero.</summary>
+    internal long ExpiresAt { get; }
+
     /// <summary>Completed once the record is durable; only set where a committer waits for it.</summary>
     internal TaskCompletionSource? Durable { get; set; }
 
     internal static CommitRecord<TKey, TValue> ForTransaction(long timestamp, VersionedSkipList<TKey, TValue> writes) =>
-        new(timestamp, writes, default!, default!, false);
+        new(timestamp, writes, default!, default!, false, 0);
 
-    internal static CommitRecord<TKey, TValue> ForSingle(long timestamp, TKey key, TValue value, bool isDelete) =>
-        new(timestamp, null, key, value, isDelete);
+    internal static CommitRecord<TKey, TValue> ForSingle(long timestamp, TKey key, TValue value, bool isDelete, long expiresAt) =>
+        new(timestamp, null, key, value, isDelete, expiresAt);
 }

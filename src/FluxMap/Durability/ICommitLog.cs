@@ -20,6 +20,9 @@ internal interface ICommitLog<TKey, TValue>
     /// <summary>Throws the failure that closed the log, if any; called before a commit takes its timestamp.</summary>
     void ThrowIfFailed();
 
+    /// <summary>Completes once every commit appended so far is durable.</summary>
+    Task FlushAsync(CancellationToken cancellationToken);
+
     /// <summary>Queues a commit; the task completes when the commit may be acknowledged.</summary>
     ValueTask Append(CommitRecord<TKey, TValue> record);
 }

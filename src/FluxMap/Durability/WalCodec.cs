@@ -8,6 +8,8 @@ namespace FluxMap.Durability;
 internal sealed class WalCodec<TKey, TValue>
     where TKey : notnull
 {
+    private const int ExpiringPut = 2;
+
     private readonly MessagePackSerializerOptions _options;
 
     internal WalCodec(MessagePackSerializerOptions? options)
@@ -26,35 +28,60 @@ internal sealed class WalCodec<TKey, TValue>
             for (var node = writes.First; node is not null; node = node.Next(0))
             {
                 var pending = node.Head!;
-                WriteEntry(ref writer, node.Key, pending.Value, pending.IsTombstone);
+                WriteEntry(ref writer, node.Key, pending.Value, pending.IsTombstone, pending.ExpiresAt);
             }
         }
         else
         {
             writer.WriteArrayHeader(1);
-            WriteEntry(ref writer, record.Key, record.Value, record.IsDelete);
+            WriteEntry(ref writer, record.Key, record.Value, record.IsDelete, record.ExpiresAt);
         }
 
         writer.Flush();
     }
 
     /// <summary>Decodes a payload, handing each entry to <paramref name="apply"/>.</summary>
-    internal void ReadPayload(ReadOnlyMemory<byte> payload, long lsn, Action<long, TKey, TValue, bool> apply)
+    internal void ReadPayload(ReadOnlyMemory<byte> payload, long lsn, ReplayWrite<TKey, TValue> apply)
     {
         var reader = new MessagePackReader(payload);
         var count = reader.ReadArrayHeader();
         for (var i = 0; i < count; i++)
         {
-            var isDelete = reader.ReadBoolean();
+            // An entry starts with a boolean (delete or put) or, for a put with a time-to-live,
+            // with the entry kind and the deadline; logs written before TTLs existed read unchanged.
+            var isDelete = false;
+            var expiresAt = 0L;
+            if (reader.NextMessagePackType == MessagePackType.Boolean)
+            {
+                isDelete = reader.ReadBoolean();
+            }
+            else if (reader.ReadInt32() == ExpiringPut)
+            {
+                expiresAt = reader.ReadInt64();
+            }
+            else
+            {
+                throw new MessagePackSerializationException("Unknown write-ahead log entry kind.");
+            }
+
             var key = MessagePackSerializer.Deserialize<TKey>(ref reader, _options);
             var value = isDelete ? default! : MessagePackSerializer.Deserialize<TValue>(ref reader, _options);
-            apply(lsn, key, value, isDelete);
+            apply(lsn, key, value, isDelete, expiresAt);
         }
     }
 
-    private void WriteEntry(ref MessagePackWriter writer, TKey key, TValue value, bool isDelete)
+    private void WriteEntry(ref MessagePackWriter writer, TKey key, TValue value, bool isDelete, long expiresAt)
     {
-        writer.Write(isDelete);
+        if (expiresAt != 0 && !isDelete)
+        {
+            writer.Write(ExpiringPut);
+            writer.Write(expiresAt);
+        }
+        else
+        {
+            writer.Write(isDelete);
+        }
+
         MessagePackSerializer.Serialize(ref writer, key, _options);
         if (!isDelete)
         {

@@ -21,7 +21,7 @@ internal sealed class WalRecovery<TKey, TValue>(
 
     /// <summary>Replays every valid commit after <paramref name="afterLsn"/> into <paramref name="apply"/>.</summary>
     /// <returns>The segment to append to and the last LSN recovered.</returns>
-    internal (WalSegment Segment, long LastLsn) Recover(long afterLsn, Action<long, TKey, TValue, bool> apply)
+    internal (WalSegment Segment, long LastLsn) Recover(long afterLsn, ReplayWrite<TKey, TValue> apply)
     {
         var watch = Stopwatch.StartNew();
         var sequences = storage.ListFiles(directory, "wal-*.log")

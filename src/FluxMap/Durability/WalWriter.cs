@@ -104,7 +104,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     }
 
     /// <summary>Writes and syncs everything queued so far.</summary>
-    internal Task FlushAsync(CancellationToken cancellationToken)
+    public Task FlushAsync(CancellationToken cancellationToken)
     {
         var request = new FlushRequest();
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(request), typeof(FluxDatabase<TKey, TValue>));

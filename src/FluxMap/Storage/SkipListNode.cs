@@ -53,9 +53,9 @@ internal sealed class SkipListNode<TKey, TValue>
     /// <see cref="Trim"/>). Callers are serialized by the commit lock.
     /// </summary>
     /// <returns>The versions cut off, newest first, or null.</returns>
-    internal VersionEntry<TValue>? Publish(long timestamp, TValue value, bool isTombstone, long horizon)
+    internal VersionEntry<TValue>? Publish(long timestamp, TValue value, bool isTombstone, long expiresAt, long horizon)
     {
-        Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, _head));
+        Volatile.Write(ref _head, VersionEntry<TValue>.Create(timestamp, value, isTombstone, expiresAt, _head));
         return Trim(horizon);
     }
 
@@ -82,8 +82,8 @@ internal sealed class SkipListNode<TKey, TValue>
     /// Replaces the whole chain with one version: a transaction's pending write in its private
     /// workspace (timestamp 0), or the replayed newest version at open, when no snapshot exists.
     /// </summary>
-    internal void Overwrite(long timestamp, TValue value, bool isTombstone) =>
-        Volatile.Write(ref _head, new VersionEntry<TValue>(timestamp, value, isTombstone, null));
+    internal void Overwrite(long timestamp, TValue value, bool isTombstone, long expiresAt) =>
+        Volatile.Write(ref _head, VersionEntry<TValue>.Create(timestamp, value, isTombstone, expiresAt, null));
 
     /// <summary>The newest version at or below <paramref name="snapshot"/>, or null.</summary>
     internal VersionEntry<TValue>? Read(long snapshot)

@@ -3,9 +3,10 @@ namespace FluxMap.Storage;
 /// <summary>
 /// One committed version of a key's value. Versions are immutable once published and linked
 /// newest first, so a reader that holds a version can follow <see cref="Older"/> without locks;
-/// the link is cut only below the oldest snapshot anyone can read at.
+/// the link is cut only below the oldest snapshot anyone can read at. A version with a
+/// time-to-live is an <see cref="ExpiringVersion{TValue}"/>, so the common one pays nothing for it.
 /// </summary>
-internal sealed class VersionEntry<TValue>
+internal class VersionEntry<TValue>
 {
     // Commit timestamp shifted left by one, with the low bit set for a tombstone: keeps the
     // object at 40 bytes for reference-typed values instead of paying padding for a bool.
@@ -26,6 +27,18 @@ internal sealed class VersionEntry<TValue>
     internal TValue Value { get; }
 
     internal VersionEntry<TValue>? Older => Volatile.Read(ref _older);
+
+    /// <summary>When the value expires, in UTC ticks of the database's clock; zero for never.</summary>
+    internal long ExpiresAt => this is ExpiringVersion<TValue> expiring ? expiring.Deadline : 0;
+
+    /// <summary>Creates a version, expiring at <paramref name="expiresAt"/> (UTC ticks) unless it is zero.</summary>
+    internal static VersionEntry<TValue> Create(long timestamp, TValue value, bool isTombstone, long expiresAt, VersionEntry<TValue>? older) =>
+        expiresAt == 0 || isTombstone
+            ? new VersionEntry<TValue>(timestamp, value, isTombstone, older)
+            : new ExpiringVersion<TValue>(timestamp, value, expiresAt, older);
+
+    /// <summary>Whether this version holds a value at <paramref name="clock"/> (UTC ticks): not a tombstone and not expired.</summary>
+    internal bool IsLiveAt(long clock) => !IsTombstone && (this is not ExpiringVersion<TValue> expiring || expiring.Deadline > clock);
 
     /// <summary>
     /// Drops every older version. Only safe for the newest version at or below the oldest

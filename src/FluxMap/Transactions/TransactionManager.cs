@@ -22,8 +22,9 @@ namespace FluxMap.Transactions;
 internal sealed class TransactionManager<TKey, TValue>
     where TKey : notnull
 {
-    // Stands for the memory limit in the table of recent writers: evictions are its commits.
+    // Stand for the memory limit and the time-to-live sweeper in the table of recent writers.
     private const long EvictionWriter = -1;
+    private const long ExpiryWriter = -2;
 
     private readonly Lock _gate = new();
     private readonly VersionedSkipList<TKey, TValue> _store;
@@ -31,6 +32,10 @@ internal sealed class TransactionManager<TKey, TValue>
     private readonly int _maxRetained;
     private readonly EngineCounters _counters;
     private readonly MemoryLimiter<TKey, TValue>? _memory;
+    private readonly TimeProvider _clock;
+
+    // Keys with a time-to-live by deadline, for the sweeper; entries whose version was replaced are skipped.
+    private readonly PriorityQueue<(SkipListNode<TKey, TValue> Node, VersionEntry<TValue> Version), long> _expiring = new();
 
     // Committed transactions with reads that overlapping transactions may still conflict with,
     // in commit order.
@@ -38,8 +43,9 @@ internal sealed class TransactionManager<TKey, TValue>
     private readonly CommittedSummary<TKey> _summary;
 
     // Who committed each recent timestamp, so conflict messages can name the other transaction;
-    // a slot holds (commit timestamp, transaction id), with id 0 for an autocommit write.
-    private readonly (long Commit, long Id)[] _recentWriters = new (long, long)[1024];
+    // a slot holds (commit timestamp, transaction id, wall-clock UTC ticks when TTLs need it), with
+    // id 0 for an autocommit write.
+    private readonly (long Commit, long Id, long Time)[] _recentWriters = new (long, long, long)[1024];
 
     private TransactionRecord<TKey>? _oldestActive;
     private TransactionRecord<TKey>? _newestActive;
@@ -50,9 +56,13 @@ internal sealed class TransactionManager<TKey, TValue>
     private long _lastId;
     private bool _logClosed;
 
+    // Set by the first version with a time-to-live; until then no clock is read.
+    private bool _ttlInUse;
+
     internal TransactionManager(
-        VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained, EngineCounters counters, MemoryLimiter<TKey, TValue>? memory)
+        VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained, EngineCounters counters, MemoryLimiter<TKey, TValue>? memory, TimeProvider clock)
     {
+        _clock = clock;
         _store = store;
         _keys = keys;
         _maxRetained = maxRetained;
@@ -81,6 +91,9 @@ internal sealed class TransactionManager<TKey, TValue>
     /// re-snapshot moves its record to the end.
     /// </summary>
     internal long Horizon => Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+
+    /// <summary>Now on the database's clock, in UTC ticks: what time-to-live deadlines are compared with.</summary>
+    internal long Now => _clock.GetUtcNow().UtcTicks;
 
     /// <summary>The newest commit, visible or not.</summary>
     internal long LastCommit => Volatile.Read(ref _lastCommit);
@@ -117,6 +130,7 @@ internal sealed class TransactionManager<TKey, TValue>
             // with every commit visible, can never be part of a dangerous structure: skip tracking.
             var safe = readOnly && _activeReadWrite == 0 && _lastCommit == snapshot;
             var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
+            record.ExpiryClock = ExpiryClockFor(snapshot);
             if (deferrable && !safe)
             {
                 record.PendingWriters = ConcurrentWriters(snapshot);
@@ -152,6 +166,7 @@ internal sealed class TransactionManager<TKey, TValue>
                     {
                         Unlink(record);
                         record.Snapshot = _visible;
+                        record.ExpiryClock = ExpiryClockFor(record.Snapshot);
                         Link(record);
                         record.PendingWriters = ConcurrentWriters(record.Snapshot);
                     }
@@ -228,12 +243,22 @@ internal sealed class TransactionManager<TKey, TValue>
                 }
 
                 ThrowIfLogUnavailable();
+                if (tx.EarliestExpiryRead != long.MaxValue && tx.EarliestExpiryRead <= Now)
+                {
+                    throw new SerializationConflictException(
+                        $"Transaction {tx.Id} was aborted to keep transactions serializable: key {KeyFormatter.Format(tx.ExpiryReadKey)}, which it read, " +
+                        "expired before it could commit, so its writes could rest on a value that no longer exists. Retry the transaction.",
+                        ConflictReason.ReadWrite,
+                        tx.Id,
+                        tx.ExpiryReadKey,
+                        null);
+                }
+
                 CheckWriteWrite(tx, writes);
                 var readers = CollectReaders(tx, writes);
                 var readOnlyVictims = CheckPivot(tx, readers);
 
-                var commit = ++_lastCommit;
-                _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, tx.Id);
+                var commit = NextCommit(tx.Id);
                 var horizon = Horizon;
                 for (var node = writes.First; node is not null; node = node.Next(0))
                 {
@@ -241,7 +266,7 @@ internal sealed class TransactionManager<TKey, TValue>
                     var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
                     if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
                     {
-                        Install(target, commit, pending.Value, pending.IsTombstone, horizon);
+                        Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
                     }
                 }
 
@@ -301,35 +326,95 @@ internal sealed class TransactionManager<TKey, TValue>
     }
 
     /// <summary>
-    /// Commits a single-key write outside any transaction: an upsert, or a delete that happens only
-    /// if the key is live. It reads nothing it could be wrong about (it runs at the commit point),
-    /// so it can never be a pivot; concurrent readers of the key gain a dependency on it.
+    /// Commits a single-key read-modify-write outside any transaction: <paramref name="update"/>
+    /// sees the key's newest committed value (null when absent or expired) and decides the write,
+    /// all at the commit point, so no concurrent commit can come between the read and the write and
+    /// it can never be a pivot; concurrent readers of the key gain a dependency on it. An exception
+    /// from <paramref name="update"/> leaves everything unchanged.
     /// </summary>
-    /// <returns>False when a delete found nothing to delete; and when the write may be acknowledged.</returns>
-    internal (bool Written, ValueTask Durable) CommitSingle(TKey key, TValue value, bool isDelete)
+    /// <returns>
+    /// The value the update saw, whether it wrote, and a task that completes when the answer may be
+    /// acknowledged: once the write is durable, or, when nothing was written but the value seen is
+    /// not durable yet (Full mode), once that value is.
+    /// </returns>
+    internal (VersionEntry<TValue>? Current, bool Written, ValueTask Durable) UpdateSingle<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update)
     {
         lock (_gate)
         {
             ThrowIfLogUnavailable();
-            var node = isDelete ? _store.Find(key) : _store.GetOrAdd(key);
-            var live = node?.Head is { IsTombstone: false };
-
-            // Nothing to delete, unless the answer rests on a commit not yet durable (Full mode): then
-            // the delete is logged after it, so it is acknowledged only once that commit is.
-            if (isDelete && !live && (node?.Head is not { } head || head.Timestamp <= _visible))
+            var node = _store.Find(key);
+            var head = node?.Head;
+            var now = head is ExpiringVersion<TValue> ? Now : 0;
+            var current = head is not null && head.IsLiveAt(now) ? head : null;
+            var write = update(current, now, state);
+            if (!write.Write || (write.IsDelete && current is null))
             {
-                return (false, default);
+                var durable = head is not null && head.Timestamp > _visible ? new ValueTask(Log!.FlushAsync(CancellationToken.None)) : default;
+                return (current, false, durable);
             }
 
-            var commit = ++_lastCommit;
-            _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, 0);
+            node ??= _store.GetOrAdd(_keys.Own(key));
+            var commit = NextCommit(0);
             var horizon = Horizon;
-            Install(node!, commit, value, isDelete, horizon);
-            NoteBlindWrite(node!.Key, commit);
-            var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, value, isDelete));
+            Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
+            NoteBlindWrite(node.Key, commit);
+            var acknowledged = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, write.Value, write.IsDelete, write.ExpiresAt));
             EvictOverLimit(horizon);
             Prune();
-            return (!isDelete || live, durable);
+            return (current, true, acknowledged);
+        }
+    }
+
+    /// <summary>
+    /// Deletes, as one commit, up to <paramref name="budget"/> keys whose time-to-live has run out,
+    /// soonest deadline first (the reads already treat them as absent).
+    /// </summary>
+    /// <returns>How many keys were deleted.</returns>
+    internal int SweepExpired(int budget)
+    {
+        lock (_gate)
+        {
+            if (_logClosed || Log?.Failure is not null || _expiring.Count == 0)
+            {
+                return 0;
+            }
+
+            var now = Now;
+            var commit = 0L;
+            var horizon = Horizon;
+            VersionedSkipList<TKey, TValue>? logged = null;
+            var swept = 0;
+            while (swept < budget && _expiring.TryPeek(out var entry, out var deadline) && deadline <= now)
+            {
+                _expiring.Dequeue();
+                if (!ReferenceEquals(entry.Node.Head, entry.Version))
+                {
+                    continue;
+                }
+
+                if (commit == 0)
+                {
+                    commit = NextCommit(ExpiryWriter);
+                }
+
+                Install(entry.Node, commit, default!, isTombstone: true, 0, horizon);
+                NoteBlindWrite(entry.Node.Key, commit);
+                if (Log is not null)
+                {
+                    (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(entry.Node.Key).Overwrite(0, default!, isTombstone: true, 0);
+                }
+
+                swept++;
+            }
+
+            if (commit != 0)
+            {
+                // Nobody waits for this commit: the deadlines themselves are durable already.
+                _ = Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, logged)).AsTask();
+                Prune();
+            }
+
+            return swept;
         }
     }
 
@@ -362,8 +447,10 @@ internal sealed class TransactionManager<TKey, TValue>
             // Replay wrote the newest version of each key straight into the store.
             for (var node = _store.First; node is not null; node = node.Next(0))
             {
+                var head = node.Head!;
                 _counters.Versions++;
-                _counters.LiveKeys += node.Head!.IsTombstone ? 0 : 1;
+                _counters.LiveKeys += head.IsTombstone ? 0 : 1;
+                TrackExpiry(node, head);
             }
 
             _lastCommit = lastCommit;
@@ -374,15 +461,50 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <summary>Makes commits up to <paramref name="commit"/> visible; called in order by a log that publishes only durable commits.</summary>
     internal void AdvanceVisible(long commit) => Volatile.Write(ref _visible, commit);
 
-    // Every version reaches the store here, so counts and memory stay exact.
-    private void Install(SkipListNode<TKey, TValue> node, long commit, TValue value, bool isTombstone, long horizon)
+    // Every version reaches the store here, so counts, memory and expiry stay exact.
+    private void Install(SkipListNode<TKey, TValue> node, long commit, TValue value, bool isTombstone, long expiresAt, long horizon)
     {
         var previous = node.Head;
-        var dropped = node.Publish(commit, value, isTombstone, horizon);
+        var dropped = node.Publish(commit, value, isTombstone, expiresAt, horizon);
+        TrackExpiry(node, node.Head!);
         _counters.Versions++;
         _counters.LiveKeys += (isTombstone ? 0 : 1) - (previous is { IsTombstone: false } ? 1 : 0);
         _memory?.OnPublished(node, previous);
         OnTrimmed(dropped);
+    }
+
+    private void TrackExpiry(SkipListNode<TKey, TValue> node, VersionEntry<TValue> version)
+    {
+        if (version is ExpiringVersion<TValue> expiring)
+        {
+            _ttlInUse = true;
+            _expiring.Enqueue((node, version), expiring.Deadline);
+        }
+    }
+
+    // Takes the next commit timestamp and notes its writer, and in Full durability its time, which
+    // snapshots that cannot see it yet need (see ExpiryClockFor).
+    private long NextCommit(long writerId)
+    {
+        var commit = ++_lastCommit;
+        _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, writerId, _ttlInUse && Log is { PublishesWhenDurable: true } ? Now : 0);
+        return commit;
+    }
+
+    // The instant a snapshot judges expiry at. It must fall between its own commit and the next
+    // one, or a transaction could see a key expired while missing a commit made before the expiry
+    // (Full durability publishes commits late); so it is the earlier of now and the time of the
+    // first commit the snapshot cannot see. Before any time-to-live exists no version can expire.
+    private long ExpiryClockFor(long snapshot)
+    {
+        if (!_ttlInUse)
+        {
+            return long.MinValue;
+        }
+
+        var now = Now;
+        var (commit, _, time) = _recentWriters[(snapshot + 1) & (_recentWriters.Length - 1)];
+        return snapshot < _lastCommit && commit == snapshot + 1 && time != 0 ? Math.Min(now, time) : now;
     }
 
     /// <summary>Counts and accounts versions cut off a chain (under <see cref="Gate"/>); vacuum calls this for what it trims.</summary>
@@ -430,11 +552,10 @@ internal sealed class TransactionManager<TKey, TValue>
             return;
         }
 
-        var commit = ++_lastCommit;
-        _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, EvictionWriter);
+        var commit = NextCommit(EvictionWriter);
         while (_memory.IsOverLimit && _memory.TakeVictim(commit - 1) is { } victim)
         {
-            Install(victim, commit, default!, isTombstone: true, horizon);
+            Install(victim, commit, default!, isTombstone: true, 0, horizon);
             NoteBlindWrite(victim.Key, commit);
             _counters.Evictions++;
         }
@@ -502,19 +623,26 @@ internal sealed class TransactionManager<TKey, TValue>
     }
 
     private long? WriterIdOf(long commit) =>
-        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit && id > 0 ? id : null;
+        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id, _) && slotCommit == commit && id > 0 ? id : null;
 
     private static string Describe(long? transactionId) =>
         transactionId is { } id ? $"transaction {id}" : "another transaction";
 
-    private string DescribeWriter(long commit) =>
-        _recentWriters[commit & (_recentWriters.Length - 1)] == (commit, EvictionWriter) ? "the memory limit, which evicted it," : Describe(WriterIdOf(commit));
+    private string DescribeWriter(long commit) => WriterOf(commit) switch
+    {
+        EvictionWriter => "the memory limit, which evicted it,",
+        ExpiryWriter => "the time-to-live sweeper, which deleted it,",
+        _ => Describe(WriterIdOf(commit)),
+    };
+
+    private long? WriterOf(long commit) =>
+        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id, _) && slotCommit == commit ? id : null;
 
     private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
         for (var node = writes.First; node is not null; node = node.Next(0))
         {
-            if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot)
+            if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
             {
                 var writerId = WriterIdOf(head.Timestamp);
                 throw new SerializationConflictException(
@@ -527,6 +655,11 @@ internal sealed class TransactionManager<TKey, TValue>
             }
         }
     }
+
+    // The sweeper deleted a value that had expired for tx already: nothing tx saw has changed.
+    private bool SweptWhatItSawExpired(TransactionRecord<TKey> tx, VersionEntry<TValue> head) =>
+        head.IsTombstone && WriterOf(head.Timestamp) == ExpiryWriter &&
+        head.Older is ExpiringVersion<TValue> expired && expired.Timestamp <= tx.Snapshot && expired.Deadline <= tx.ExpiryClock;
 
     // Every transaction that read something tx writes and did not see tx: active ones, committed
     // ones that overlapped tx, and the summary of older committed ones. The commit timestamp in

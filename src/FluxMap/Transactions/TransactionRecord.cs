@@ -64,6 +64,15 @@ internal sealed class TransactionRecord<TKey>
     /// <summary><see cref="EarliestOutConflict"/> frozen at commit: a committed pivot candidate.</summary>
     internal long OutConflictAtCommit { get; set; } = long.MaxValue;
 
+    /// <summary>The instant, in UTC ticks, at which this transaction's reads judge expiry (fixed per snapshot).</summary>
+    internal long ExpiryClock { get; set; }
+
+    /// <summary>The earliest deadline among expiring values read; a writer must commit before it.</summary>
+    internal long EarliestExpiryRead { get; set; } = long.MaxValue;
+
+    /// <summary>The key whose value expires at <see cref="EarliestExpiryRead"/>.</summary>
+    internal object? ExpiryReadKey { get; set; }
+
     internal TransactionRecord<TKey>? OlderActive { get; set; }
 
     internal TransactionRecord<TKey>? NewerActive { get; set; }

@@ -14,7 +14,7 @@ public sealed class BackgroundServiceTests
     {
         var clock = new FakeTimeProvider();
         var db = await FluxDatabase.CreateBuilder<string, int>()
-            .WithOptions(new FluxMapOptions { VacuumInterval = TimeSpan.FromSeconds(5) })
+            .WithOptions(new FluxMapOptions { VacuumInterval = TimeSpan.FromSeconds(5), ExpirationSweepInterval = TimeSpan.Zero })
             .WithTimeProvider(clock)
             .OpenAsync(Ct);
         var handle = db.CreateHandle();
