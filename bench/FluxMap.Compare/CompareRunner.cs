@@ -12,8 +12,6 @@ namespace FluxMap.Compare;
 /// </summary>
 internal static class CompareRunner
 {
-    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(1);
-
     /// <summary>Runs, writes the report, charts and JSON under the output directory, and returns what was measured.</summary>
     public static async Task<CompareReport> RunAsync(CompareSettings settings, ICompareObserver observer)
     {
@@ -83,7 +81,7 @@ internal static class CompareRunner
                 adapter = await store.OpenAsync(directory, phase.Keys.Loaded + phase.Keys.Fresh);
                 var session = adapter.CreateSession();
                 await phase.LoadAsync(session);
-                await phase.WarmUpAsync(session, settings.MaxCellDuration < WarmUpLimit ? settings.MaxCellDuration : WarmUpLimit);
+                await phase.WarmUpAsync(session, settings.WarmUp);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

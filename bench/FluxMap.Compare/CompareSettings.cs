@@ -32,6 +32,12 @@ internal sealed record CompareSettings
     /// <summary>Time limit of one table row.</summary>
     public TimeSpan MaxCellDuration { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Untimed reads and rewrites after each load, long enough for tiered compilation to promote
+    /// the hot paths (it waits for 100 ms without new methods before it starts).
+    /// </summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromMilliseconds(300);
+
     /// <summary>4 KiB appends timed for the fsync latency.</summary>
     public int FsyncSamples { get; init; } = 200;
 

@@ -7,11 +7,15 @@ namespace FluxMap.Compare.Adapters;
 /// direct mode shared by all threads (it is thread-safe), BsonDocuments with the key as a binary
 /// <c>_id</c> (the primary index, no second index), bulk upserts for loading and an explicit
 /// transaction per transfer. LiteDB writes each commit to its log file and flushes it (strict).
+/// Its transactions do not stop lost updates: two concurrent transfers that read the same
+/// balance both commit (the harness's balance check caught it), so transfers also take a
+/// process-wide lock, as a LiteDB application has to.
 /// </summary>
 internal sealed class LiteDbStore : IStoreAdapter, IStoreSession
 {
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<BsonDocument> _collection;
+    private readonly Lock _transfers = new();
 
     private LiteDbStore(string path)
     {
@@ -50,21 +54,24 @@ internal sealed class LiteDbStore : IStoreAdapter, IStoreSession
     public ValueTask<TransferOutcome> TransferAsync(byte[] from, byte[] to, long amount)
     {
         // LiteDB transactions belong to the calling thread, and this call never leaves it.
-        _db.BeginTrans();
-        try
+        lock (_transfers)
         {
-            if (Account.TryMove(Get(from), Get(to), amount, out var newFrom, out var newTo))
+            _db.BeginTrans();
+            try
             {
-                _collection.Update(Document(from, newFrom));
-                _collection.Update(Document(to, newTo));
-            }
+                if (Account.TryMove(Get(from), Get(to), amount, out var newFrom, out var newTo))
+                {
+                    _collection.Update(Document(from, newFrom));
+                    _collection.Update(Document(to, newTo));
+                }
 
-            _db.Commit();
-        }
-        catch
-        {
-            _db.Rollback();
-            throw;
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
         }
 
         return new(new TransferOutcome(1, Committed: true));

@@ -1,5 +1,6 @@
 using ZoneTree;
 using ZoneTree.Comparers;
+using ZoneTree.Exceptions;
 using ZoneTree.Options;
 using ZoneTree.Serializers;
 using ZoneTree.Transactional;
@@ -9,8 +10,8 @@ namespace FluxMap.Compare.Adapters;
 /// <summary>
 /// ZoneTree's transactional tree (multi-version, optimistic, Serializable), the mode its README
 /// names for coordinated multi-key changes, with the byte-array comparer and serializers and a
-/// maintainer for background merges. Point operations use the tree's autocommit helpers;
-/// transfers use <c>Execute</c>, which retries conflicts. Relaxed: the default queued WAL
+/// maintainer for background merges. Relaxed point writes use the tree's autocommit helpers;
+/// transactions retry conflicts up to 100 times. Relaxed: the default queued WAL
 /// (AsyncCompressed, promoted to AsyncShared); strict: the synchronous WAL and the durable
 /// commit methods, which sync before a commit becomes visible.
 /// </summary>
@@ -108,7 +109,7 @@ internal sealed class ZoneTreeStore : IStoreAdapter, IStoreSession
             });
             return new TransferOutcome(attempts, Committed: true);
         }
-        catch (ZoneTree.Exceptions.TransactionAbortedException)
+        catch (Exception e) when (e is TransactionConflictException or TransactionAbortedException)
         {
             return new TransferOutcome(attempts, Committed: false);
         }
@@ -131,14 +132,34 @@ internal sealed class ZoneTreeStore : IStoreAdapter, IStoreSession
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask Commit(Action<ITransaction<byte[], byte[]>> body)
+    private async ValueTask Commit(Action<ITransaction<byte[], byte[]>> body)
     {
-        if (_strict)
+        // Our own retry loop rather than Execute/ExecuteDurableAsync: the durable helper lets a
+        // commit-time conflict escape instead of retrying it.
+        for (var attempt = 1; ; attempt++)
         {
-            return new(_tree.ExecuteDurableAsync(body, TransactionIsolationLevel.Serializable, MaxAttempts, CancellationToken.None));
-        }
+            var tx = _tree.BeginTransaction(TransactionIsolationLevel.Serializable);
+            try
+            {
+                body(tx);
+                if (_strict)
+                {
+                    await tx.CommitDurableAsync(CancellationToken.None);
+                }
+                else
+                {
+                    tx.Commit();
+                }
 
-        _tree.Execute(body, TransactionIsolationLevel.Serializable, MaxAttempts);
-        return ValueTask.CompletedTask;
+                return;
+            }
+            catch (Exception e) when (e is TransactionConflictException or TransactionAbortedException && attempt < MaxAttempts)
+            {
+                if (tx.State == TransactionState.Active)
+                {
+                    tx.Rollback();
+                }
+            }
+        }
     }
 }

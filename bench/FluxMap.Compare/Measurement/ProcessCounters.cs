@@ -12,7 +12,7 @@ internal readonly record struct ProcessCounters(long AllocatedBytes, long DiskWr
     public static bool Available { get; } = File.Exists("/proc/self/io");
 
     /// <summary>Reads the counters now.</summary>
-    public static ProcessCounters Capture() => new(GC.GetTotalAllocatedBytes(precise: true), ReadProcField("/proc/self/io", "write_bytes:") );
+    public static ProcessCounters Capture() => new(GC.GetTotalAllocatedBytes(precise: true), ReadProcField("/proc/self/io", "write_bytes:"));
 
     /// <summary>Starts a new resident-set high-water mark from the current size.</summary>
     public static void ResetPeakResident()

@@ -10,7 +10,6 @@ namespace FluxMap.Compare.Workloads;
 internal sealed class Phase(string name, KeySpace keys, Func<long, byte[]> initialValue, IReadOnlyList<Workload> workloads)
 {
     private const int LoadBatch = 1000;
-    private const int WarmUpReads = 5000;
 
     /// <summary>Names the phase's directory.</summary>
     public string Name { get; } = name;
@@ -38,18 +37,19 @@ internal sealed class Phase(string name, KeySpace keys, Func<long, byte[]> initi
     }
 
     /// <summary>
-    /// Reads loaded keys and rewrites every tenth with the value it already has, for at most
-    /// <paramref name="budget"/>, so the phase's first table does not pay for JIT compilation.
+    /// Reads loaded keys and rewrites every tenth with the value it already has, for
+    /// <paramref name="duration"/>, so the phase's first table does not pay for JIT compilation.
     /// </summary>
-    public async Task WarmUpAsync(IStoreSession session, TimeSpan budget)
+    public async Task WarmUpAsync(IStoreSession session, TimeSpan duration)
     {
-        var stop = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
-        for (var i = 0L; i < Math.Min(Keys.Loaded, WarmUpReads) && Stopwatch.GetTimestamp() < stop; i++)
+        var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        for (var i = 0L; Keys.Loaded > 0 && Stopwatch.GetTimestamp() < stop; i++)
         {
-            await session.GetAsync(Keys[i]);
+            var ordinal = i % Keys.Loaded;
+            await session.GetAsync(Keys[ordinal]);
             if (i % 10 == 0)
             {
-                await session.PutAsync(Keys[i], initialValue(i));
+                await session.PutAsync(Keys[ordinal], initialValue(ordinal));
             }
         }
     }
