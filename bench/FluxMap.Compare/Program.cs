@@ -50,7 +50,13 @@ root.SetAction(async (parsed, _) =>
     {
         report = await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(context => CompareRunner.RunAsync(settings, new SpectreObserver(context.AddTask("starting"))));
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("starting");
+                var result = await CompareRunner.RunAsync(settings, new SpectreObserver(task));
+                task.Value = task.MaxValue;
+                return result;
+            });
     }
     else
     {

@@ -159,6 +159,10 @@ internal sealed class ZoneTreeStore : IStoreAdapter, IStoreSession
                 {
                     tx.Rollback();
                 }
+
+                // A durable commit holds its keys until its sync lands, so retrying at once only
+                // meets the same conflict again: back off with jitter, as FluxMap's own retry does.
+                await Task.Delay(TimeSpan.FromMicroseconds(Random.Shared.Next(50, 100 << Math.Min(attempt, 6))));
             }
         }
     }
