@@ -34,6 +34,12 @@ internal static class MarkdownReport
             $"{Format.Count(settings.Accounts)} transfer accounts; {string.Join("/", settings.Writers)} durable writers.");
         Line(text, $"- **Per row:** at most {Format.Count(settings.Operations)} operations (FeOxDB: one per key) or {settings.MaxCellDuration.TotalSeconds:0.###} s, whichever comes first; " +
             $"YCSB, scans and transfers on {settings.Threads} threads; seed {settings.Seed}.");
+        if (settings.MaxCellDuration < TimeSpan.FromSeconds(1))
+        {
+            Line(text, $"- **Smoke run:** rows this short ({settings.MaxCellDuration.TotalSeconds:0.###} s, small data) show that every store and workload runs, " +
+                "not how fast: expect large run-to-run noise, especially on a shared machine. Make claims from the full run.");
+        }
+
         Line(text);
         Line(text, "How to read a table: **ops/s** counts completed operations (a transfer or a commit is one). **p50/p99** are per-operation latencies. " +
             "**alloc B/op** is the growth of `GC.GetTotalAllocatedBytes(true)` (every thread, the stores' background threads too; native stores' own memory is not seen) per operation. " +

@@ -11,6 +11,9 @@ internal sealed class WorkerState(int worker, int seed)
     /// <summary>Latency of every operation.</summary>
     public LatencyHistogram Latency { get; } = new();
 
+    /// <summary>Stopwatch ticks from the worker's first operation to the end of its last.</summary>
+    public long ElapsedTicks { get; set; }
+
     /// <summary>Transaction bodies run (transfers: commits plus retried attempts).</summary>
     public long Attempts { get; set; }
 
