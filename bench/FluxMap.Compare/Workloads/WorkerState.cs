@@ -11,8 +11,11 @@ internal sealed class WorkerState(int worker, int seed)
     /// <summary>Latency of every operation.</summary>
     public LatencyHistogram Latency { get; } = new();
 
-    /// <summary>Stopwatch ticks from the worker's first operation to the end of its last.</summary>
-    public long ElapsedTicks { get; set; }
+    /// <summary>Stopwatch timestamp at which the worker began its first operation.</summary>
+    public long Started { get; set; }
+
+    /// <summary>Stopwatch timestamp at which the worker finished its last operation.</summary>
+    public long Finished { get; set; }
 
     /// <summary>Transaction bodies run (transfers: commits plus retried attempts).</summary>
     public long Attempts { get; set; }

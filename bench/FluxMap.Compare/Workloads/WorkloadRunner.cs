@@ -56,8 +56,9 @@ internal static class WorkloadRunner
         return new CellResult(workload.Id, store.Id)
         {
             Operations = latency.Count,
-            // The longest worker's own span: waking the workers and collecting them is not the store's time.
-            Seconds = (double)workers.Max(w => w.ElapsedTicks) / Stopwatch.Frequency,
+            // From the first worker's first operation to the last one's last: waking the workers and
+            // collecting them afterwards is not the store's time.
+            Seconds = (double)(workers.Max(w => w.Finished) - workers.Min(w => w.Started)) / Stopwatch.Frequency,
             P50Microseconds = latency.PercentileMicroseconds(0.5),
             P99Microseconds = latency.PercentileMicroseconds(0.99),
             AllocatedBytesPerOperation = (double)(after.AllocatedBytes - before.AllocatedBytes) / operations,
@@ -88,6 +89,7 @@ internal static class WorkloadRunner
             worker.Latency.Record(finished - began);
         }
 
-        worker.ElapsedTicks = finished - started;
+        worker.Started = started;
+        worker.Finished = finished;
     }
 }
