@@ -1,0 +1,108 @@
+namespace FluxMap.Compare.Adapters;
+
+/// <summary>
+/// FluxMap through its public API: one database of byte[] keys and values, one shared handle,
+/// autocommit calls for point operations and <c>TransactionAsync</c> for transfers and loads.
+/// </summary>
+internal sealed class FluxMapStore : IStoreAdapter, IStoreSession
+{
+    private readonly FluxDatabase<byte[], byte[]> _db;
+    private readonly FluxHandle<byte[], byte[]> _handle;
+
+    private FluxMapStore(FluxDatabase<byte[], byte[]> db)
+    {
+        _db = db;
+        _handle = db.CreateHandle();
+    }
+
+    /// <summary>Opens FluxMap with <paramref name="durability"/>, logging under <paramref name="directory"/> when durable.</summary>
+    public static async ValueTask<IStoreAdapter> OpenAsync(DurabilityMode durability, string directory)
+    {
+        var options = new FluxMapOptions { Durability = durability };
+        if (durability != DurabilityMode.InMemory)
+        {
+            options.DataDirectory = directory;
+        }
+
+        return new FluxMapStore(await FluxDatabase.OpenAsync<byte[], byte[]>(options));
+    }
+
+    /// <inheritdoc />
+    public IStoreSession CreateSession() => this;
+
+    /// <inheritdoc />
+    public ValueTask<byte[]?> GetAsync(byte[] key)
+    {
+        var pending = _handle.GetAsync(key);
+        return pending.IsCompletedSuccessfully ? new(pending.Result.GetValueOrDefault()) : Await(pending);
+
+        static async ValueTask<byte[]?> Await(ValueTask<FluxValue<byte[]>> pending) => (await pending).GetValueOrDefault();
+    }
+
+    /// <inheritdoc />
+    public ValueTask PutAsync(byte[] key, byte[] value) => _handle.InsertAsync(key, value);
+
+    /// <inheritdoc />
+    public ValueTask DeleteAsync(byte[] key)
+    {
+        var pending = _handle.RemoveAsync(key);
+        return pending.IsCompletedSuccessfully ? ValueTask.CompletedTask : Await(pending);
+
+        static async ValueTask Await(ValueTask<bool> pending) => await pending;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> ScanAsync(byte[] from, int count)
+    {
+        var read = 0;
+        await foreach (var _ in _handle.ScanAsync(KeyRange<byte[]>.AtLeast(from)))
+        {
+            if (++read == count)
+            {
+                break;
+            }
+        }
+
+        return read;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<TransferOutcome> TransferAsync(byte[] from, byte[] to, long amount)
+    {
+        // The body runs once per attempt; TransactionAsync retries serialization conflicts itself,
+        // so the count of runs is the only way to see the retries from outside.
+        var attempts = 0;
+        try
+        {
+            await _handle.TransactionAsync(async (tx, ct) =>
+            {
+                attempts++;
+                var payer = await tx.GetAsync(from, ct);
+                var payee = await tx.GetAsync(to, ct);
+                if (Account.TryMove(payer.GetValueOrDefault(), payee.GetValueOrDefault(), amount, out var newFrom, out var newTo))
+                {
+                    await tx.InsertAsync(from, newFrom, ct);
+                    await tx.InsertAsync(to, newTo, ct);
+                }
+            });
+            return new TransferOutcome(attempts, Committed: true);
+        }
+        catch (SerializationConflictException)
+        {
+            return new TransferOutcome(attempts, Committed: false);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask LoadAsync(IReadOnlyList<KeyValuePair<byte[], byte[]>> batch) =>
+        _handle.TransactionAsync(async (tx, ct) =>
+        {
+            foreach (var (key, value) in batch)
+            {
+                await tx.InsertAsync(key, value, ct);
+            }
+        });
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}

@@ -1,0 +1,11 @@
+using FluxMap.Compare.Reporting;
+
+namespace FluxMap.Compare.Tests;
+
+/// <summary>Remembers the row numbers the harness announced.</summary>
+internal sealed class RecordingObserver : ICompareObserver
+{
+    public List<int> Rows { get; } = [];
+
+    public void RowStarting(int index, int total, string store, string workload) => Rows.Add(index);
+}
