@@ -257,6 +257,7 @@ public sealed class FluxHandle<TKey, TValue>
         ArgumentNullException.ThrowIfNull(body);
         for (var attempt = 1; ; attempt++)
         {
+            var collidedWith = 0L;
             cancellationToken.ThrowIfCancellationRequested();
             var tx = BeginTransaction(options);
             try
@@ -275,13 +276,21 @@ public sealed class FluxHandle<TKey, TValue>
 
                 return result;
             }
-            catch (SerializationConflictException) when (attempt < _engine.Retry.MaxAttempts)
+            catch (SerializationConflictException e) when (attempt < _engine.Retry.MaxAttempts)
             {
                 Interlocked.Increment(ref _engine.Counters.Retries);
+                collidedWith = e.ConflictingCommit;
             }
             finally
             {
                 await tx.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // In Full durability the commit that won may not be visible yet (it waits for its sync);
+            // a retry whose snapshot misses it would only collide with it again.
+            if (collidedWith > Volatile.Read(ref _engine.Transactions.VisibleTimestampRef))
+            {
+                await _engine.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await _engine.Retry.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);

@@ -30,4 +30,7 @@ public sealed class SerializationConflictException : FluxMapException
 
     /// <inheritdoc />
     public override bool IsTransient => true;
+
+    /// <summary>The commit this transaction collided with, when one is known: a retry should not start before it is visible.</summary>
+    internal long ConflictingCommit { get; init; }
 }

@@ -209,7 +209,10 @@ internal sealed class TransactionManager<TKey, TValue>
                         ConflictReason.ReadWrite,
                         reader.Id,
                         node.Key,
-                        writerId);
+                        writerId)
+                    {
+                        ConflictingCommit = version.Timestamp,
+                    };
                 }
             }
         }
@@ -651,7 +654,10 @@ internal sealed class TransactionManager<TKey, TValue>
                     ConflictReason.WriteWrite,
                     tx.Id,
                     node.Key,
-                    writerId);
+                    writerId)
+                {
+                    ConflictingCommit = head.Timestamp,
+                };
             }
         }
     }
