@@ -45,6 +45,19 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
         return _engine.Vacuum.RunAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Estimates the memory all keys and versions hold, by walking every key (use
+    /// <see cref="FluxStatistics.MemoryBytes"/> for a running figure when a memory limit is set).
+    /// Commits go on meanwhile.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the walk.</param>
+    /// <returns>Estimated bytes, as the memory limit would count them.</returns>
+    public ValueTask<long> MeasureMemoryAsync(CancellationToken cancellationToken = default)
+    {
+        _engine.ThrowIfDisposed();
+        return _engine.MeasureMemoryAsync(cancellationToken);
+    }
+
     /// <summary>Reads the database's running totals.</summary>
     /// <returns>A snapshot of the statistics.</returns>
     public FluxStatistics GetStatistics() => _engine.GetStatistics();

@@ -24,9 +24,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Name = settings.Name;
         Keys = keys;
         Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true);
-        Memory = options.MemoryLimit > 0
-            ? new MemoryLimiter<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions), options.MemoryLimit)
-            : null;
+        Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
+        Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
         Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory, settings.TimeProvider);
         Retry = new RetryPolicy(options, settings.TimeProvider);
         Vacuum = new Vacuum<TKey, TValue>(Store, Transactions, Memory, Counters);
@@ -62,6 +61,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     internal EngineCounters Counters { get; } = new();
 
     internal FluxMetrics Metrics { get; }
+
+    internal EntrySizer<TKey, TValue> Sizer { get; }
 
     internal MemoryLimiter<TKey, TValue>? Memory { get; }
 
@@ -175,6 +176,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         {
             Count = Volatile.Read(ref c.LiveKeys),
             Versions = Volatile.Read(ref c.Versions),
+            Reads = c.Reads.Read(),
             Commits = Volatile.Read(ref c.Commits),
             WriteWriteAborts = Volatile.Read(ref c.WriteWriteAborts),
             ReadWriteAborts = Volatile.Read(ref c.ReadWriteAborts),
@@ -204,7 +206,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' is closed.", null);
         }
 
-        if (Memory?.EstimatorFault is { } estimatorFault)
+        if (Sizer.EstimatorFault is { } estimatorFault)
         {
             return new FluxHealth(
                 FluxHealthStatus.Degraded, $"The memory size estimator threw, so the default estimate is used instead: {estimatorFault.Message}", estimatorFault);
@@ -219,6 +221,32 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
 
         return new FluxHealth(FluxHealthStatus.Healthy, null, null);
+    }
+
+    /// <summary>
+    /// Estimates the bytes every key and version holds by walking the whole store; commits go on
+    /// meanwhile, so the figure is as of no single moment.
+    /// </summary>
+    internal async ValueTask<long> MeasureMemoryAsync(CancellationToken cancellationToken)
+    {
+        var bytes = 0L;
+        var visited = 0;
+        for (var node = Store.First; node is not null; node = node.Next(0))
+        {
+            bytes += Sizer.NodeBytes(node);
+            for (var version = node.Head; version is not null; version = version.Older)
+            {
+                bytes += Sizer.VersionBytes(version);
+            }
+
+            if (++visited % 4096 == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await Task.Yield();
+            }
+        }
+
+        return bytes;
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
@@ -275,6 +303,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// </remarks>
     internal VersionEntry<TValue>? ReadLatest(TKey key)
     {
+        Counters.Reads.Increment();
         var node = Store.Find(key);
         node?.Lru?.Touch();
         for (var version = node?.Head; version is not null; version = version.Older)

@@ -116,6 +116,16 @@ public sealed class FluxHandle<TKey, TValue>
         });
     }
 
+    /// <summary>Estimates the bytes a key's value holds, as the memory limit counts it (strings and byte arrays by length, primitives inline, other types by their MessagePack size, or your estimator).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A miss when the key does not exist; else the value's estimated size in bytes.</returns>
+    public ValueTask<FluxValue<long>> GetValueSizeAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        Check(key, cancellationToken);
+        return new(_engine.ReadLatest(key) is { } version ? new FluxValue<long>(_engine.Sizer.ValueBytes(version.Value)) : default);
+    }
+
     /// <summary>Replaces a key's value only if it currently equals <paramref name="expected"/> (by <see cref="EqualityComparer{T}.Default"/>); keeps its time-to-live.</summary>
     /// <param name="key">The key.</param>
     /// <param name="expected">The value the key must hold.</param>

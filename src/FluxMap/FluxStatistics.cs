@@ -12,6 +12,9 @@ public sealed class FluxStatistics
     /// <summary>Gets the versions held in all version chains, current ones included.</summary>
     public long Versions { get; init; }
 
+    /// <summary>Gets the point reads (autocommit and in transactions; scans not counted). Counted per processor without atomics, so it may run a little short under heavy concurrency.</summary>
+    public long Reads { get; init; }
+
     /// <summary>Gets the commits that wrote something (autocommit writes included).</summary>
     public long Commits { get; init; }
 

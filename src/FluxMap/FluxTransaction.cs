@@ -308,6 +308,8 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
             return pending.IsTombstone ? default : new FluxValue<TValue>(pending.Value);
         }
 
+        _engine.Counters.Reads.Increment();
+
         // Trace first, then read: a writer committing in between either sees the trace or is seen.
         _record.Trace?.AddPoint(key);
         if (_engine.Store.Find(key) is not { } node)

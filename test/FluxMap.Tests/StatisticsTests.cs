@@ -41,6 +41,7 @@ public sealed class StatisticsTests
             Ct);
 
         var stats = db.Db.GetStatistics();
+        Assert.Equal(2, stats.Reads);
         Assert.Equal(6, stats.Commits);
         Assert.Equal(2, stats.WriteWriteAborts);
         Assert.Equal(0, stats.ReadWriteAborts);
@@ -79,5 +80,23 @@ public sealed class StatisticsTests
         Assert.Equal(3, seen["fluxmap.commits"]);
         Assert.Equal(3, seen["fluxmap.keys"]);
         Assert.Equal(1, durations);
+    }
+
+    [Fact]
+    public async Task Memory_is_measured_as_the_limit_counts_it_and_values_are_sized()
+    {
+        await using var limited = await FluxDatabase.OpenAsync<string, string>(new FluxMapOptions { MemoryLimit = 1L << 30, VacuumInterval = TimeSpan.Zero }, Ct);
+        var handle = limited.CreateHandle();
+        for (var i = 0; i < 100; i++)
+        {
+            await handle.InsertAsync($"k{i}", new string('v', i), Ct);
+        }
+
+        await handle.InsertAsync("k5", "changed", Ct);
+        Assert.Equal(limited.GetStatistics().MemoryBytes, await limited.MeasureMemoryAsync(Ct));
+
+        // A string of n characters: a 22-byte object header and length plus 2 bytes a character, 8-aligned.
+        Assert.Equal(24 + 80, (await handle.GetValueSizeAsync("k40", Ct)).Value);
+        Assert.False((await handle.GetValueSizeAsync("missing", Ct)).HasValue);
     }
 }

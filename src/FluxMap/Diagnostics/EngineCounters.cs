@@ -35,6 +35,9 @@ internal sealed class EngineCounters
 
     internal long WalSyncs;
 
+    /// <summary>Point reads, autocommit and in transactions.</summary>
+    internal StripedCounter Reads { get; } = new();
+
     internal void CountAbort(ConflictReason reason) =>
         Interlocked.Increment(ref reason == ConflictReason.WriteWrite ? ref WriteWriteAborts : ref ReadWriteAborts);
 }

@@ -36,6 +36,7 @@ internal sealed class FluxMetrics : IDisposable
             ],
             "{transaction}",
             "Transactions aborted by a serialization conflict, by reason");
+        _meter.CreateObservableCounter("fluxmap.reads", () => Observe(counters.Reads.Read()), "{read}", "Point reads");
         _meter.CreateObservableCounter("fluxmap.retries", () => Observe(counters.Retries), "{retry}", "Transaction bodies run again after a conflict");
         _meter.CreateObservableCounter("fluxmap.wal.bytes", () => Observe(counters.WalBytes), "By", "Bytes appended to the write-ahead log");
         _meter.CreateObservableCounter("fluxmap.wal.syncs", () => Observe(counters.WalSyncs), "{sync}", "Write-ahead log syncs");

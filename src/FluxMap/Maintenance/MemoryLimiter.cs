@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using FluxMap.Storage;
 
 namespace FluxMap.Maintenance;
@@ -18,24 +17,16 @@ namespace FluxMap.Maintenance;
 /// </remarks>
 internal sealed class MemoryLimiter<TKey, TValue>
 {
-    private static readonly long NodeOverhead = Align(48 + Unsafe.SizeOf<TKey>()) + 8 + 48 + 16;
-    private static readonly long VersionOverhead = Align(32 + Unsafe.SizeOf<TValue>());
-
-    private readonly IMemorySizeEstimator<TKey, TValue> _estimator;
-    private readonly IMemorySizeEstimator<TKey, TValue> _fallback;
+    private readonly EntrySizer<TKey, TValue> _sizer;
     // The ring's sentinel: newer than the newest entry (its Older) and older than the oldest (its Newer).
     private readonly LruEntry<TKey, TValue> _list = new(null);
     private long _count;
 
-    internal MemoryLimiter(IMemorySizeEstimator<TKey, TValue>? estimator, IMemorySizeEstimator<TKey, TValue> fallback, long limit)
+    internal MemoryLimiter(EntrySizer<TKey, TValue> sizer, long limit)
     {
-        _estimator = estimator ?? fallback;
-        _fallback = fallback;
+        _sizer = sizer;
         Limit = limit;
     }
-
-    /// <summary>The last exception a user's estimator threw; its estimates fall back to the default from then on.</summary>
-    internal Exception? EstimatorFault { get; private set; }
 
     /// <summary>The most live bytes allowed.</summary>
     internal long Limit { get; }
@@ -105,30 +96,9 @@ internal sealed class MemoryLimiter<TKey, TValue>
     private long LiveBytesOf(VersionEntry<TValue>? head, long nodeBytes) =>
         head is { IsTombstone: false } ? nodeBytes + VersionBytes(head) : 0;
 
-    private long NodeBytes(SkipListNode<TKey, TValue> node) => NodeOverhead + Estimate(node.Key, static (e, key) => e.EstimateKeySize(key));
+    private long NodeBytes(SkipListNode<TKey, TValue> node) => _sizer.NodeBytes(node);
 
-    private long VersionBytes(VersionEntry<TValue> version) =>
-        VersionOverhead + (version.IsTombstone ? 0 : Estimate(version.Value, static (e, value) => e.EstimateValueSize(value)));
-
-    // Runs inside commits, after versions are published: an estimator that throws must not leave a
-    // commit half applied. A failing estimator is replaced by the default for good (accounting may
-    // then drift by the difference between the two) and reported through health.
-    private long Estimate<T>(T item, Func<IMemorySizeEstimator<TKey, TValue>, T, long> estimate)
-    {
-        if (EstimatorFault is null)
-        {
-            try
-            {
-                return Math.Max(0, estimate(_estimator, item));
-            }
-            catch (Exception e)
-            {
-                EstimatorFault = e;
-            }
-        }
-
-        return estimate(_fallback, item);
-    }
+    private long VersionBytes(VersionEntry<TValue> version) => _sizer.VersionBytes(version);
 
     private void MoveToNewest(LruEntry<TKey, TValue> entry)
     {
@@ -160,6 +130,4 @@ internal sealed class MemoryLimiter<TKey, TValue>
         entry.Newer.Older = entry.Older;
         entry.Newer = entry.Older = entry;
     }
-
-    private static long Align(long bytes) => (bytes + 7) & ~7L;
 }

@@ -1,0 +1,58 @@
+using System.Runtime.CompilerServices;
+using FluxMap.Storage;
+
+namespace FluxMap.Maintenance;
+
+/// <summary>
+/// Estimated bytes of a key's node and of a version: the runtime's object layout on 64-bit plus
+/// what the estimator says the key or value holds. Used by the memory limit, by on-demand
+/// measurement and for the size of a value.
+/// </summary>
+internal sealed class EntrySizer<TKey, TValue>
+{
+    // A node, its upper-level links on average, its recency entry and its index slot at the index's load.
+    private static readonly long NodeOverhead = Align(48 + Unsafe.SizeOf<TKey>()) + 8 + 48 + 16;
+    private static readonly long VersionOverhead = Align(32 + Unsafe.SizeOf<TValue>());
+
+    private readonly IMemorySizeEstimator<TKey, TValue> _estimator;
+    private readonly IMemorySizeEstimator<TKey, TValue> _fallback;
+    private volatile Exception? _fault;
+
+    internal EntrySizer(IMemorySizeEstimator<TKey, TValue>? estimator, IMemorySizeEstimator<TKey, TValue> fallback)
+    {
+        _estimator = estimator ?? fallback;
+        _fallback = fallback;
+    }
+
+    /// <summary>The last exception a user's estimator threw; estimates come from the default from then on.</summary>
+    internal Exception? EstimatorFault => _fault;
+
+    internal long NodeBytes(SkipListNode<TKey, TValue> node) => NodeOverhead + Estimate(node.Key, static (e, key) => e.EstimateKeySize(key));
+
+    internal long VersionBytes(VersionEntry<TValue> version) =>
+        VersionOverhead + (version.IsTombstone ? 0 : ValueBytes(version.Value));
+
+    internal long ValueBytes(TValue value) => Estimate(value, static (e, value) => e.EstimateValueSize(value));
+
+    // Runs inside commits, after versions are published: an estimator that throws must not leave a
+    // commit half applied. A failing estimator is replaced by the default for good (accounting may
+    // then drift by the difference between the two) and reported through health.
+    private long Estimate<T>(T item, Func<IMemorySizeEstimator<TKey, TValue>, T, long> estimate)
+    {
+        if (_fault is null)
+        {
+            try
+            {
+                return Math.Max(0, estimate(_estimator, item));
+            }
+            catch (Exception e)
+            {
+                _fault = e;
+            }
+        }
+
+        return estimate(_fallback, item);
+    }
+
+    private static long Align(long bytes) => (bytes + 7) & ~7L;
+}
