@@ -1,0 +1,229 @@
+using System.Diagnostics;
+
+namespace FluxMap.Benchmarks;
+
+/// <summary>
+/// `-- maintenance [--quick]`: what automatic vacuum and the memory limit cost under an
+/// update-heavy load, each as a ratio to the same load without it, measured in the same run with
+/// the two configurations interleaved (on, off, on, off, ...) and compared by their medians, since
+/// the machine is shared and its speed drifts.
+/// </summary>
+internal sealed class MaintenanceDriver
+{
+    private const int KeyCount = 100_000;
+    private const double VacuumCostTarget = 0.10;
+    private const double MemoryLimitTarget = 0.80;
+
+    private readonly string[] _keys = BenchmarkData.Keys(KeyCount);
+    private readonly string[] _values = BenchmarkData.Values(KeyCount);
+    private readonly int[] _order = BenchmarkData.Permutation(KeyCount);
+    private readonly int _workers = 2 * Environment.ProcessorCount;
+    private readonly Durations _durations;
+
+    private MaintenanceDriver(Durations durations) => _durations = durations;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var driver = new MaintenanceDriver(quick ? Durations.Quick : Durations.Full);
+        Console.WriteLine($"Command: dotnet run -c Release --project bench/FluxMap.Benchmarks -- maintenance{(quick ? " --quick" : "")}");
+        Console.WriteLine($"Machine: {BenchmarkData.Machine()}; load average at start: {LoadAverage()}");
+        await driver.RunAllAsync();
+        Console.WriteLine($"Load average at end: {LoadAverage()}");
+        return 0;
+    }
+
+    private async Task RunAllAsync()
+    {
+        var d = _durations;
+        Console.WriteLine(
+            $"Mode: in-memory; TKey=string (\"{_keys[0]}\"), TValue=string (\"{_values[0]}\"); {KeyCount:N0} keys loaded in random order; " +
+            $"{_workers} workers on threads of their own; {d.Repetitions} repetitions of each configuration, interleaved; medians compared.");
+        Console.WriteLine("Load: 80% autocommit upserts of a random key, 20% transactions that read two random keys and write both (aborts not retried).");
+        Console.WriteLine();
+
+        Console.WriteLine($"1. Automatic vacuum: VacuumInterval 1 s (default) vs TimeSpan.Zero, {d.Vacuum.TotalSeconds:F1} s per run, " +
+            $"a read-only snapshot held from {d.SnapshotFrom.TotalSeconds:F1} s to {d.SnapshotUntil.TotalSeconds:F1} s");
+        var (vacuumOn, vacuumOff) = await InterleaveAsync(
+            "vacuum on", () => MeasureUpdatesAsync(new FluxMapOptions(), d.Vacuum, holdSnapshot: true),
+            "vacuum off", () => MeasureUpdatesAsync(new FluxMapOptions { VacuumInterval = TimeSpan.Zero }, d.Vacuum, holdSnapshot: true),
+            DescribeVacuumRun);
+        var vacuumRatio = Median(vacuumOn, r => r.OpsPerSecond) / Median(vacuumOff, r => r.OpsPerSecond);
+        Console.WriteLine($"   Throughput with vacuum / without: {vacuumRatio:P1} (cost {1 - vacuumRatio:P1}; pairs {PairRatios(vacuumOn, vacuumOff)})   " +
+            $"[target: cost <= {VacuumCostTarget:P0}] {Verdict(1 - vacuumRatio <= VacuumCostTarget)}");
+        Console.WriteLine($"   Versions at the end (medians): on {Median(vacuumOn, r => r.After.Versions):N0}, off {Median(vacuumOff, r => r.After.Versions):N0} " +
+            $"(keys: {KeyCount:N0}); peak versions: on {Median(vacuumOn, r => r.Peaks.Versions):N0}, off {Median(vacuumOff, r => r.Peaks.Versions):N0}");
+        Console.WriteLine($"   Heap (medians): peak on {Mb(Median(vacuumOn, r => r.Peaks.HeapBytes))}, off {Mb(Median(vacuumOff, r => r.Peaks.HeapBytes))}; " +
+            $"live at the end on {Mb(Median(vacuumOn, r => r.LiveHeapAtEnd))}, off {Mb(Median(vacuumOff, r => r.LiveHeapAtEnd))}");
+        Console.WriteLine();
+
+        // The limit is a share of what the loaded keys weigh by the database's own estimate.
+        var loadedBytes = await EstimatedBytesAsync();
+        var limit = loadedBytes / 2;
+        Console.WriteLine($"2. Memory limit: MemoryLimit {limit:N0} B (50% of the {loadedBytes:N0} B the loaded keys are estimated at) vs 0 (none), " +
+            $"{d.Limit.TotalSeconds:F1} s per run, no long snapshot, vacuum at its default");
+        var (limited, unlimited) = await InterleaveAsync(
+            "limit", () => MeasureUpdatesAsync(new FluxMapOptions { MemoryLimit = limit }, d.Limit, holdSnapshot: false),
+            "no limit", () => MeasureUpdatesAsync(new FluxMapOptions(), d.Limit, holdSnapshot: false),
+            DescribeLimitRun);
+        var limitRatio = Median(limited, r => r.OpsPerSecond) / Median(unlimited, r => r.OpsPerSecond);
+        Console.WriteLine($"   Throughput with limit / without: {limitRatio:P1} (pairs {PairRatios(limited, unlimited)})   " +
+            $"[target >= {MemoryLimitTarget:P0}] {Verdict(limitRatio >= MemoryLimitTarget)}");
+        Console.WriteLine($"   Evictions: {Median(limited, r => r.EvictionsPerSecond):N0}/s (median); live bytes peak {Max(limited, r => r.Peaks.LiveMemoryBytes):N0} B " +
+            $"= {(double)Max(limited, r => r.Peaks.LiveMemoryBytes) / limit:P1} of the limit; total with old versions and tombstones peak {Max(limited, r => r.Peaks.MemoryBytes):N0} B");
+        Console.WriteLine();
+
+        // Every key fits under this limit: nothing is evicted, and reads only mark their keys.
+        var roomyLimit = 2 * loadedBytes;
+        Console.WriteLine($"3. Point gets (autocommit GetAsync of random loaded keys, fresh key strings): MemoryLimit {roomyLimit:N0} B " +
+            $"(every key fits; reads mark keys as recently used) vs 0, {d.Reads.TotalSeconds:F1} s per run");
+        var (marked, plain) = await InterleaveAsync(
+            "limit", () => MeasureReadsAsync(new FluxMapOptions { MemoryLimit = roomyLimit }, d.Reads),
+            "no limit", () => MeasureReadsAsync(new FluxMapOptions(), d.Reads),
+            r => $"{r.OpsPerSecond,12:N0} gets/s ({1e9 * _workers / r.OpsPerSecond:F0} ns per get per worker), evictions {r.After.Evictions - r.Before.Evictions}");
+        var readRatio = Median(marked, r => r.OpsPerSecond) / Median(plain, r => r.OpsPerSecond);
+        Console.WriteLine($"   Gets with limit / without: {readRatio:P1} (pairs {PairRatios(marked, plain)})");
+        Console.WriteLine();
+    }
+
+    private string DescribeVacuumRun(Run r)
+    {
+        var pass = r.VacuumPass is { } p
+            ? $"; one VacuumAsync afterwards: {p.Elapsed.TotalMilliseconds:F1} ms, {p.Result.VersionsReclaimed:N0} versions"
+            : $"; {r.After.VacuumRuns - r.Before.VacuumRuns} passes reclaimed {r.After.VersionsReclaimed - r.Before.VersionsReclaimed:N0} versions (commits included)";
+        return $"{r.OpsPerSecond,10:N0} ops/s, aborts {r.Aborts:N0}; versions peak {r.Peaks.Versions:N0}, end {r.After.Versions:N0}; " +
+            $"heap peak {Mb(r.Peaks.HeapBytes)}, live at end {Mb(r.LiveHeapAtEnd)}{pass}";
+    }
+
+    private static string DescribeLimitRun(Run r) =>
+        $"{r.OpsPerSecond,10:N0} ops/s, aborts {r.Aborts:N0}; evictions {r.EvictionsPerSecond:N0}/s; live keys at end {r.After.Count:N0}; " +
+        $"live bytes peak {r.Peaks.LiveMemoryBytes:N0}; heap peak {Mb(r.Peaks.HeapBytes)}, live at end {Mb(r.LiveHeapAtEnd)}";
+
+    private async Task<(List<Run> A, List<Run> B)> InterleaveAsync(
+        string nameA, Func<Task<Run>> runA, string nameB, Func<Task<Run>> runB, Func<Run, string> describe)
+    {
+        var (a, b) = (new List<Run>(), new List<Run>());
+        for (var i = 1; i <= _durations.Repetitions; i++)
+        {
+            foreach (var (name, run, runs) in new[] { (nameA, runA, a), (nameB, runB, b) })
+            {
+                var result = await run();
+                runs.Add(result);
+                Console.WriteLine($"   {i}. {name,-10} {describe(result)}");
+            }
+        }
+
+        return (a, b);
+    }
+
+    private Task<Run> MeasureUpdatesAsync(FluxMapOptions options, TimeSpan duration, bool holdSnapshot) =>
+        MeasureAsync(options, duration, handle => new UpdateMix(handle, _keys, _values).RunOnceAsync, holdSnapshot);
+
+    private Task<Run> MeasureReadsAsync(FluxMapOptions options, TimeSpan duration)
+    {
+        var lookups = BenchmarkData.LookupKeys(_order);
+        return MeasureAsync(options, duration, handle => random => GetOnceAsync(handle, lookups[random.Next(lookups.Length)]), holdSnapshot: false);
+    }
+
+    private static async ValueTask GetOnceAsync(FluxHandle<string, string> handle, string key) => _ = await handle.GetAsync(key);
+
+    // One run on a fresh database: load, collect the setup's garbage, run the load with the sampler
+    // (and the long snapshot) alongside, then read the end state outside the measured time.
+    private async Task<Run> MeasureAsync(
+        FluxMapOptions options, TimeSpan duration, Func<FluxHandle<string, string>, Func<Random, ValueTask>> load, bool holdSnapshot)
+    {
+        await using var db = await BenchmarkData.OpenLoadedAsync(_keys, _values, _order, options);
+        var handle = db.CreateHandle();
+        BenchmarkData.Settle();
+        var before = db.GetStatistics();
+        var sampler = new PeakSampler(db);
+        var snapshot = holdSnapshot ? HoldSnapshotAsync(handle) : Task.CompletedTask;
+        var (operations, elapsed) = await TimedWorkers.RunAsync(_workers, duration, load(handle));
+        await snapshot;
+        await sampler.DisposeAsync();
+        var after = db.GetStatistics();
+        var liveHeap = GC.GetTotalMemory(forceFullCollection: true);
+
+        // Without automatic vacuum, one pass on demand shows what a pass costs on the state the load left.
+        (TimeSpan, VacuumResult)? pass = null;
+        if (options.VacuumInterval == TimeSpan.Zero)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var result = await db.VacuumAsync();
+            pass = (Stopwatch.GetElapsedTime(start), result);
+        }
+
+        return new Run(operations / elapsed.TotalSeconds, elapsed, before, after, sampler.Peaks, liveHeap, pass);
+    }
+
+    // A reader that holds one snapshot across part of the load: the versions it can see pile up, so
+    // vacuum has long chains to walk and, once the reader ends, versions to reclaim. What it read at
+    // the start must read the same at the end, vacuum or not. Deferrable, so it never aborts and
+    // commits need not check it for conflicts.
+    private async Task HoldSnapshotAsync(FluxHandle<string, string> handle)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await Task.Delay(_durations.SnapshotFrom);
+        await using var snapshot = handle.BeginTransaction(new TransactionOptions { ReadOnly = true, Deferrable = true });
+        var probes = Enumerable.Range(0, 1_000).Select(i => _keys[i * (_keys.Length / 1_000)]).ToArray();
+        var seen = new string?[probes.Length];
+        for (var i = 0; i < probes.Length; i++)
+        {
+            seen[i] = (await snapshot.GetAsync(probes[i])).GetValueOrDefault();
+        }
+
+        var rest = _durations.SnapshotUntil - Stopwatch.GetElapsedTime(start);
+        if (rest > TimeSpan.Zero)
+        {
+            await Task.Delay(rest);
+        }
+
+        for (var i = 0; i < probes.Length; i++)
+        {
+            if (!string.Equals((await snapshot.GetAsync(probes[i])).GetValueOrDefault(), seen[i], StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"The long snapshot read key {probes[i]} differently at its end than at its start.");
+            }
+        }
+
+        await snapshot.CommitAsync();
+    }
+
+    private async Task<long> EstimatedBytesAsync()
+    {
+        await using var db = await BenchmarkData.OpenLoadedAsync(_keys, _values, _order, new FluxMapOptions { MemoryLimit = long.MaxValue });
+        return db.GetStatistics().LiveMemoryBytes!.Value;
+    }
+
+    private static double Median(List<Run> runs, Func<Run, double> figure)
+    {
+        var sorted = runs.Select(figure).Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static long Max(List<Run> runs, Func<Run, long> figure) => runs.Max(figure);
+
+    private static string PairRatios(List<Run> a, List<Run> b) =>
+        string.Join(", ", a.Zip(b, (x, y) => (x.OpsPerSecond / y.OpsPerSecond).ToString("P0", System.Globalization.CultureInfo.InvariantCulture)));
+
+    private static string Verdict(bool met) => met ? "MET" : "NOT MET";
+
+    private static string Mb(double bytes) => $"{bytes / (1 << 20):F1} MiB";
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+
+    private sealed record Run(
+        double OpsPerSecond, TimeSpan Elapsed, FluxStatistics Before, FluxStatistics After, PeakSampler.Figures Peaks, long LiveHeapAtEnd, (TimeSpan Elapsed, VacuumResult Result)? VacuumPass)
+    {
+        public long Aborts => After.WriteWriteAborts + After.ReadWriteAborts - Before.WriteWriteAborts - Before.ReadWriteAborts;
+
+        public double EvictionsPerSecond => (After.Evictions - Before.Evictions) / Elapsed.TotalSeconds;
+    }
+
+    private sealed record Durations(int Repetitions, TimeSpan Vacuum, TimeSpan SnapshotFrom, TimeSpan SnapshotUntil, TimeSpan Limit, TimeSpan Reads)
+    {
+        public static Durations Full { get; } = new(3, TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2));
+
+        public static Durations Quick { get; } = new(2, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0.5));
+    }
+}
