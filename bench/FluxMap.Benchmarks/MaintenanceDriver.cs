@@ -222,7 +222,7 @@ internal sealed class MaintenanceDriver
 
     private sealed record Durations(int Repetitions, TimeSpan Vacuum, TimeSpan SnapshotFrom, TimeSpan SnapshotUntil, TimeSpan Limit, TimeSpan Reads)
     {
-        public static Durations Full { get; } = new(3, TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2));
+        public static Durations Full { get; } = new(5, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1.5));
 
         public static Durations Quick { get; } = new(2, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0.5));
     }
