@@ -5,8 +5,8 @@ namespace FluxMap.Benchmarks;
 /// <summary>
 /// `-- maintenance [--quick]`: what automatic vacuum and the memory limit cost under an
 /// update-heavy load, each as a ratio to the same load without it, measured in the same run with
-/// the two configurations interleaved (on, off, on, off, ...) and compared by their medians, since
-/// the machine is shared and its speed drifts.
+/// the configurations interleaved (one run of each per round, the first rotating) and compared by
+/// their medians, since the machine is shared and its speed drifts.
 /// </summary>
 internal sealed class MaintenanceDriver
 {
