@@ -16,7 +16,11 @@ internal static class BenchmarkData
     public static string Describe() =>
         $"FluxMap benchmark: mode=in-memory, TKey=string (e.g. \"{Key(123456)}\", {Key(0).Length} chars), " +
         $"TValue=string (e.g. \"{Value(123456)}\", {Value(0).Length} chars), keys={KeyCount:N0}, threads=1 (single-threaded calls), " +
-        $"machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, " +
+        $"machine: {Machine()}";
+
+    /// <summary>The machine and runtime the figures come from.</summary>
+    public static string Machine() =>
+        $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, " +
         $"{RuntimeInformation.FrameworkDescription}, ServerGC={System.Runtime.GCSettings.IsServerGC}";
 
     /// <summary>The key with ordinal <paramref name="i"/>; ordinal order is numeric order.</summary>
@@ -88,9 +92,9 @@ internal static class BenchmarkData
     }
 
     /// <summary>Opens an in-memory database and loads every key in <paramref name="order"/> with autocommit inserts.</summary>
-    public static async Task<FluxDatabase<string, string>> OpenLoadedAsync(string[] keys, string[] values, int[] order)
+    public static async Task<FluxDatabase<string, string>> OpenLoadedAsync(string[] keys, string[] values, int[] order, FluxMapOptions? options = null)
     {
-        var db = await FluxDatabase.OpenAsync<string, string>();
+        var db = await FluxDatabase.OpenAsync<string, string>(options);
         var handle = db.CreateHandle();
         foreach (var i in order)
         {

@@ -18,7 +18,7 @@ internal static class DurabilityDriver
         Directory.CreateDirectory(root);
         try
         {
-            Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+            Console.WriteLine($"Machine: {BenchmarkData.Machine()}");
             Console.WriteLine("Keys: string (\"key:NNNNNNNN\"), values: byte[]; every figure below is from this one run.");
             Console.WriteLine();
 

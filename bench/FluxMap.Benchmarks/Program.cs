@@ -2,7 +2,9 @@ using BenchmarkDotNet.Running;
 using FluxMap.Benchmarks;
 
 // `-- memory [keyCount]` measures bytes of overhead per key; `-- durability [--quick]` drives the
-// write-ahead log against the fsync latency measured in the same run; anything else goes to BenchmarkDotNet.
+// write-ahead log against the fsync latency measured in the same run; `-- maintenance [--quick]`
+// measures vacuum and the memory limit against the same load without them; anything else goes to
+// BenchmarkDotNet.
 if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
 {
     return await MemoryOverhead.RunAsync(args[1..]);
@@ -11,6 +13,11 @@ if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.Ordinal
 if (args.Length > 0 && string.Equals(args[0], "durability", StringComparison.OrdinalIgnoreCase))
 {
     return await DurabilityDriver.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && string.Equals(args[0], "maintenance", StringComparison.OrdinalIgnoreCase))
+{
+    return await MaintenanceDriver.RunAsync(args[1..]);
 }
 
 Console.WriteLine(BenchmarkData.Describe());
