@@ -11,7 +11,7 @@ namespace FluxMap.Maintenance;
 internal sealed class EntrySizer<TKey, TValue>
 {
     // A node, its upper-level links on average, its recency entry and its index slot at the index's load.
-    private static readonly long NodeOverhead = Align(48 + Unsafe.SizeOf<TKey>()) + 8 + 48 + 16;
+    private static readonly long NodeOverhead = Align(48 + Unsafe.SizeOf<TKey>()) + 8 + 64 + 16;
     private static readonly long VersionOverhead = Align(32 + Unsafe.SizeOf<TValue>());
 
     private readonly IMemorySizeEstimator<TKey, TValue> _estimator;

@@ -2,18 +2,28 @@ using FluxMap.Storage;
 
 namespace FluxMap.Maintenance;
 
-/// <summary>A live key's place in the memory limit's recency list (see <see cref="MemoryLimiter{TKey, TValue}"/>).</summary>
+/// <summary>A key's place in the memory limit's recency list (see <see cref="MemoryLimiter{TKey, TValue}"/>) and the sizes accounted for it.</summary>
 internal sealed class LruEntry<TKey, TValue>
 {
     private int _referenced;
 
-    internal LruEntry(SkipListNode<TKey, TValue>? node)
+    internal LruEntry(SkipListNode<TKey, TValue>? node, long nodeBytes)
     {
         Node = node!;
+        NodeBytes = nodeBytes;
         Newer = Older = this;
     }
 
     internal SkipListNode<TKey, TValue> Node { get; }
+
+    /// <summary>The estimated bytes of the node and its key, fixed for the node's life.</summary>
+    internal long NodeBytes { get; }
+
+    /// <summary>The estimated bytes of the newest version, as accounted when it was published.</summary>
+    internal long HeadBytes { get; set; }
+
+    /// <summary>Whether the entry is in the recency list (live keys are; deleted ones keep their entry, unlinked).</summary>
+    internal bool IsLinked => !ReferenceEquals(Newer, this);
 
     internal LruEntry<TKey, TValue> Newer { get; set; }
 

@@ -19,7 +19,7 @@ internal sealed class MemoryLimiter<TKey, TValue>
 {
     private readonly EntrySizer<TKey, TValue> _sizer;
     // The ring's sentinel: newer than the newest entry (its Older) and older than the oldest (its Newer).
-    private readonly LruEntry<TKey, TValue> _list = new(null);
+    private readonly LruEntry<TKey, TValue> _list = new(null, 0);
     private long _count;
 
     internal MemoryLimiter(EntrySizer<TKey, TValue> sizer, long limit)
@@ -40,17 +40,21 @@ internal sealed class MemoryLimiter<TKey, TValue>
     /// <summary>Accounts a version published on <paramref name="node"/> whose head was <paramref name="previous"/>.</summary>
     internal void OnPublished(SkipListNode<TKey, TValue> node, VersionEntry<TValue>? previous)
     {
+        // The entry lives as long as the node and remembers the sizes it accounted, so a write
+        // estimates only its own value.
         var head = node.Head!;
-        var nodeBytes = NodeBytes(node);
-        TotalBytes += VersionBytes(head) + (previous is null ? nodeBytes : 0);
-        LiveBytes += LiveBytesOf(head, nodeBytes) - LiveBytesOf(previous, nodeBytes);
+        var entry = node.Lru ??= new LruEntry<TKey, TValue>(node, _sizer.NodeBytes(node));
+        var headBytes = _sizer.VersionBytes(head);
+        TotalBytes += headBytes + (previous is null ? entry.NodeBytes : 0);
+        LiveBytes += (head.IsTombstone ? 0 : entry.NodeBytes + headBytes) - (previous is { IsTombstone: false } ? entry.NodeBytes + entry.HeadBytes : 0);
+        entry.HeadBytes = headBytes;
         if (head.IsTombstone)
         {
-            Unlink(node);
+            Unlink(entry);
         }
         else
         {
-            MoveToNewest(node.Lru ??= new LruEntry<TKey, TValue>(node));
+            MoveToNewest(entry);
         }
     }
 
@@ -58,15 +62,16 @@ internal sealed class MemoryLimiter<TKey, TValue>
     {
         for (var version = dropped; version is not null; version = version.Older)
         {
-            TotalBytes -= VersionBytes(version);
+            TotalBytes -= _sizer.VersionBytes(version);
         }
     }
 
     /// <summary>Accounts a tombstoned node vacuum unlinked; its chain is the tombstone alone.</summary>
     internal void OnRemoved(SkipListNode<TKey, TValue> node)
     {
-        TotalBytes -= NodeBytes(node) + VersionBytes(node.Head!);
-        Unlink(node);
+        var entry = node.Lru!;
+        TotalBytes -= entry.NodeBytes + entry.HeadBytes;
+        Unlink(entry);
     }
 
     /// <summary>
@@ -86,23 +91,16 @@ internal sealed class MemoryLimiter<TKey, TValue>
                 continue;
             }
 
-            Unlink(entry.Node);
+            Unlink(entry);
             return entry.Node;
         }
 
         return null;
     }
 
-    private long LiveBytesOf(VersionEntry<TValue>? head, long nodeBytes) =>
-        head is { IsTombstone: false } ? nodeBytes + VersionBytes(head) : 0;
-
-    private long NodeBytes(SkipListNode<TKey, TValue> node) => _sizer.NodeBytes(node);
-
-    private long VersionBytes(VersionEntry<TValue> version) => _sizer.VersionBytes(version);
-
     private void MoveToNewest(LruEntry<TKey, TValue> entry)
     {
-        if (ReferenceEquals(entry.Newer, entry))
+        if (!entry.IsLinked)
         {
             _count++;
         }
@@ -114,12 +112,11 @@ internal sealed class MemoryLimiter<TKey, TValue>
         _list.Older = entry;
     }
 
-    private void Unlink(SkipListNode<TKey, TValue> node)
+    private void Unlink(LruEntry<TKey, TValue> entry)
     {
-        if (node.Lru is { } entry)
+        if (entry.IsLinked)
         {
             Remove(entry);
-            node.Lru = null;
             _count--;
         }
     }
