@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using FluxMap;
 
 namespace RespServer.Commands;
@@ -108,7 +107,9 @@ internal static class StringCommands
         await context.Data.UpdateAsync(context.Arguments[1], current =>
         {
             result = Add(current, delta);
-            return Encoding.ASCII.GetBytes(result.ToString(CultureInfo.InvariantCulture));
+            Span<byte> text = stackalloc byte[20];
+            result.TryFormat(text, out var length, provider: CultureInfo.InvariantCulture);
+            return text[..length].ToArray();
         });
         context.Reply.WriteInteger(result);
     }
