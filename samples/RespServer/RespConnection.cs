@@ -16,11 +16,24 @@ internal sealed class RespConnection(Socket socket, FluxDatabase<byte[], byte[]>
         var input = PipeReader.Create(stream);
         var output = PipeWriter.Create(stream);
         var context = new CommandContext(database, data, new RespWriter(output));
+
+        // One registration per connection: passing the server's token to every read and flush
+        // instead made all connections contend on that token's lock.
+        await using var stopping = cancellationToken.Register(() =>
+        {
+            input.CancelPendingRead();
+            output.CancelPendingFlush();
+        });
         try
         {
             while (!context.CloseRequested)
             {
-                var read = await input.ReadAsync(cancellationToken);
+                var read = await input.ReadAsync(CancellationToken.None);
+                if (read.IsCanceled)
+                {
+                    break;
+                }
+
                 var buffer = read.Buffer;
                 try
                 {
@@ -44,16 +57,16 @@ internal sealed class RespConnection(Socket socket, FluxDatabase<byte[], byte[]>
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
 
-                await output.FlushAsync(cancellationToken);
-                if (read.IsCompleted)
+                var flush = await output.FlushAsync(CancellationToken.None);
+                if (read.IsCompleted || flush.IsCanceled)
                 {
                     break;
                 }
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException)
+        catch (IOException)
         {
-            // The client went away, or the server is stopping: there is nobody left to answer.
+            // The client went away: there is nobody left to answer.
         }
         finally
         {
