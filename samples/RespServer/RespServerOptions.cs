@@ -29,7 +29,7 @@ public sealed class RespServerOptions
         var options = new RespServerOptions();
         for (var i = 0; i < args.Count; i += 2)
         {
-            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.", nameof(args));
+            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
             switch (args[i])
             {
                 case "--port" when int.TryParse(value, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535:
@@ -42,7 +42,7 @@ public sealed class RespServerOptions
                     options.Database.DataDirectory = value;
                     break;
                 default:
-                    throw new ArgumentException($"Unknown option or invalid value: {args[i]} {value}", nameof(args));
+                    throw new ArgumentException($"Unknown option or invalid value: {args[i]} {value}");
             }
         }
 
