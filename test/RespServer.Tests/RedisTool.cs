@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace RespServer.Tests;
 
-/// <summary>Runs redis-cli or redis-benchmark from Debian's redis-tools, which .ci/run installs when missing.</summary>
+/// <summary>Runs redis-cli or redis-benchmark from Debian's redis-tools, which this project's build installs when missing (.ci/install-redis-tools).</summary>
 internal static class RedisTool
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -47,5 +47,5 @@ internal static class RedisTool
             .Select(directory => Path.Combine(directory, tool))
             .FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException(
-            $"{tool} is not installed. These tests drive the real Redis tools: run `bash .ci/run` (it installs them) or `sudo apt-get install redis-tools`.");
+            $"{tool} is not installed. These tests drive the real Redis tools: the build runs .ci/install-redis-tools, which could not install them here; run `sudo apt-get install redis-tools`.");
 }
