@@ -32,7 +32,11 @@ internal sealed class PatchStep
         _path = path;
         _from = from;
         _value = value;
-        _library = new JsonPatchDocument([new Operation(op, "/" + Envelope + path, from is null ? null : "/" + Envelope + from, value)], JsonSerializerOptions.Default);
+
+        // An immutable JsonElement, because the library inserts a JsonNode value into arrays as
+        // the instance itself, which a second document (or the next attempt) could then not take.
+        var element = JsonSerializer.SerializeToElement(value);
+        _library = new JsonPatchDocument([new Operation(op, "/" + Envelope + path, from is null ? null : "/" + Envelope + from, element)], JsonSerializerOptions.Default);
     }
 
     /// <summary>Validates one operation's members; <paramref name="hasValue"/> tells whether it had a "value" member at all.</summary>
