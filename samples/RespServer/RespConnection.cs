@@ -19,7 +19,7 @@ internal sealed class RespConnection(Socket socket, FluxDatabase<byte[], byte[]>
 
         // One registration per connection: passing the server's token to every read and flush
         // instead made all connections contend on that token's lock.
-        await using var stopping = cancellationToken.Register(() =>
+        var stopping = cancellationToken.Register(() =>
         {
             input.CancelPendingRead();
             output.CancelPendingFlush();
@@ -70,6 +70,8 @@ internal sealed class RespConnection(Socket socket, FluxDatabase<byte[], byte[]>
         }
         finally
         {
+            // Unregister first (waiting out a running callback): cancelling a completed pipe throws.
+            await stopping.DisposeAsync();
             await input.CompleteAsync();
             await output.CompleteAsync();
         }
