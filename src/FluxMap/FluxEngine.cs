@@ -306,16 +306,35 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Counters.Reads.Increment();
         var node = Store.Find(key);
         node?.Lru?.Touch();
-        for (var version = node?.Head; version is not null; version = version.Older)
+
+        // The answer is the newest version at the watermark read first. A commit or vacuum may cut
+        // the chain below a newer horizon while the walk runs; that can only hide the version
+        // sought once the watermark has moved, so a walk that finds nothing then starts again.
+        while (true)
         {
-            if (version.Timestamp <= Volatile.Read(ref Transactions.VisibleTimestampRef))
+            var visible = Volatile.Read(ref Transactions.VisibleTimestampRef);
+            for (var version = node?.Head; version is not null; version = version.Older)
             {
-                return version.IsLiveAt(version is ExpiringVersion<TValue> ? Transactions.Now : 0) ? version : null;
+                if (version.Timestamp <= visible)
+                {
+                    return version.IsLiveAt(version is ExpiringVersion<TValue> ? Transactions.Now : 0) ? version : null;
+                }
+            }
+
+            if (Volatile.Read(ref Transactions.VisibleTimestampRef) == visible)
+            {
+                return null;
             }
         }
-
-        return null;
     }
+
+    /// <summary>
+    /// The newest committed value, visible or not (Full durability publishes late): what a
+    /// single-key update at the commit point will see. Anything computed from it is acknowledged
+    /// only after that commit is durable, since the update is logged after it.
+    /// </summary>
+    internal VersionEntry<TValue>? ReadNewest(TKey key) =>
+        Store.Find(key)?.Head is { } head && head.IsLiveAt(head is ExpiringVersion<TValue> ? Transactions.Now : 0) ? head : null;
 
     internal KeyRange<TKey> CheckRange(KeyRange<TKey> range)
     {

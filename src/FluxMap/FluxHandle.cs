@@ -171,7 +171,7 @@ public sealed class FluxHandle<TKey, TValue>
         while (true)
         {
             // Compute outside the commit lock, then write only if the version is still the one read.
-            var seen = _engine.ReadLatest(key);
+            var seen = _engine.ReadNewest(key);
             var value = update(seen is null ? default : new FluxValue<TValue>(seen.Value));
             var (_, written, durable) = _engine.Transactions.UpdateSingle(
                 key,
@@ -373,11 +373,7 @@ public sealed class FluxHandle<TKey, TValue>
         return _engine.Metrics.EndCommit(durable, started);
     }
 
-    private long Deadline(TimeSpan timeToLive)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
-        return _engine.Transactions.Now + timeToLive.Ticks;
-    }
+    private long Deadline(TimeSpan timeToLive) => _engine.Transactions.DeadlineAfter(timeToLive);
 
     private void Check(TKey key, CancellationToken cancellationToken)
     {

@@ -6,7 +6,7 @@ namespace FluxMap;
 /// </summary>
 public sealed class FluxStatistics
 {
-    /// <summary>Gets the number of keys that hold a value, as of the newest commit.</summary>
+    /// <summary>Gets the number of keys that hold a value, as of the newest commit (keys whose time-to-live ran out count until the sweeper deletes them).</summary>
     public long Count { get; init; }
 
     /// <summary>Gets the versions held in all version chains, current ones included.</summary>

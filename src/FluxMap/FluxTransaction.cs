@@ -81,8 +81,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <returns>A task that completes when the write is buffered.</returns>
     public ValueTask InsertAsync(TKey key, TValue value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
-        return Put(key, value, _engine.Transactions.Now + timeToLive.Ticks, cancellationToken);
+        return Put(key, value, _engine.Transactions.DeadlineAfter(timeToLive), cancellationToken);
     }
 
     /// <summary>Scans keys from <paramref name="from"/> to <paramref name="to"/>, both inclusive, in ascending order.</summary>

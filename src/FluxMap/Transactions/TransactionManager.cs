@@ -34,8 +34,11 @@ internal sealed class TransactionManager<TKey, TValue>
     private readonly MemoryLimiter<TKey, TValue>? _memory;
     private readonly TimeProvider _clock;
 
-    // Keys with a time-to-live by deadline, for the sweeper; entries whose version was replaced are skipped.
-    private readonly PriorityQueue<(SkipListNode<TKey, TValue> Node, VersionEntry<TValue> Version), long> _expiring = new();
+    private readonly ExpiryQueue<TKey, TValue> _expiring = new();
+
+    // In Full durability with time-to-lives in use: the wall-clock time of each commit not yet
+    // visible, oldest first (see ExpiryClockFor).
+    private readonly Queue<(long Commit, long Time)> _pendingTimes = new();
 
     // Committed transactions with reads that overlapping transactions may still conflict with,
     // in commit order.
@@ -43,9 +46,8 @@ internal sealed class TransactionManager<TKey, TValue>
     private readonly CommittedSummary<TKey> _summary;
 
     // Who committed each recent timestamp, so conflict messages can name the other transaction;
-    // a slot holds (commit timestamp, transaction id, wall-clock UTC ticks when TTLs need it), with
-    // id 0 for an autocommit write.
-    private readonly (long Commit, long Id, long Time)[] _recentWriters = new (long, long, long)[1024];
+    // a slot holds (commit timestamp, transaction id), with id 0 for an autocommit write.
+    private readonly (long Commit, long Id)[] _recentWriters = new (long, long)[1024];
 
     private TransactionRecord<TKey>? _oldestActive;
     private TransactionRecord<TKey>? _newestActive;
@@ -94,6 +96,29 @@ internal sealed class TransactionManager<TKey, TValue>
 
     /// <summary>Now on the database's clock, in UTC ticks: what time-to-live deadlines are compared with.</summary>
     internal long Now => _clock.GetUtcNow().UtcTicks;
+
+    /// <summary>The deadline, in UTC ticks, a time-to-live starting now ends at.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The time-to-live is not positive, or ends past the clock's range.</exception>
+    internal long DeadlineAfter(TimeSpan timeToLive)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
+        var now = Now;
+        return timeToLive.Ticks < DateTime.MaxValue.Ticks - now
+            ? now + timeToLive.Ticks
+            : throw new ArgumentOutOfRangeException(nameof(timeToLive), timeToLive, "The time-to-live ends past the last date the clock can express; use no time-to-live for a key that never expires.");
+    }
+
+    /// <summary>Entries in the sweeper's queue, stale ones included.</summary>
+    internal int QueuedExpiries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _expiring.Count;
+            }
+        }
+    }
 
     /// <summary>The newest commit, visible or not.</summary>
     internal long LastCommit => Volatile.Read(ref _lastCommit);
@@ -246,7 +271,11 @@ internal sealed class TransactionManager<TKey, TValue>
                 }
 
                 ThrowIfLogUnavailable();
-                if (tx.EarliestExpiryRead != long.MaxValue && tx.EarliestExpiryRead <= Now)
+
+                // One reading of the clock decides both whether the values read are still live
+                // and the time recorded for the commit.
+                var now = tx.EarliestExpiryRead != long.MaxValue || RecordsCommitTimes ? Now : 0;
+                if (tx.EarliestExpiryRead <= now)
                 {
                     throw new SerializationConflictException(
                         $"Transaction {tx.Id} was aborted to keep transactions serializable: key {KeyFormatter.Format(tx.ExpiryReadKey)}, which it read, " +
@@ -261,7 +290,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 var readers = CollectReaders(tx, writes);
                 var readOnlyVictims = CheckPivot(tx, readers);
 
-                var commit = NextCommit(tx.Id);
+                var commit = NextCommit(tx.Id, now);
                 var horizon = Horizon;
                 for (var node = writes.First; node is not null; node = node.Next(0))
                 {
@@ -347,7 +376,7 @@ internal sealed class TransactionManager<TKey, TValue>
             ThrowIfLogUnavailable();
             var node = _store.Find(key);
             var head = node?.Head;
-            var now = head is ExpiringVersion<TValue> ? Now : 0;
+            var now = head is ExpiringVersion<TValue> || RecordsCommitTimes ? Now : 0;
             var current = head is not null && head.IsLiveAt(now) ? head : null;
             var write = update(current, now, state);
             if (!write.Write || (write.IsDelete && current is null))
@@ -357,7 +386,7 @@ internal sealed class TransactionManager<TKey, TValue>
             }
 
             node ??= _store.GetOrAdd(_keys.Own(key));
-            var commit = NextCommit(0);
+            var commit = NextCommit(0, now);
             var horizon = Horizon;
             Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
             NoteBlindWrite(node.Key, commit);
@@ -387,24 +416,18 @@ internal sealed class TransactionManager<TKey, TValue>
             var horizon = Horizon;
             VersionedSkipList<TKey, TValue>? logged = null;
             var swept = 0;
-            while (swept < budget && _expiring.TryPeek(out var entry, out var deadline) && deadline <= now)
+            while (_expiring.TakeExpired(now, ref budget) is { } expired)
             {
-                _expiring.Dequeue();
-                if (!ReferenceEquals(entry.Node.Head, entry.Version))
-                {
-                    continue;
-                }
-
                 if (commit == 0)
                 {
-                    commit = NextCommit(ExpiryWriter);
+                    commit = NextCommit(ExpiryWriter, now);
                 }
 
-                Install(entry.Node, commit, default!, isTombstone: true, 0, horizon);
-                NoteBlindWrite(entry.Node.Key, commit);
+                Install(expired, commit, default!, isTombstone: true, 0, horizon);
+                NoteBlindWrite(expired.Key, commit);
                 if (Log is not null)
                 {
-                    (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(entry.Node.Key).Overwrite(0, default!, isTombstone: true, 0);
+                    (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
                 }
 
                 swept++;
@@ -469,6 +492,7 @@ internal sealed class TransactionManager<TKey, TValue>
     {
         var previous = node.Head;
         var dropped = node.Publish(commit, value, isTombstone, expiresAt, horizon);
+        _expiring.Replaced(previous);
         TrackExpiry(node, node.Head!);
         _counters.Versions++;
         _counters.LiveKeys += (isTombstone ? 0 : 1) - (previous is { IsTombstone: false } ? 1 : 0);
@@ -481,23 +505,41 @@ internal sealed class TransactionManager<TKey, TValue>
         if (version is ExpiringVersion<TValue> expiring)
         {
             _ttlInUse = true;
-            _expiring.Enqueue((node, version), expiring.Deadline);
+            _expiring.Add(node, expiring);
         }
     }
 
-    // Takes the next commit timestamp and notes its writer, and in Full durability its time, which
-    // snapshots that cannot see it yet need (see ExpiryClockFor).
-    private long NextCommit(long writerId)
+    private bool RecordsCommitTimes => _ttlInUse && Log is { PublishesWhenDurable: true };
+
+    // Takes the next commit timestamp and notes its writer, and in Full durability its time
+    // (<paramref name="now"/> when the caller read the clock already), which snapshots that cannot
+    // see it yet need (see ExpiryClockFor).
+    private long NextCommit(long writerId, long now = 0)
     {
         var commit = ++_lastCommit;
-        _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, writerId, _ttlInUse && Log is { PublishesWhenDurable: true } ? Now : 0);
+        _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, writerId);
+        if (RecordsCommitTimes)
+        {
+            DropVisibleTimes(_visible);
+            _pendingTimes.Enqueue((commit, now != 0 ? now : Now));
+        }
+
         return commit;
+    }
+
+    private void DropVisibleTimes(long visible)
+    {
+        while (_pendingTimes.TryPeek(out var pending) && pending.Commit <= visible)
+        {
+            _pendingTimes.Dequeue();
+        }
     }
 
     // The instant a snapshot judges expiry at. It must fall between its own commit and the next
     // one, or a transaction could see a key expired while missing a commit made before the expiry
     // (Full durability publishes commits late); so it is the earlier of now and the time of the
-    // first commit the snapshot cannot see. Before any time-to-live exists no version can expire.
+    // first commit the snapshot cannot see. Before any time-to-live exists no version can expire,
+    // and a commit made before then carries no time and needs none.
     private long ExpiryClockFor(long snapshot)
     {
         if (!_ttlInUse)
@@ -506,8 +548,8 @@ internal sealed class TransactionManager<TKey, TValue>
         }
 
         var now = Now;
-        var (commit, _, time) = _recentWriters[(snapshot + 1) & (_recentWriters.Length - 1)];
-        return snapshot < _lastCommit && commit == snapshot + 1 && time != 0 ? Math.Min(now, time) : now;
+        DropVisibleTimes(snapshot);
+        return _pendingTimes.TryPeek(out var next) && next.Commit == snapshot + 1 ? Math.Min(now, next.Time) : now;
     }
 
     /// <summary>Counts and accounts versions cut off a chain (under <see cref="Gate"/>); vacuum calls this for what it trims.</summary>
@@ -626,7 +668,7 @@ internal sealed class TransactionManager<TKey, TValue>
     }
 
     private long? WriterIdOf(long commit) =>
-        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id, _) && slotCommit == commit && id > 0 ? id : null;
+        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit && id > 0 ? id : null;
 
     private static string Describe(long? transactionId) =>
         transactionId is { } id ? $"transaction {id}" : "another transaction";
@@ -639,7 +681,7 @@ internal sealed class TransactionManager<TKey, TValue>
     };
 
     private long? WriterOf(long commit) =>
-        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id, _) && slotCommit == commit ? id : null;
+        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit ? id : null;
 
     private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
