@@ -3,8 +3,8 @@ using FluxMap.Benchmarks;
 
 // `-- memory [keyCount]` measures bytes of overhead per key; `-- durability [--quick]` drives the
 // write-ahead log against the fsync latency measured in the same run; `-- maintenance [--quick]`
-// measures vacuum and the memory limit against the same load without them; anything else goes to
-// BenchmarkDotNet.
+// measures vacuum and the memory limit against the same load without them; `-- increment [--quick]`
+// compares 8 tasks incrementing one counter with 1; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
 {
     return await MemoryOverhead.RunAsync(args[1..]);
@@ -18,6 +18,11 @@ if (args.Length > 0 && string.Equals(args[0], "durability", StringComparison.Ord
 if (args.Length > 0 && string.Equals(args[0], "maintenance", StringComparison.OrdinalIgnoreCase))
 {
     return await MaintenanceDriver.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && string.Equals(args[0], "increment", StringComparison.OrdinalIgnoreCase))
+{
+    return await IncrementDriver.RunAsync(args[1..]);
 }
 
 Console.WriteLine(BenchmarkData.Describe());
