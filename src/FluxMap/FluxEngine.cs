@@ -201,6 +201,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' failed closed and acknowledges no more commits: {failure.Message}", failure);
         }
 
+        if (Transactions.HalfPublished is { } halfPublished)
+        {
+            return new FluxHealth(FluxHealthStatus.Failed, halfPublished.Message, halfPublished);
+        }
+
         if (_disposed)
         {
             return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' is closed.", null);

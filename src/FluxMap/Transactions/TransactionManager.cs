@@ -61,6 +61,10 @@ internal sealed class TransactionManager<TKey, TValue>
     // Set by the first version with a time-to-live; until then no clock is read.
     private bool _ttlInUse;
 
+    // The commit being installed, from taking its timestamp until it is handed over; zero otherwise.
+    private long _publishing;
+    private Exception? _halfPublished;
+
     internal TransactionManager(
         VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained, EngineCounters counters, MemoryLimiter<TKey, TValue>? memory, TimeProvider clock)
     {
@@ -107,6 +111,9 @@ internal sealed class TransactionManager<TKey, TValue>
             ? now + timeToLive.Ticks
             : throw new ArgumentOutOfRangeException(nameof(timeToLive), timeToLive, "The time-to-live ends past the last date the clock can express; use no time-to-live for a key that never expires.");
     }
+
+    /// <summary>Why the database stopped accepting commits after one failed half-way, if it did.</summary>
+    internal Exception? HalfPublished => Volatile.Read(ref _halfPublished);
 
     /// <summary>Entries in the sweeper's queue, stale ones included.</summary>
     internal int QueuedExpiries
@@ -338,6 +345,10 @@ internal sealed class TransactionManager<TKey, TValue>
                 Retire(tx, RecordStatus.Committed);
                 return durable;
             }
+            catch (Exception e) when (PoisonIfPublishing(e))
+            {
+                throw;
+            }
             catch (Exception e) when (e is SerializationConflictException or FluxMapIOException or ObjectDisposedException)
             {
                 Retire(tx, RecordStatus.Aborted);
@@ -373,28 +384,40 @@ internal sealed class TransactionManager<TKey, TValue>
     {
         lock (_gate)
         {
-            ThrowIfLogUnavailable();
-            var node = _store.Find(key);
-            var head = node?.Head;
-            var now = head is ExpiringVersion<TValue> || RecordsCommitTimes ? Now : 0;
-            var current = head is not null && head.IsLiveAt(now) ? head : null;
-            var write = update(current, now, state);
-            if (!write.Write || (write.IsDelete && current is null))
+            try
             {
-                var durable = head is not null && head.Timestamp > _visible ? new ValueTask(Log!.FlushAsync(CancellationToken.None)) : default;
-                return (current, false, durable);
+                return UpdateSingleLocked(key, state, update);
             }
-
-            node ??= _store.GetOrAdd(_keys.Own(key));
-            var commit = NextCommit(0, now);
-            var horizon = Horizon;
-            Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
-            NoteBlindWrite(node.Key, commit);
-            var acknowledged = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, write.Value, write.IsDelete, write.ExpiresAt));
-            EvictOverLimit(horizon);
-            Prune();
-            return (current, true, acknowledged);
+            catch (Exception e) when (PoisonIfPublishing(e))
+            {
+                throw;
+            }
         }
+    }
+
+    private (VersionEntry<TValue>? Current, bool Written, ValueTask Durable) UpdateSingleLocked<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update)
+    {
+        ThrowIfLogUnavailable();
+        var node = _store.Find(key);
+        var head = node?.Head;
+        var now = head is ExpiringVersion<TValue> || RecordsCommitTimes ? Now : 0;
+        var current = head is not null && head.IsLiveAt(now) ? head : null;
+        var write = update(current, now, state);
+        if (!write.Write || (write.IsDelete && current is null))
+        {
+            var durable = head is not null && head.Timestamp > _visible ? new ValueTask(Log!.FlushAsync(CancellationToken.None)) : default;
+            return (current, false, durable);
+        }
+
+        node ??= _store.GetOrAdd(_keys.Own(key));
+        var commit = NextCommit(0, now);
+        var horizon = Horizon;
+        Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
+        NoteBlindWrite(node.Key, commit);
+        var acknowledged = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, write.Value, write.IsDelete, write.ExpiresAt));
+        EvictOverLimit(horizon);
+        Prune();
+        return (current, true, acknowledged);
     }
 
     /// <summary>
@@ -406,42 +429,54 @@ internal sealed class TransactionManager<TKey, TValue>
     {
         lock (_gate)
         {
-            if (_logClosed || Log?.Failure is not null || _expiring.Count == 0)
+            try
             {
-                return 0;
+                return SweepExpiredLocked(budget);
             }
-
-            var now = Now;
-            var commit = 0L;
-            var horizon = Horizon;
-            VersionedSkipList<TKey, TValue>? logged = null;
-            var swept = 0;
-            while (_expiring.TakeExpired(now, ref budget) is { } expired)
+            catch (Exception e) when (PoisonIfPublishing(e))
             {
-                if (commit == 0)
-                {
-                    commit = NextCommit(ExpiryWriter, now);
-                }
-
-                Install(expired, commit, default!, isTombstone: true, 0, horizon);
-                NoteBlindWrite(expired.Key, commit);
-                if (Log is not null)
-                {
-                    (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
-                }
-
-                swept++;
+                throw;
             }
-
-            if (commit != 0)
-            {
-                // Nobody waits for this commit: the deadlines themselves are durable already.
-                _ = Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, logged)).AsTask();
-                Prune();
-            }
-
-            return swept;
         }
+    }
+
+    private int SweepExpiredLocked(int budget)
+    {
+        if (_logClosed || Log?.Failure is not null || _expiring.Count == 0)
+        {
+            return 0;
+        }
+
+        var now = Now;
+        var commit = 0L;
+        var horizon = Horizon;
+        VersionedSkipList<TKey, TValue>? logged = null;
+        var swept = 0;
+        while (_expiring.TakeExpired(now, ref budget) is { } expired)
+        {
+            if (commit == 0)
+            {
+                commit = NextCommit(ExpiryWriter, now);
+            }
+
+            Install(expired, commit, default!, isTombstone: true, 0, horizon);
+            NoteBlindWrite(expired.Key, commit);
+            if (Log is not null)
+            {
+                (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
+            }
+
+            swept++;
+        }
+
+        if (commit != 0)
+        {
+            // Nobody waits for this commit: the deadlines themselves are durable already.
+            _ = Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, logged)).AsTask();
+            Prune();
+        }
+
+        return swept;
     }
 
     /// <summary>
@@ -517,6 +552,7 @@ internal sealed class TransactionManager<TKey, TValue>
     private long NextCommit(long writerId, long now = 0)
     {
         var commit = ++_lastCommit;
+        _publishing = commit;
         _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, writerId);
         if (RecordsCommitTimes)
         {
@@ -606,6 +642,7 @@ internal sealed class TransactionManager<TKey, TValue>
         }
 
         Volatile.Write(ref _visible, commit);
+        _publishing = 0;
     }
 
     // Hands the commit to the log (in commit order: we hold the lock) and makes it visible now
@@ -619,7 +656,26 @@ internal sealed class TransactionManager<TKey, TValue>
             Volatile.Write(ref _visible, commit);
         }
 
+        _publishing = 0;
         return durable;
+    }
+
+    // An exception between taking a commit timestamp and handing the commit over (a key comparer,
+    // equality or hash that throws) leaves some of its versions installed, invisible only until a
+    // later commit moves the watermark past them. Refusing every later commit keeps them invisible;
+    // a durable database reopens to the last complete commit. Used as an exception filter: false.
+    private bool PoisonIfPublishing(Exception e)
+    {
+        if (_publishing != 0)
+        {
+            _halfPublished ??= new InvalidOperationException(
+                $"The database no longer accepts commits: commit {_publishing} failed half-way through installing its versions ({e.Message}). " +
+                "None of it is visible. Reopen the database; a durable one recovers to the last complete commit.",
+                e);
+            _publishing = 0;
+        }
+
+        return false;
     }
 
     // A reader may trace a written key after CollectReaders looked and read it before the versions
@@ -654,6 +710,11 @@ internal sealed class TransactionManager<TKey, TValue>
     private void ThrowIfLogUnavailable()
     {
         ObjectDisposedException.ThrowIf(_logClosed, typeof(FluxDatabase<TKey, TValue>));
+        if (_halfPublished is { } halfPublished)
+        {
+            throw new InvalidOperationException(halfPublished.Message, halfPublished);
+        }
+
         Log?.ThrowIfFailed();
     }
 

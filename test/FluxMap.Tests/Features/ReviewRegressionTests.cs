@@ -112,4 +112,44 @@ public sealed class ReviewRegressionTests
         await handle.InsertAsync("century", 1, TimeSpan.FromDays(36_500), Ct);
         Assert.True(await handle.ContainsKeyAsync("century", Ct));
     }
+
+    [Fact]
+    public async Task A_commit_that_fails_half_way_stays_invisible_and_stops_later_commits()
+    {
+        var keys = new SwitchableComparer();
+        await using var db = await FluxDatabase.CreateBuilder<string, int>().WithComparer(keys).OpenAsync(Ct);
+        var handle = db.CreateHandle();
+        await handle.InsertAsync("a", 1, Ct);
+        await handle.InsertAsync("b", 1, Ct);
+
+        await using (var tx = handle.BeginTransaction())
+        {
+            await tx.InsertAsync("a", 2, Ct);
+            await tx.InsertAsync("b", 2, Ct);
+            await tx.InsertAsync("boom", 2, Ct);
+            keys.Fail = true;
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await tx.CommitAsync(Ct));
+            keys.Fail = false;
+        }
+
+        // "a" and "b" were installed before "boom" failed; no later commit may expose them.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await handle.InsertAsync("c", 3, Ct));
+        Assert.Contains("no longer accepts commits", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await handle.GetAsync("a", Ct)).Value);
+        Assert.Equal(1, (await handle.GetAsync("b", Ct)).Value);
+        Assert.False(await handle.ContainsKeyAsync("boom", Ct));
+        Assert.Equal(FluxHealthStatus.Failed, db.GetHealth().Status);
+    }
+
+    private sealed class SwitchableComparer : IComparer<string>, IEqualityComparer<string>
+    {
+        public volatile bool Fail;
+
+        public int Compare(string? x, string? y) =>
+            Fail && (x == "boom" || y == "boom") ? throw new InvalidOperationException("the comparer broke") : string.CompareOrdinal(x, y);
+
+        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string obj) => StringComparer.Ordinal.GetHashCode(obj);
+    }
 }
