@@ -459,8 +459,9 @@ internal sealed class TransactionManager<TKey, TValue>
                 commit = NextCommit(ExpiryWriter, now);
             }
 
+            var deadline = expired.Head!.ExpiresAt;
             Install(expired, commit, default!, isTombstone: true, 0, horizon);
-            NoteBlindWrite(expired.Key, commit);
+            NoteBlindWrite(expired.Key, commit, deadline);
             if (Log is not null)
             {
                 (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
@@ -612,11 +613,13 @@ internal sealed class TransactionManager<TKey, TValue>
 
     // A write that read nothing (an autocommit write or an eviction): concurrent readers of the key
     // gain a read-write dependency on it.
-    private void NoteBlindWrite(TKey key, long commit)
+    // A sweep passes the deadline of the value it deletes: readers whose snapshot judged the key
+    // expired already saw it absent, so the delete changes nothing they read.
+    private void NoteBlindWrite(TKey key, long commit, long expiredAt = long.MaxValue)
     {
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
-            if (reader.Trace is { } trace && trace.Covers(key))
+            if (reader.ExpiryClock < expiredAt && reader.Trace is { } trace && trace.Covers(key))
             {
                 NoteOutConflict(reader, commit, key, null);
             }
@@ -633,13 +636,20 @@ internal sealed class TransactionManager<TKey, TValue>
             return;
         }
 
+        var current = _lastCommit;
+        if (_memory.TakeVictim(current) is not { } victim)
+        {
+            return;
+        }
+
         var commit = NextCommit(EvictionWriter);
-        while (_memory.IsOverLimit && _memory.TakeVictim(commit - 1) is { } victim)
+        do
         {
             Install(victim, commit, default!, isTombstone: true, 0, horizon);
             NoteBlindWrite(victim.Key, commit);
             _counters.Evictions++;
         }
+        while (_memory.IsOverLimit && (victim = _memory.TakeVictim(current)) is not null);
 
         Volatile.Write(ref _visible, commit);
         _publishing = 0;

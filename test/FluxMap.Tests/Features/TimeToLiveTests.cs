@@ -182,4 +182,27 @@ public sealed class TimeToLiveTests
         Assert.Equal(2, (await handle.GetAsync("lease", Ct)).Value);
         Assert.Equal(TimeSpan.FromSeconds(5), (await handle.GetTimeToLiveAsync("lease", Ct)).Value);
     }
+
+    [Fact]
+    public async Task The_sweeper_deleting_a_key_a_writer_already_saw_expired_does_not_make_it_a_pivot()
+    {
+        await using var db = await OpenAsync();
+        var handle = db.CreateHandle();
+        await handle.InsertAsync("lease", 1, TimeSpan.FromSeconds(5), Ct);
+        await handle.InsertAsync("a", 1, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+
+        // T1 sees the lease expired and writes "a"; T0 read "a" before T1 commits (T0 -rw-> T1).
+        await using var t1 = handle.BeginTransaction();
+        Assert.False((await t1.GetAsync("lease", Ct)).HasValue);
+        await t1.InsertAsync("a", 2, Ct);
+        await using var t0 = handle.BeginTransaction();
+        Assert.Equal(1, (await t0.GetAsync("a", Ct)).Value);
+        await t0.InsertAsync("b", 1, Ct);
+
+        // The sweep changes nothing T1 saw, so it gives T1 no dependency out: T1 is no pivot.
+        Assert.Equal(1, db.Engine.Transactions.SweepExpired(10));
+        await t1.CommitAsync(Ct);
+        Assert.Equal(2, (await handle.GetAsync("a", Ct)).Value);
+    }
 }
