@@ -51,12 +51,25 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
         async ValueTask VacuumRoundAsync(CancellationToken cancellationToken)
         {
+            if (!VacuumHasWork)
+            {
+                return;
+            }
+
             var result = await Vacuum.RunAsync(cancellationToken).ConfigureAwait(false);
             Log.Vacuumed(logger, result.VersionsReclaimed, result.KeysRemoved, result.BytesReclaimed, result.TransactionsReleased);
         }
     }
 
     internal string Name { get; }
+
+    /// <summary>
+    /// Whether a vacuum pass could reclaim anything. A pass walks every key, so automatic vacuum
+    /// skips it while every key holds exactly one live version and no read set is retained: a
+    /// read-mostly database then costs nothing to keep.
+    /// </summary>
+    internal bool VacuumHasWork =>
+        Volatile.Read(ref Counters.Versions) != Volatile.Read(ref Counters.LiveKeys) || Counters.LiveKeys != Store.Count || Transactions.RetainedCount != 0;
 
     internal EngineCounters Counters { get; } = new();
 
