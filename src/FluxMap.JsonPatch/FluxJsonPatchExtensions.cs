@@ -73,8 +73,8 @@ public static class FluxJsonPatchExtensions
 
     /// <summary>
     /// Applies a JSON Patch to the document stored as JSON text under <paramref name="key"/>, in
-    /// the transaction: the patched document is written as by <see cref="FluxTransaction{TKey, TValue}.InsertAsync(TKey, TValue, CancellationToken)"/>
-    /// (so without a time-to-live), and a failed patch writes nothing. Let the exception leave
+    /// the transaction: the patched document is written through <see cref="FluxTransaction{TKey, TValue}.UpdateAsync"/>
+    /// (keeping its time-to-live), and a failed patch writes nothing. Let the exception leave
     /// <c>TransactionAsync</c> to roll back the transaction's other writes too.
     /// </summary>
     /// <typeparam name="TKey">The key type.</typeparam>

@@ -108,12 +108,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<FluxValue<TimeSpan?>> GetTimeToLiveAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return new(_engine.ReadLatest(key) switch
-        {
-            null => default,
-            ExpiringVersion<TValue> expiring => new FluxValue<TimeSpan?>(TimeSpan.FromTicks(Math.Max(0, expiring.Deadline - _engine.Transactions.Now))),
-            _ => new FluxValue<TimeSpan?>(null),
-        });
+        return new(_engine.Transactions.TimeToLiveOf(_engine.ReadLatest(key)));
     }
 
     /// <summary>Estimates the bytes a key's value holds, as the memory limit counts it (strings and byte arrays by length, primitives inline, other types by their MessagePack size, or your estimator).</summary>

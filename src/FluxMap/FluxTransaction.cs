@@ -84,6 +84,24 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return Put(key, value, _engine.Transactions.DeadlineAfter(timeToLive), cancellationToken);
     }
 
+    /// <summary>Replaces a key's value with <paramref name="update"/> of the value this transaction sees, keeping its time-to-live; visible to others at the commit.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="update">Computes the new value from the current one (a miss when absent).</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>The value written.</returns>
+    public ValueTask<TValue> UpdateAsync(TKey key, Func<FluxValue<TValue>, TValue> update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return ReadAsync(key, (tx, k) => tx.Update(k, update), cancellationToken);
+    }
+
+    /// <summary>Reads how long a key has left to live, as this transaction sees it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <returns>A miss when the key does not exist; else the time left, or null when it never expires.</returns>
+    public ValueTask<FluxValue<TimeSpan?>> GetTimeToLiveAsync(TKey key, CancellationToken cancellationToken = default) =>
+        ReadAsync(key, static (tx, k) => tx._engine.Transactions.TimeToLiveOf(tx.Read(k)), cancellationToken);
+
     /// <summary>Scans keys from <paramref name="from"/> to <paramref name="to"/>, both inclusive, in ascending order.</summary>
     /// <param name="from">The lower bound.</param>
     /// <param name="to">The upper bound.</param>
@@ -299,12 +317,15 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     private ValueTask WaitForSafeSnapshotAsync(CancellationToken cancellationToken) =>
         _record.PendingWriters is null ? default : _engine.Transactions.WaitForSafeSnapshotAsync(_record, cancellationToken);
 
-    private FluxValue<TValue> Get(TKey key)
+    private FluxValue<TValue> Get(TKey key) => Read(key) is { } version ? new FluxValue<TValue>(version.Value) : default;
+
+    // The version this transaction sees: its own pending write, or the shared one at its snapshot.
+    private VersionEntry<TValue>? Read(TKey key)
     {
         if (_writes?.Find(key) is { } own)
         {
             var pending = own.Head!;
-            return pending.IsTombstone ? default : new FluxValue<TValue>(pending.Value);
+            return pending.IsTombstone ? null : pending;
         }
 
         _engine.Counters.Reads.Increment();
@@ -313,11 +334,20 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         _record.Trace?.AddPoint(key);
         if (_engine.Store.Find(key) is not { } node)
         {
-            return default;
+            return null;
         }
 
         node.Lru?.Touch();
-        return ReadVisible(node) is { } version ? new FluxValue<TValue>(version.Value) : default;
+        return ReadVisible(node);
+    }
+
+    private TValue Update(TKey key, Func<FluxValue<TValue>, TValue> update)
+    {
+        ThrowIfReadOnly();
+        var current = Read(key);
+        var value = update(current is null ? default : new FluxValue<TValue>(current.Value));
+        Write(key, value, isTombstone: false, current?.ExpiresAt ?? 0);
+        return value;
     }
 
     private bool Remove(TKey key)

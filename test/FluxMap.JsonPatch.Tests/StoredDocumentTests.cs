@@ -53,7 +53,7 @@ public sealed class StoredDocumentTests
     }
 
     [Fact]
-    public async Task A_handle_patch_keeps_the_time_to_live_and_a_transaction_patch_clears_it()
+    public async Task Handle_and_transaction_patches_keep_the_time_to_live()
     {
         var clock = new FakeTimeProvider();
         await using var db = await FluxDatabase.CreateBuilder<string, string>().WithTimeProvider(clock).OpenAsync(Ct);
@@ -64,8 +64,14 @@ public sealed class StoredDocumentTests
         await handle.PatchJsonAsync("session", AddOne, Ct);
         Assert.Equal(TimeSpan.FromMinutes(9), (await handle.GetTimeToLiveAsync("session", Ct)).Value);
 
-        // Documented: a transaction writes as InsertAsync does, and FluxTransaction cannot read or keep a time-to-live.
-        await handle.TransactionAsync((tx, ct) => tx.PatchJsonAsync("session", AddOne, ct), Ct);
-        Assert.Null((await handle.GetTimeToLiveAsync("session", Ct)).Value);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await handle.TransactionAsync(
+            async (tx, ct) =>
+            {
+                await tx.PatchJsonAsync("session", AddOne, ct);
+                Assert.Equal(TimeSpan.FromMinutes(8), (await tx.GetTimeToLiveAsync("session", ct)).Value);
+            },
+            Ct);
+        Assert.Equal(TimeSpan.FromMinutes(8), (await handle.GetTimeToLiveAsync("session", Ct)).Value);
     }
 }

@@ -12,15 +12,13 @@ internal static class JsonPatching
         return handle.UpdateAsync(key, current => Apply<TKey, TValue, TForm>(key, current, patch), cancellationToken);
     }
 
-    /// <summary>Patches in the transaction: read, patch, write back; the commit checks that nobody changed the document in between.</summary>
-    public static async ValueTask<TValue> PatchAsync<TKey, TValue, TForm>(FluxTransaction<TKey, TValue> transaction, TKey key, PreparedPatch patch, CancellationToken cancellationToken)
+    /// <summary>Patches in the transaction: read, patch, write back (keeping the time-to-live); the commit checks that nobody changed the document in between.</summary>
+    public static ValueTask<TValue> PatchAsync<TKey, TValue, TForm>(FluxTransaction<TKey, TValue> transaction, TKey key, PreparedPatch patch, CancellationToken cancellationToken)
         where TKey : notnull
         where TForm : IJsonForm<TValue>
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var patched = Apply<TKey, TValue, TForm>(key, await transaction.GetAsync(key, cancellationToken).ConfigureAwait(false), patch);
-        await transaction.InsertAsync(key, patched, cancellationToken).ConfigureAwait(false);
-        return patched;
+        return transaction.UpdateAsync(key, current => Apply<TKey, TValue, TForm>(key, current, patch), cancellationToken);
     }
 
     private static TValue Apply<TKey, TValue, TForm>(TKey key, FluxValue<TValue> current, PreparedPatch patch)

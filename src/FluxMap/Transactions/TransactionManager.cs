@@ -115,6 +115,14 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <summary>Why the database stopped accepting commits after one failed half-way, if it did.</summary>
     internal Exception? HalfPublished => Volatile.Read(ref _halfPublished);
 
+    /// <summary>What a read of <paramref name="version"/> answers about its time-to-live: a miss for no value, null for none, else the time left.</summary>
+    internal FluxValue<TimeSpan?> TimeToLiveOf(VersionEntry<TValue>? version) => version switch
+    {
+        null => default,
+        ExpiringVersion<TValue> expiring => new FluxValue<TimeSpan?>(TimeSpan.FromTicks(Math.Max(0, expiring.Deadline - Now))),
+        _ => new FluxValue<TimeSpan?>(null),
+    };
+
     /// <summary>Entries in the sweeper's queue, stale ones included.</summary>
     internal int QueuedExpiries
     {

@@ -205,4 +205,31 @@ public sealed class TimeToLiveTests
         await t1.CommitAsync(Ct);
         Assert.Equal(2, (await handle.GetAsync("a", Ct)).Value);
     }
+
+    [Fact]
+    public async Task A_transaction_reads_the_time_to_live_and_its_update_keeps_it()
+    {
+        await using var db = await OpenAsync();
+        var handle = db.CreateHandle();
+        await handle.InsertAsync("session", 1, TimeSpan.FromSeconds(30), Ct);
+        await handle.InsertAsync("plain", 1, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        await handle.TransactionAsync(
+            async (tx, ct) =>
+            {
+                Assert.Equal(TimeSpan.FromSeconds(20), (await tx.GetTimeToLiveAsync("session", ct)).Value);
+                Assert.Null((await tx.GetTimeToLiveAsync("plain", ct)).Value);
+                Assert.False((await tx.GetTimeToLiveAsync("missing", ct)).HasValue);
+                Assert.Equal(2, await tx.UpdateAsync("session", v => v.Value + 1, ct));
+                Assert.Equal(5, await tx.UpdateAsync("new", v => v.GetValueOrDefault() + 5, ct));
+                await tx.InsertAsync("short", 1, TimeSpan.FromSeconds(3), ct);
+                Assert.Equal(TimeSpan.FromSeconds(3), (await tx.GetTimeToLiveAsync("short", ct)).Value);
+            },
+            Ct);
+
+        Assert.Equal(2, (await handle.GetAsync("session", Ct)).Value);
+        Assert.Equal(TimeSpan.FromSeconds(20), (await handle.GetTimeToLiveAsync("session", Ct)).Value);
+        Assert.Null((await handle.GetTimeToLiveAsync("new", Ct)).Value);
+    }
 }
