@@ -335,7 +335,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             {
                 if (version.Timestamp <= visible)
                 {
-                    return version.IsLiveAt(version is ExpiringVersion<TValue> ? Transactions.Now : 0) ? version : null;
+                    return Transactions.IsLiveNow(version) ? version : null;
                 }
             }
 
@@ -352,7 +352,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// only after that commit is durable, since the update is logged after it.
     /// </summary>
     internal VersionEntry<TValue>? ReadNewest(TKey key) =>
-        Store.Find(key)?.Head is { } head && head.IsLiveAt(head is ExpiringVersion<TValue> ? Transactions.Now : 0) ? head : null;
+        Store.Find(key)?.Head is { } head && Transactions.IsLiveNow(head) ? head : null;
 
     internal KeyRange<TKey> CheckRange(KeyRange<TKey> range)
     {

@@ -59,7 +59,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask InsertAsync(TKey key, TValue value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return Put(key, value, Deadline(timeToLive));
+        return Put(key, value, _engine.Transactions.DeadlineAfter(timeToLive));
     }
 
     /// <summary>Removes a key in its own transaction.</summary>
@@ -82,7 +82,7 @@ public sealed class FluxHandle<TKey, TValue>
         Check(key, cancellationToken);
         return Update(
             key,
-            Deadline(timeToLive),
+            _engine.Transactions.DeadlineAfter(timeToLive),
             static (current, _, deadline) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Put(current.Value, deadline),
             static (current, _) => current is not null);
     }
@@ -367,8 +367,6 @@ public sealed class FluxHandle<TKey, TValue>
         var (_, _, durable) = _engine.Transactions.UpdateSingle(key, (value, expiresAt), static (_, _, put) => SingleWrite<TValue>.Put(put.value, put.expiresAt));
         return _engine.Metrics.EndCommit(durable, started);
     }
-
-    private long Deadline(TimeSpan timeToLive) => _engine.Transactions.DeadlineAfter(timeToLive);
 
     private void Check(TKey key, CancellationToken cancellationToken)
     {

@@ -49,13 +49,14 @@ internal sealed class VersionedSkipList<TKey, TValue>
     }
 
     /// <summary>The node for <paramref name="key"/>, linked in first if it is new. Writers only.</summary>
-    internal SkipListNode<TKey, TValue> GetOrAdd(TKey key)
-    {
-        if (_index?.Find(key) is { } indexed)
-        {
-            return indexed;
-        }
+    internal SkipListNode<TKey, TValue> GetOrAdd(TKey key) => _index?.Find(key) ?? AddAbsent(key);
 
+    /// <summary>
+    /// Links in a node for a key the caller, a writer, has just looked up and not found: skips the
+    /// index probe that <see cref="GetOrAdd"/> would repeat.
+    /// </summary>
+    internal SkipListNode<TKey, TValue> AddAbsent(TKey key)
+    {
         var preds = _preds;
         var x = _head;
         for (var level = _height - 1; level >= 0; level--)

@@ -101,6 +101,9 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <summary>Now on the database's clock, in UTC ticks: what time-to-live deadlines are compared with.</summary>
     internal long Now => _clock.GetUtcNow().UtcTicks;
 
+    /// <summary>Whether <paramref name="version"/> holds a value now (reads the clock only for an expiring one).</summary>
+    internal bool IsLiveNow(VersionEntry<TValue> version) => version.IsLiveAt(version is ExpiringVersion<TValue> ? Now : 0);
+
     /// <summary>The deadline, in UTC ticks, a time-to-live starting now ends at.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The time-to-live is not positive, or ends past the clock's range.</exception>
     internal long DeadlineAfter(TimeSpan timeToLive)
@@ -417,7 +420,7 @@ internal sealed class TransactionManager<TKey, TValue>
             return (current, false, durable);
         }
 
-        node ??= _store.GetOrAdd(_keys.Own(key));
+        node ??= _store.AddAbsent(_keys.Own(key));
         var commit = NextCommit(0, now);
         var horizon = Horizon;
         Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
@@ -619,10 +622,10 @@ internal sealed class TransactionManager<TKey, TValue>
         return count;
     }
 
-    // A write that read nothing (an autocommit write or an eviction): concurrent readers of the key
-    // gain a read-write dependency on it.
-    // A sweep passes the deadline of the value it deletes: readers whose snapshot judged the key
-    // expired already saw it absent, so the delete changes nothing they read.
+    // A write that read nothing (an autocommit write, an eviction or a sweep): concurrent readers of
+    // the key gain a read-write dependency on it. A sweep passes the deadline of the value it
+    // deletes: readers whose snapshot judged the key expired already saw it absent, so the delete
+    // changes nothing they read.
     private void NoteBlindWrite(TKey key, long commit, long expiredAt = long.MaxValue)
     {
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
@@ -746,8 +749,7 @@ internal sealed class TransactionManager<TKey, TValue>
         }
     }
 
-    private long? WriterIdOf(long commit) =>
-        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit && id > 0 ? id : null;
+    private long? WriterIdOf(long commit) => WriterOf(commit) is > 0 and var id ? id : null;
 
     private static string Describe(long? transactionId) =>
         transactionId is { } id ? $"transaction {id}" : "another transaction";
