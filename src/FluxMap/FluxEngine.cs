@@ -31,6 +31,12 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Vacuum = new Vacuum<TKey, TValue>(Store, Transactions, Memory, Counters);
         Metrics = new FluxMetrics(settings.MeterFactory, Name, Counters, () => MemoryBytes);
         var logger = settings.LoggerFactory.CreateLogger("FluxMap.Maintenance");
+
+        // A pass walks every key, so on a large database it can outlast the interval and would then
+        // run back to back, taking the commit lock slice after slice. After each pass vacuum rests
+        // nine times as long as the pass took: automatic vacuum never takes more than a tenth of the time.
+        var clock = settings.TimeProvider;
+        var restUntil = 0L;
         if (options.VacuumInterval > TimeSpan.Zero)
         {
             _services.Add(new PeriodicService($"{Name}: vacuum", options.VacuumInterval, VacuumRoundAsync, settings.TimeProvider, logger));
@@ -51,12 +57,15 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
         async ValueTask VacuumRoundAsync(CancellationToken cancellationToken)
         {
-            if (!VacuumHasWork)
+            if (!VacuumHasWork || clock.GetTimestamp() < restUntil)
             {
                 return;
             }
 
+            var started = clock.GetTimestamp();
             var result = await Vacuum.RunAsync(cancellationToken).ConfigureAwait(false);
+            var ended = clock.GetTimestamp();
+            restUntil = ended + (9 * (ended - started));
             Log.Vacuumed(logger, result.VersionsReclaimed, result.KeysRemoved, result.BytesReclaimed, result.TransactionsReleased);
         }
     }
