@@ -29,6 +29,17 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <exception cref="FluxMapIOException">The log could not be written.</exception>
     public Task FlushAsync(CancellationToken cancellationToken = default) => _engine.FlushAsync(cancellationToken);
 
+    /// <summary>
+    /// Writes every commit acknowledged so far into the data file and records a checkpoint, so the
+    /// write-ahead log gives back the segments it covers and the next open replays nothing before
+    /// it. The data file's background service does this on its own; call it before a backup or to
+    /// bound the next open's replay. Without a data file it syncs the log; in memory it does nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when the checkpoint is durable.</returns>
+    /// <exception cref="FluxMapIOException">The data file or the log could not be written.</exception>
+    public Task CheckpointAsync(CancellationToken cancellationToken = default) => _engine.CheckpointAsync(cancellationToken);
+
     /// <summary>Gets the database's name, as in its metrics and log messages.</summary>
     public string Name => _engine.Name;
 

@@ -1,8 +1,10 @@
+using FluxMap.DataFile;
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Maintenance;
 using FluxMap.Storage;
 using FluxMap.Transactions;
+using Microsoft.Extensions.Logging;
 
 namespace FluxMap;
 
@@ -11,12 +13,16 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     where TKey : notnull
 {
     private WalWriter<TKey, TValue>? _wal;
+    private DataFileStore<TKey, TValue>? _dataFile;
+    private HashSet<TKey>? _replayed;
+    private long _newestLoaded;
     private IDisposable? _directoryLock;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _disposed;
     private int _closing;
 
     private readonly List<PeriodicService> _services = [];
+    private readonly ILoggerFactory _loggerFactory;
 
     private FluxEngine(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys)
     {
@@ -30,6 +36,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Retry = new RetryPolicy(options, settings.TimeProvider);
         Vacuum = new Vacuum<TKey, TValue>(Store, Transactions, Memory, Counters);
         Metrics = new FluxMetrics(settings.MeterFactory, Name, Counters, () => MemoryBytes);
+        _loggerFactory = settings.LoggerFactory;
         var logger = settings.LoggerFactory.CreateLogger("FluxMap.Maintenance");
 
         // A pass walks every key, so on a large database it can outlast the interval and would then
@@ -81,6 +88,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Volatile.Read(ref Counters.Versions) != Volatile.Read(ref Counters.LiveKeys) || Counters.LiveKeys != Store.Count || Transactions.RetainedCount != 0;
 
     internal EngineCounters Counters { get; } = new();
+
+    /// <summary>The write-behind data file; null in memory or when it is turned off.</summary>
+    internal DataFileStore<TKey, TValue>? DataFile => _dataFile;
 
     internal FluxMetrics Metrics { get; }
 
@@ -138,23 +148,64 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             // The new directory's own entry must survive a power loss too.
             storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
-            var (segment, lastLsn) = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(0, engine.Replay);
+            if (options.UseDataFile)
+            {
+                engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys.Equality, logger, engine.Counters, engine.Load);
+                engine._replayed = new HashSet<TKey>(keys.Equality);
+            }
+
+            var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
+            var (segment, lastLsn) = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(checkpoint, engine.Replay);
+            lastLsn = Math.Max(lastLsn, Math.Max(checkpoint, engine._newestLoaded));
             engine.Transactions.Restore(lastLsn);
             engine._wal = new WalWriter<TKey, TValue>(
                 storage, directory, options, codec, segment, lastLsn, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+            if (engine._dataFile is { } dataFile)
+            {
+                dataFile.Log = engine._wal;
+                dataFile.AcceptReplayed(engine._replayed!, engine.Store, lastLsn);
+                engine._replayed = null;
+                engine._wal.WriteBehind = dataFile;
+                engine.AddDataFileService(dataFile, options, settings.TimeProvider);
+            }
+
             engine.Transactions.Log = engine._wal;
             engine._directoryLock = directoryLock;
             return engine;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            engine._dataFile?.Dispose();
             directoryLock.Dispose();
-            throw new FluxMapIOException($"Reading or repairing the write-ahead log in '{directory}' failed: {e.Message}", e);
+            throw new FluxMapIOException($"Reading or repairing the database files in '{directory}' failed: {e.Message}", e);
         }
         catch
         {
+            engine._dataFile?.Dispose();
             directoryLock.Dispose();
             throw;
+        }
+    }
+
+    // Flushes the write-behind buffers every interval, checkpoints when the log has a segment to
+    // give back (or the checkpoint interval passed with commits to cover), then compacts.
+    private void AddDataFileService(DataFileStore<TKey, TValue> dataFile, FluxMapOptions options, TimeProvider clock)
+    {
+        var logger = _loggerFactory.CreateLogger("FluxMap.DataFile");
+        var lastCheckpoint = clock.GetTimestamp();
+        _services.Add(new PeriodicService($"{Name}: data file", options.WriteBehindInterval, RoundAsync, clock, logger));
+
+        async ValueTask RoundAsync(CancellationToken cancellationToken)
+        {
+            await dataFile.FlushAllAsync(cancellationToken).ConfigureAwait(false);
+            var due = clock.GetElapsedTime(lastCheckpoint) >= options.CheckpointInterval && Transactions.LastCommit > dataFile.CheckpointLsn;
+            if (_wal!.SegmentCount > 1 || due)
+            {
+                await dataFile.CheckpointAsync(flushFirst: false, cancellationToken).ConfigureAwait(false);
+                lastCheckpoint = clock.GetTimestamp();
+            }
+
+            dataFile.Compact();
         }
     }
 
@@ -213,6 +264,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             VacuumRuns = Volatile.Read(ref c.VacuumRuns),
             VersionsReclaimed = Volatile.Read(ref c.VersionsReclaimed),
             KeysReclaimed = Volatile.Read(ref c.KeysReclaimed),
+            WalDiskBytes = _wal?.DiskBytes ?? 0,
+            DataFileBytes = _dataFile?.FileBytes ?? 0,
+            DataFileLiveBytes = _dataFile?.LiveBytes ?? 0,
+            DataFileBytesWritten = Volatile.Read(ref c.DataFileBytesWritten),
+            CheckpointLsn = _dataFile?.CheckpointLsn ?? 0,
+            Checkpoints = Volatile.Read(ref c.Checkpoints),
+            Compactions = Volatile.Read(ref c.Compactions),
         };
     }
 
@@ -231,6 +289,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         if (_disposed)
         {
             return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' is closed.", null);
+        }
+
+        if (_dataFile?.Failure is { } dataFileFailure)
+        {
+            return new FluxHealth(FluxHealthStatus.Degraded, dataFileFailure.Message, dataFileFailure);
         }
 
         if (Sizer.EstimatorFault is { } estimatorFault)
@@ -278,6 +341,20 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
 
+    /// <summary>Flushes every write-behind buffer and checkpoints; without a data file, syncs the log.</summary>
+    internal async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        if (_dataFile is not null)
+        {
+            await _dataFile.CheckpointAsync(flushFirst: true, cancellationToken).ConfigureAwait(false);
+        }
+        else if (_wal is not null)
+        {
+            await _wal.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     internal Task FlushAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
@@ -303,6 +380,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             }
 
             Transactions.CloseLog();
+            await CloseDataFileAsync().ConfigureAwait(false);
             if (_wal is not null)
             {
                 await _wal.DisposeAsync().ConfigureAwait(false);
@@ -317,8 +395,28 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
         finally
         {
+            _dataFile?.Dispose();
             _directoryLock?.Dispose();
             Metrics.Dispose();
+        }
+    }
+
+    // A last checkpoint makes the next open fast; if it cannot be taken the log still holds every
+    // commit, so closing goes on and the next open replays it.
+    private async Task CloseDataFileAsync()
+    {
+        if (_dataFile is null || _wal!.Failure is not null || _dataFile.Failure is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _dataFile.CheckpointAsync(flushFirst: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (FluxMapIOException e)
+        {
+            Log.CloseCheckpointFailed(_loggerFactory.CreateLogger("FluxMap.DataFile"), _dataFile.Path, e);
         }
     }
 
@@ -375,16 +473,39 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         return range;
     }
 
-    // Recovery keeps only the newest version of each key: no snapshot older than the log's end exists.
+    // Recovery keeps only the newest version of each key: no snapshot older than the log's end
+    // exists. With a data file, a key may already hold a newer record than a log entry after the
+    // checkpoint (write-behind ran ahead of the checkpoint); the newer one stays.
     private void Replay(long lsn, TKey key, TValue value, bool isDelete, long expiresAt)
     {
+        var node = Store.Find(key);
+        if (node?.Head is { } head && head.Timestamp >= lsn)
+        {
+            return;
+        }
+
+        _replayed?.Add(key);
         if (isDelete)
         {
-            Store.Find(key)?.Overwrite(lsn, default!, isTombstone: true, 0);
+            node?.Overwrite(lsn, default!, isTombstone: true, 0);
         }
         else
         {
-            Store.GetOrAdd(key).Overwrite(lsn, value, isTombstone: false, expiresAt);
+            (node ?? Store.AddAbsent(key)).Overwrite(lsn, value, isTombstone: false, expiresAt);
         }
+    }
+
+    // Opening a data file: a record of a key loads if it is newer than what the key holds.
+    private bool Load(long timestamp, TKey key, TValue value, long expiresAt)
+    {
+        var node = Store.GetOrAdd(key);
+        if (node.Head is { } head && head.Timestamp >= timestamp)
+        {
+            return false;
+        }
+
+        node.Overwrite(timestamp, value, isTombstone: false, expiresAt);
+        _newestLoaded = Math.Max(_newestLoaded, timestamp);
+        return true;
     }
 }

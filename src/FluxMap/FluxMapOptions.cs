@@ -87,4 +87,43 @@ public sealed class FluxMapOptions
     /// commit stays short; the rest wait for the next sweep. Default 1,000.
     /// </summary>
     public int MaxExpiredKeysPerSweep { get; set; } = 1_000;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a durable database keeps a write-behind data file
+    /// (<c>fluxmap.data</c>) beside the write-ahead log. Default true: the newest value of every key
+    /// is written there in the background, checkpoints let the log give back its segments, and an
+    /// open loads the data file and replays only the log's tail. False keeps the log alone: it
+    /// grows without bound and an open replays all of it.
+    /// </summary>
+    public bool UseDataFile { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets how many write-behind buffers there are (a key always uses the same one).
+    /// Default 0: half the processor count, at least one.
+    /// </summary>
+    public int WriteBehindShards { get; set; }
+
+    /// <summary>Gets or sets how many changes make a write-behind buffer flush. Default 1,024.</summary>
+    public int WriteBehindMaxEntries { get; set; } = 1024;
+
+    /// <summary>Gets or sets how many bytes of changes make a write-behind buffer flush. Default 16 MiB.</summary>
+    public long WriteBehindMaxBytes { get; set; } = 16L << 20;
+
+    /// <summary>
+    /// Gets or sets how often every write-behind buffer is flushed whatever it holds, and the
+    /// data file's background work (checkpoints, compaction) runs. Default 100 ms.
+    /// </summary>
+    public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Gets or sets the longest time between checkpoints while there are commits to cover. A
+    /// checkpoint also runs whenever the write-ahead log has a segment it could give back. Default 10 seconds.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets the share of the data file that may be garbage (superseded records and free
+    /// space) before compaction moves the live records out of the sparsest extents. Default 0.5.
+    /// </summary>
+    public double CompactionThreshold { get; set; } = 0.5;
 }

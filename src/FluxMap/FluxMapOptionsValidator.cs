@@ -86,6 +86,36 @@ public sealed class FluxMapOptionsValidator : IValidateOptions<FluxMapOptions>
                 "and paging values out to the data file is not available yet.");
         }
 
+        if (options.WriteBehindShards < 0)
+        {
+            failures.Add($"WriteBehindShards must not be negative (was {options.WriteBehindShards}); 0 means half the processor count.");
+        }
+
+        if (options.WriteBehindMaxEntries < 1)
+        {
+            failures.Add($"WriteBehindMaxEntries must be at least 1 (was {options.WriteBehindMaxEntries}).");
+        }
+
+        if (options.WriteBehindMaxBytes < 1)
+        {
+            failures.Add($"WriteBehindMaxBytes must be at least 1 (was {options.WriteBehindMaxBytes}).");
+        }
+
+        if (options.WriteBehindInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"WriteBehindInterval must be positive (was {options.WriteBehindInterval}).");
+        }
+
+        if (options.CheckpointInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"CheckpointInterval must be positive (was {options.CheckpointInterval}).");
+        }
+
+        if (!(options.CompactionThreshold is > 0 and < 1))
+        {
+            failures.Add($"CompactionThreshold must be between 0 and 1, exclusive (was {options.CompactionThreshold}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

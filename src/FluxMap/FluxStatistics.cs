@@ -56,4 +56,25 @@ public sealed class FluxStatistics
 
     /// <summary>Gets the deleted or evicted keys vacuum removed from the index.</summary>
     public long KeysReclaimed { get; init; }
+
+    /// <summary>Gets the bytes the write-ahead log's files take on disk, recycled segments included; zero in memory.</summary>
+    public long WalDiskBytes { get; init; }
+
+    /// <summary>Gets the size of the data file; zero without one.</summary>
+    public long DataFileBytes { get; init; }
+
+    /// <summary>Gets the bytes of the data file's live records (the rest is reusable or compacted away).</summary>
+    public long DataFileLiveBytes { get; init; }
+
+    /// <summary>Gets the bytes write-behind flushes and compaction wrote to the data file.</summary>
+    public long DataFileBytesWritten { get; init; }
+
+    /// <summary>Gets the newest checkpoint's LSN: every commit up to it is in the data file, and an open replays the log only after it.</summary>
+    public long CheckpointLsn { get; init; }
+
+    /// <summary>Gets the checkpoints taken since the database opened.</summary>
+    public long Checkpoints { get; init; }
+
+    /// <summary>Gets the data file compaction rounds that moved records.</summary>
+    public long Compactions { get; init; }
 }

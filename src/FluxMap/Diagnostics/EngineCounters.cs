@@ -35,6 +35,13 @@ internal sealed class EngineCounters
 
     internal long WalSyncs;
 
+    /// <summary>Bytes written to the data file by write-behind flushes and compaction (its writers only).</summary>
+    internal long DataFileBytesWritten;
+
+    internal long Checkpoints;
+
+    internal long Compactions;
+
     /// <summary>Point reads, autocommit and in transactions.</summary>
     internal StripedCounter Reads { get; } = new();
 

@@ -17,6 +17,18 @@ internal static partial class Log
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Writing the write-ahead log in '{Directory}' failed; the database no longer accepts commits")]
     internal static partial void WalFailed(ILogger logger, string directory, Exception exception);
 
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Loaded {Records} records from the data file '{File}' (checkpoint LSN {CheckpointLsn}) in {ElapsedMs} ms")]
+    internal static partial void DataFileLoaded(ILogger logger, long records, string file, long checkpointLsn, long elapsedMs);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Loading the data file '{File}': {Records} records after {ElapsedMs} ms")]
+    internal static partial void DataFileLoading(ILogger logger, string file, long records, long elapsedMs);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Writing the data file '{File}' failed; checkpoints stopped and the write-ahead log keeps every commit until the database is reopened")]
+    internal static partial void DataFileFailed(ILogger logger, string file, Exception exception);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "The checkpoint on closing the data file '{File}' failed; the next open replays the write-ahead log instead")]
+    internal static partial void CloseCheckpointFailed(ILogger logger, string file, Exception exception);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "The background service '{Service}' failed; it runs again at its next interval")]
     internal static partial void BackgroundServiceFailed(ILogger logger, string service, Exception exception);
 

@@ -11,6 +11,8 @@ internal sealed class ByteBuffer(int capacity) : IBufferWriter<byte>
 
     internal Span<byte> Written => _buffer.AsSpan(0, Count);
 
+    internal ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, Count);
+
     public void Advance(int count) => Count += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)

@@ -47,27 +47,52 @@ internal sealed class WalCodec<TKey, TValue>
         var count = reader.ReadArrayHeader();
         for (var i = 0; i < count; i++)
         {
-            // An entry starts with a boolean (delete or put) or, for a put with a time-to-live,
-            // with the entry kind and the deadline; logs written before TTLs existed read unchanged.
-            var isDelete = false;
-            var expiresAt = 0L;
-            if (reader.NextMessagePackType == MessagePackType.Boolean)
-            {
-                isDelete = reader.ReadBoolean();
-            }
-            else if (reader.ReadInt32() == ExpiringPut)
-            {
-                expiresAt = reader.ReadInt64();
-            }
-            else
-            {
-                throw new MessagePackSerializationException("Unknown write-ahead log entry kind.");
-            }
-
-            var key = MessagePackSerializer.Deserialize<TKey>(ref reader, _options);
-            var value = isDelete ? default! : MessagePackSerializer.Deserialize<TValue>(ref reader, _options);
+            var (key, value, isDelete, expiresAt) = ReadEntry(ref reader);
             apply(lsn, key, value, isDelete, expiresAt);
         }
+    }
+
+    /// <summary>Decodes one entry (the data file stores entries exactly as the log does).</summary>
+    internal (TKey Key, TValue Value, bool IsDelete, long ExpiresAt) ReadEntry(ref MessagePackReader reader)
+    {
+        var (isDelete, expiresAt) = ReadKind(ref reader);
+        var key = MessagePackSerializer.Deserialize<TKey>(ref reader, _options);
+        var value = isDelete ? default! : MessagePackSerializer.Deserialize<TValue>(ref reader, _options);
+        return (key, value, isDelete, expiresAt);
+    }
+
+    /// <summary>Steps over one entry without decoding its key or value; returns whether it is a delete.</summary>
+    internal static bool SkipEntry(ref MessagePackReader reader)
+    {
+        var (isDelete, _) = ReadKind(ref reader);
+        reader.Skip();
+        if (!isDelete)
+        {
+            reader.Skip();
+        }
+
+        return isDelete;
+    }
+
+    internal void WriteEntry(IBufferWriter<byte> output, TKey key, TValue value, bool isDelete, long expiresAt)
+    {
+        var writer = new MessagePackWriter(output);
+        WriteEntry(ref writer, key, value, isDelete, expiresAt);
+        writer.Flush();
+    }
+
+    // An entry starts with a boolean (delete or put) or, for a put with a time-to-live, with the
+    // entry kind and the deadline; logs written before TTLs existed read unchanged.
+    private static (bool IsDelete, long ExpiresAt) ReadKind(ref MessagePackReader reader)
+    {
+        if (reader.NextMessagePackType == MessagePackType.Boolean)
+        {
+            return (reader.ReadBoolean(), 0);
+        }
+
+        return reader.ReadInt32() == ExpiringPut
+            ? (false, reader.ReadInt64())
+            : throw new MessagePackSerializationException("Unknown write-ahead log entry kind.");
     }
 
     private void WriteEntry(ref MessagePackWriter writer, TKey key, TValue value, bool isDelete, long expiresAt)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using FluxMap.DataFile;
 using FluxMap.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -75,6 +76,13 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
 
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>The write-behind data file each commit is handed to once framed; set before the first commit.</summary>
+    internal DataFileStore<TKey, TValue>? WriteBehind { get; set; }
+
+    internal int SegmentCount => _full ? 1 : 1;
+    internal long DiskBytes => _full ? 0 : 0;
+    internal Task ReleaseThroughAsync(long lsn, CancellationToken ct) => _full ? Task.CompletedTask : Task.CompletedTask;
 
     public bool PublishesWhenDurable => _full;
 
@@ -261,6 +269,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         }
 
         WalFormat.SealRecord(_batch.Written.Slice(start, size), record.Timestamp, _durableLsn, WalFormat.CommitKind);
+        const int payloadStart = WalFormat.RecordHeaderSize + WalFormat.BodyPrefixSize;
+        WriteBehind?.Accept(record, _batch.WrittenMemory.Slice(start + payloadStart, size - payloadStart));
         _lastLsn = record.Timestamp;
     }
 

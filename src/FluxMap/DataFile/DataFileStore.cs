@@ -1,0 +1,666 @@
+using System.Diagnostics;
+using FluxMap.Diagnostics;
+using FluxMap.Durability;
+using FluxMap.Storage;
+using MessagePack;
+using Microsoft.Extensions.Logging;
+
+namespace FluxMap.DataFile;
+
+/// <summary>
+/// The write-behind data file: the newest committed record of every key, written in the
+/// background in batches, so a checkpoint is cheap, the write-ahead log can give back what the
+/// checkpoint covers, and an open loads the live records and replays only the log's tail.
+/// </summary>
+/// <remarks>
+/// A checkpoint at LSN L makes durable a table of the extents in use and which of their records
+/// are live. Open reads only what the newest table lists, so space freed later can be reused
+/// without ever being misread; a freed extent is handed back to the allocator only once a
+/// checkpoint that no longer lists it is durable. A delete needs no record: it marks the key's
+/// record dead, and the next table leaves it out.
+/// </remarks>
+internal sealed class DataFileStore<TKey, TValue> : IDisposable
+    where TKey : notnull
+{
+    private const long MinCompactionBytes = 256L << 10;
+    private const long CompactionBytesPerRound = 16L << 20;
+
+    private readonly StorageSystem _storage;
+    private readonly StorageFile _file;
+    private readonly string _path;
+    private readonly WalCodec<TKey, TValue> _codec;
+    private readonly IEqualityComparer<TKey> _equality;
+    private readonly ILogger _logger;
+    private readonly EngineCounters _counters;
+    private readonly WriteBehindShard<TKey, TValue>[] _shards;
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private readonly HashSet<Extent<TKey>> _extents = [];
+    private readonly double _compactionThreshold;
+    private readonly ByteBuffer _entry = new(256);
+    private ExtentAllocator _allocator;
+    private List<Extent<TKey>> _freed = [];
+    private List<(long Start, int Blocks)> _releasing = [];
+    private DataFileHeader _header = new(0, 0, 0, 0, 0, DataFileFormat.FirstDataBlock);
+    private long _fileLength;
+    private long _handedThrough;
+    private volatile FluxMapIOException? _failure;
+
+    private DataFileStore(StorageSystem storage, StorageFile file, string path, FluxMapOptions options, WalCodec<TKey, TValue> codec, IEqualityComparer<TKey> equality, ILogger logger, EngineCounters counters)
+    {
+        _storage = storage;
+        _file = file;
+        _path = path;
+        _codec = codec;
+        _equality = equality;
+        _logger = logger;
+        _counters = counters;
+        _compactionThreshold = options.CompactionThreshold;
+        MaxBatchEntries = options.WriteBehindMaxEntries;
+        MaxBatchBytes = options.WriteBehindMaxBytes;
+        _fileLength = file.Length;
+        _allocator = new ExtentAllocator(DataFileFormat.FirstDataBlock);
+        var shards = options.WriteBehindShards > 0 ? options.WriteBehindShards : Math.Max(1, Environment.ProcessorCount / 2);
+        _shards = new WriteBehindShard<TKey, TValue>[shards];
+        for (var i = 0; i < shards; i++)
+        {
+            _shards[i] = new WriteBehindShard<TKey, TValue>(this, equality);
+        }
+    }
+
+    internal int MaxBatchEntries { get; }
+
+    internal long MaxBatchBytes { get; }
+
+    /// <summary>The log whose records a checkpoint covers; set once the log is open.</summary>
+    internal WalWriter<TKey, TValue>? Log { get; set; }
+
+    /// <summary>Every change the log handed over up to this commit is in a shard's buffer or written.</summary>
+    internal long HandedThrough => Volatile.Read(ref _handedThrough);
+
+    internal long CheckpointLsn => Volatile.Read(ref _header).CheckpointLsn;
+
+    internal FluxMapIOException? Failure => _failure;
+
+    internal string Path => _path;
+
+    internal long FileBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _allocator.EndBlock * DataFileFormat.BlockSize;
+            }
+        }
+    }
+
+    internal long LiveBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _extents.Sum(e => e.LiveBytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens or creates the data file in <paramref name="directory"/> and loads every live record
+    /// through <paramref name="load"/>, which answers whether the record is newer than what the
+    /// store holds for its key.
+    /// </summary>
+    internal static DataFileStore<TKey, TValue> Open(
+        StorageSystem storage,
+        string directory,
+        FluxMapOptions options,
+        WalCodec<TKey, TValue> codec,
+        IEqualityComparer<TKey> equality,
+        ILogger logger,
+        EngineCounters counters,
+        Func<long, TKey, TValue, long, bool> load)
+    {
+        var path = System.IO.Path.Combine(directory, DataFileFormat.FileName);
+        var exists = storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName);
+        var file = storage.Open(path, create: !exists);
+        try
+        {
+            var store = new DataFileStore<TKey, TValue>(storage, file, path, options, codec, equality, logger, counters);
+            store.Load(directory, exists, load);
+            return store;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    internal void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            throw new FluxMapIOException(failure.Message, failure);
+        }
+    }
+
+    /// <summary>Records an I/O failure: no checkpoint after it, so the log keeps every change and a reopen recovers them.</summary>
+    internal FluxMapIOException Fail(Exception e)
+    {
+        var failure = new FluxMapIOException(
+            $"Writing the data file '{_path}' failed, so checkpoints stopped: the write-ahead log keeps every commit and grows until the database is reopened. ({e.GetType().Name}: {e.Message})",
+            e);
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is null)
+        {
+            Diagnostics.Log.DataFileFailed(_logger, _path, e);
+        }
+
+        return _failure!;
+    }
+
+    /// <summary>
+    /// Takes a commit's writes from the log's writer, in commit order, as the log encoded them:
+    /// each entry is copied to its key's shard.
+    /// </summary>
+    internal void Accept(CommitRecord<TKey, TValue> record, ReadOnlyMemory<byte> payload)
+    {
+        var reader = new MessagePackReader(payload);
+        var count = reader.ReadArrayHeader();
+        var node = record.Writes?.First;
+        for (var i = 0; i < count; i++)
+        {
+            var start = (int)reader.Consumed;
+            var isDelete = WalCodec<TKey, TValue>.SkipEntry(ref reader);
+            var key = node is null ? record.Key : node.Key;
+            node = node?.Next(0);
+            Hand(key, record.Timestamp, isDelete, payload.Span[start..(int)reader.Consumed]);
+        }
+
+        Volatile.Write(ref _handedThrough, record.Timestamp);
+    }
+
+    /// <summary>After open: hands over the state of each key the log's tail changed, so the next checkpoint covers the tail.</summary>
+    internal void AcceptReplayed(IReadOnlyCollection<TKey> keys, VersionedSkipList<TKey, TValue> store, long lastLsn)
+    {
+        foreach (var key in keys)
+        {
+            _entry.Truncate(0);
+            var head = store.Find(key)?.Head;
+            var isDelete = head is null || head.IsTombstone;
+            _codec.WriteEntry(_entry, key, isDelete ? default! : head!.Value, isDelete, head?.ExpiresAt ?? 0);
+            Hand(key, head?.Timestamp ?? lastLsn, isDelete, _entry.Written);
+        }
+
+        Volatile.Write(ref _handedThrough, lastLsn);
+    }
+
+    internal async Task FlushAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var shard in _shards)
+        {
+            await shard.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Makes the data file cover every change up to the slowest shard's flush mark, then lets the
+    /// log give back the segments below it. <paramref name="flushFirst"/> flushes every buffer
+    /// first, so the checkpoint covers everything committed so far.
+    /// </summary>
+    /// <returns>The checkpoint LSN.</returns>
+    internal async Task<long> CheckpointAsync(bool flushFirst, CancellationToken cancellationToken)
+    {
+        await _checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfFailed();
+            if (flushFirst)
+            {
+                await FlushAllAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var lsn = _shards.Min(s => s.FlushedThrough);
+            List<ExtentImage> images;
+            List<Extent<TKey>> freed;
+            lock (_gate)
+            {
+                if (lsn <= _header.CheckpointLsn && _freed.Count == 0)
+                {
+                    return _header.CheckpointLsn;
+                }
+
+                images = [.. _extents.Select(e => e.Image()).OrderBy(e => e.Start)];
+                (freed, _freed) = (_freed, []);
+            }
+
+            // Every record the table lists came from a commit the log already holds: make the log
+            // durable up to it, so a crash can never leave the data file ahead of the log.
+            await Log!.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var previous = _header;
+            var header = WriteCheckpoint(lsn, images, freed);
+
+            // The log keeps what the previous checkpoint does not cover, for the same fallback.
+            await Log.ReleaseThroughAsync(previous.CheckpointLsn, cancellationToken).ConfigureAwait(false);
+            return header.CheckpointLsn;
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the live records of the sparsest extents into new ones when the file is more than
+    /// the configured share garbage. Commits never wait for it; a record a newer write supersedes
+    /// meanwhile stays the newer one.
+    /// </summary>
+    /// <returns>How many records moved.</returns>
+    internal int Compact()
+    {
+        ThrowIfFailed();
+        List<Extent<TKey>> victims;
+        lock (_gate)
+        {
+            var fileBytes = _allocator.EndBlock * DataFileFormat.BlockSize;
+            var live = _extents.Sum(e => e.LiveBytes);
+            if (fileBytes < MinCompactionBytes || fileBytes - live < _compactionThreshold * fileBytes)
+            {
+                return 0;
+            }
+
+            var budget = 0L;
+            victims = [.. _extents
+                .Where(e => e.LiveBytes * 2 < e.UsedBytes)
+                .OrderBy(e => (double)e.LiveBytes / e.UsedBytes)
+                .TakeWhile(e => (budget += e.LiveBytes) <= CompactionBytesPerRound)];
+        }
+
+        var moved = 0;
+        try
+        {
+            foreach (var victim in victims)
+            {
+                moved += Move(victim);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Fail(e);
+        }
+
+        if (moved > 0)
+        {
+            Volatile.Write(ref _counters.Compactions, _counters.Compactions + 1);
+        }
+
+        return moved;
+    }
+
+    /// <summary>Reads a key's newest record back, or null when the data file has none (not yet flushed, or deleted).</summary>
+    internal (long Timestamp, TValue Value)? TryRead(TKey key)
+    {
+        var shard = ShardOf(key);
+        if (!shard.TryGetLocation(key, out var location))
+        {
+            return null;
+        }
+
+        var buffer = new byte[location.Length];
+        if (_file.Read(buffer, location.FileOffset) != buffer.Length || DataFileFormat.ReadRecord(buffer, out var timestamp) < 0)
+        {
+            throw new CorruptionException($"The record of a key in the data file '{_path}' at offset {location.FileOffset} fails its checksum.", _path, location.FileOffset);
+        }
+
+        var (_, value, _) = ReadEntry(buffer.AsMemory(DataFileFormat.RecordPrefixSize), location.FileOffset);
+        return (timestamp, value);
+    }
+
+    /// <summary>Allocates blocks for a batch of framed records, writes it with one call and lists the new extent.</summary>
+    internal Extent<TKey> WriteExtent(ByteBuffer records, TKey[] keys, int[] offsets)
+    {
+        var used = records.Count;
+        var blocks = DataFileFormat.BlocksFor(used);
+        var padding = (blocks * DataFileFormat.BlockSize) - used;
+        records.GetSpan(padding)[..padding].Clear();
+        records.Advance(padding);
+        var start = Allocate(blocks);
+        try
+        {
+            _file.Write(records.Written, start * DataFileFormat.BlockSize);
+        }
+        catch
+        {
+            // Never listed by a checkpoint: the space can go straight back.
+            lock (_gate)
+            {
+                _allocator.Release(start, blocks);
+            }
+
+            throw;
+        }
+
+        var extent = new Extent<TKey>(start, blocks, used, keys, offsets, Extent<TKey>.AllLive(keys.Length));
+        lock (_gate)
+        {
+            _extents.Add(extent);
+        }
+
+        Volatile.Write(ref _counters.DataFileBytesWritten, _counters.DataFileBytesWritten + records.Count);
+        return extent;
+    }
+
+    /// <summary>Marks a superseded record dead; frees its extent once nothing in it is live.</summary>
+    internal void MarkDead(RecordLocation<TKey> location)
+    {
+        if (location.Extent.MarkDead(location.Index))
+        {
+            lock (_gate)
+            {
+                // Still listed by the durable checkpoint: reusable only after the next one.
+                _extents.Remove(location.Extent);
+                _freed.Add(location.Extent);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _file.Dispose();
+        _checkpointGate.Dispose();
+        foreach (var shard in _shards)
+        {
+            shard.Dispose();
+        }
+    }
+
+    private WriteBehindShard<TKey, TValue> ShardOf(TKey key) =>
+        _shards.Length == 1 ? _shards[0] : _shards[(int)((uint)_equality.GetHashCode(key) % (uint)_shards.Length)];
+
+    private void Hand(TKey key, long timestamp, bool isDelete, ReadOnlySpan<byte> entry)
+    {
+        var shard = ShardOf(key);
+        if (shard.Add(key, timestamp, isDelete, entry))
+        {
+            shard.ScheduleFlush();
+        }
+    }
+
+    private long Allocate(int blocks)
+    {
+        lock (_gate)
+        {
+            var start = _allocator.Allocate(blocks);
+            var needed = _allocator.EndBlock * DataFileFormat.BlockSize;
+            if (needed > _fileLength)
+            {
+                // Grow in steps so a steady load does not change the file's size on every batch.
+                var grown = Math.Max(needed, _fileLength + Math.Max(1L << 20, _fileLength / 8));
+                _file.SetLength(grown);
+                _fileLength = grown;
+            }
+
+            return start;
+        }
+    }
+
+    private int Move(Extent<TKey> victim)
+    {
+        var data = new byte[victim.UsedBytes];
+        if (_file.Read(data, victim.FileOffset) != data.Length)
+        {
+            throw new CorruptionException($"The data file '{_path}' ends inside the extent at offset {victim.FileOffset}.", _path, victim.FileOffset);
+        }
+
+        var output = new ByteBuffer(Math.Max(1, (int)victim.LiveBytes));
+        var keys = new List<TKey>();
+        var offsets = new List<int>();
+        var origins = new List<int>();
+        for (var i = 0; i < victim.RecordCount; i++)
+        {
+            if (!victim.IsLive(i))
+            {
+                continue;
+            }
+
+            var record = data.AsSpan(victim.RecordOffset(i), victim.RecordLength(i));
+            keys.Add(victim.Keys[i]);
+            offsets.Add(output.Count);
+            origins.Add(i);
+            record.CopyTo(output.GetSpan(record.Length));
+            output.Advance(record.Length);
+        }
+
+        if (keys.Count == 0)
+        {
+            return 0;
+        }
+
+        var copy = WriteExtent(output, [.. keys], [.. offsets]);
+        for (var j = 0; j < keys.Count; j++)
+        {
+            ShardOf(keys[j]).Move(keys[j], new RecordLocation<TKey>(victim, origins[j]), new RecordLocation<TKey>(copy, j));
+        }
+
+        return keys.Count;
+    }
+
+    private DataFileHeader WriteCheckpoint(long lsn, List<ExtentImage> images, List<Extent<TKey>> freed)
+    {
+        try
+        {
+            var size = DataFileFormat.TableSize(images);
+            var table = new ByteBuffer(size + DataFileFormat.BlockSize);
+            DataFileFormat.WriteTable(table.GetSpan(size), images);
+            table.Advance(size);
+            var crc = WalFormat.Crc32C(table.Written);
+            var blocks = DataFileFormat.BlocksFor(size);
+            table.GetSpan(DataFileFormat.BlockSize)[..((blocks * DataFileFormat.BlockSize) - size)].Clear();
+            table.Advance((blocks * DataFileFormat.BlockSize) - size);
+            var tableBlock = Allocate(blocks);
+            _file.Write(table.Written, tableBlock * DataFileFormat.BlockSize);
+
+            // The table and every extent it lists are on disk before the header points at them.
+            _file.Sync();
+            var previous = _header;
+            long end;
+            lock (_gate)
+            {
+                end = _allocator.EndBlock;
+            }
+
+            var header = new DataFileHeader(previous.Generation + 1, Math.Max(lsn, previous.CheckpointLsn), tableBlock, size, crc, end);
+            Span<byte> block = new byte[DataFileFormat.BlockSize];
+            DataFileFormat.WriteHeader(block, header);
+            _file.Write(block, (header.Generation % 2) * DataFileFormat.BlockSize);
+            _file.Sync();
+            Volatile.Write(ref _header, header);
+            lock (_gate)
+            {
+                // What the previous checkpoint already left out is free now; what this one left
+                // out stays untouched until the next, so the previous header copy remains a whole
+                // checkpoint to fall back to if this one's copy is ever found damaged.
+                foreach (var (start, count) in _releasing)
+                {
+                    _allocator.Release(start, count);
+                }
+
+                _releasing = [.. freed.Select(e => (e.Start, e.Blocks))];
+                if (previous.TableLength > 0)
+                {
+                    _releasing.Add((previous.TableBlock, DataFileFormat.BlocksFor(previous.TableLength)));
+                }
+            }
+
+            Volatile.Write(ref _counters.Checkpoints, _counters.Checkpoints + 1);
+            return header;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Fail(e);
+        }
+    }
+
+    private void Load(string directory, bool exists, Func<long, TKey, TValue, long, bool> load)
+    {
+        var watch = Stopwatch.StartNew();
+        var path = _path;
+        if (!exists || ReadNewestHeader() is not { } newest)
+        {
+            Span<byte> block = new byte[DataFileFormat.BlockSize * DataFileFormat.FirstDataBlock];
+            DataFileFormat.WriteHeader(block, _header);
+            _file.Write(block, 0);
+            _file.Sync();
+            _storage.SyncDirectory(directory);
+            _fileLength = _file.Length;
+            return;
+        }
+
+        _header = newest;
+        var images = new List<ExtentImage>();
+        if (_header.TableLength > 0)
+        {
+            var offset = _header.TableBlock * DataFileFormat.BlockSize;
+            var table = new byte[_header.TableLength];
+            if (_file.Read(table, offset) != table.Length || WalFormat.Crc32C(table) != _header.TableCrc)
+            {
+                throw new CorruptionException(
+                    $"The checkpoint table of the data file '{path}' at offset {offset} is damaged (checkpoint LSN {_header.CheckpointLsn}). Restore from a backup.", path, offset);
+            }
+
+            images = DataFileFormat.ReadTable(table, path, offset);
+        }
+
+        var used = images.Select(e => (e.Start, e.Blocks)).ToList();
+        if (_header.TableLength > 0)
+        {
+            used.Add((_header.TableBlock, DataFileFormat.BlocksFor(_header.TableLength)));
+        }
+
+        try
+        {
+            _allocator = ExtentAllocator.Rebuild(DataFileFormat.FirstDataBlock, _header.EndBlock, used);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CorruptionException($"The checkpoint table of the data file '{path}' lists overlapping extents: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
+        }
+
+        var records = 0L;
+        var buffer = Array.Empty<byte>();
+        foreach (var image in images)
+        {
+            if (buffer.Length < image.UsedBytes)
+            {
+                buffer = new byte[Math.Max(image.UsedBytes, buffer.Length * 2)];
+            }
+
+            records += LoadExtent(image, buffer, load);
+            if (watch.ElapsedMilliseconds > 2_000 && records % 100_000 < image.RecordCount)
+            {
+                Diagnostics.Log.DataFileLoading(_logger, path, records, watch.ElapsedMilliseconds);
+            }
+        }
+
+        Diagnostics.Log.DataFileLoaded(_logger, records, path, _header.CheckpointLsn, watch.ElapsedMilliseconds);
+        foreach (var shard in _shards)
+        {
+            shard.MarkFlushed(_header.CheckpointLsn);
+        }
+
+        _handedThrough = _header.CheckpointLsn;
+    }
+
+    private DataFileHeader? ReadNewestHeader()
+    {
+        DataFileHeader? header = null;
+        Span<byte> block = new byte[DataFileFormat.BlockSize];
+        for (var copy = 0; copy < DataFileFormat.FirstDataBlock; copy++)
+        {
+            var offset = (long)copy * DataFileFormat.BlockSize;
+            if (_file.Read(block, offset) == block.Length && DataFileFormat.TryReadHeader(block, _path, offset, out var candidate) &&
+                candidate.Generation > (header?.Generation ?? -1))
+            {
+                header = candidate;
+            }
+        }
+
+        // A file that never got past its first header write (a crash while creating it) holds nothing.
+        if (header is null && _file.Length > DataFileFormat.BlockSize * DataFileFormat.FirstDataBlock)
+        {
+            throw new CorruptionException($"Neither header copy of the data file '{_path}' is valid. Restore from a backup.", _path, 0);
+        }
+
+        return header;
+    }
+
+    private int LoadExtent(ExtentImage image, byte[] buffer, Func<long, TKey, TValue, long, bool> load)
+    {
+        var path = _path;
+        var fileOffset = image.Start * DataFileFormat.BlockSize;
+        var data = buffer.AsMemory(0, image.UsedBytes);
+        if (_file.Read(data.Span, fileOffset) != data.Length)
+        {
+            throw new CorruptionException($"The data file '{path}' ends inside the extent at offset {fileOffset}.", path, fileOffset);
+        }
+
+        var keys = new TKey[image.RecordCount];
+        var offsets = new int[image.RecordCount];
+        var at = 0;
+        var timestamps = new long[image.RecordCount];
+        var values = new TValue[image.RecordCount];
+        var expiries = new long[image.RecordCount];
+        for (var i = 0; i < image.RecordCount; i++)
+        {
+            var live = (image.Live[i >> 6] & (1UL << (i & 63))) != 0;
+            var length = DataFileFormat.ReadRecord(data.Span[at..], out timestamps[i]);
+            if (length < 0)
+            {
+                throw new CorruptionException(
+                    $"Record {i} of the extent at offset {fileOffset} in the data file '{path}' is damaged (its length or checksum is wrong). Restore from a backup.",
+                    path,
+                    fileOffset + at);
+            }
+
+            offsets[i] = at;
+            if (live)
+            {
+                (keys[i], values[i], expiries[i]) = ReadEntry(data.Slice(at + DataFileFormat.RecordPrefixSize, length - DataFileFormat.RecordPrefixSize), fileOffset + at);
+            }
+
+            at += length;
+        }
+
+        var extent = new Extent<TKey>(image.Start, image.Blocks, image.UsedBytes, keys, offsets, image.Live);
+        _extents.Add(extent);
+        var loaded = 0;
+        for (var i = 0; i < image.RecordCount; i++)
+        {
+            if (extent.IsLive(i))
+            {
+                ShardOf(keys[i]).Load(keys[i], new RecordLocation<TKey>(extent, i), load(timestamps[i], keys[i], values[i], expiries[i]));
+                loaded++;
+            }
+        }
+
+        return loaded;
+    }
+
+    private (TKey Key, TValue Value, long ExpiresAt) ReadEntry(ReadOnlyMemory<byte> entry, long offset)
+    {
+        try
+        {
+            var reader = new MessagePackReader(entry);
+            var (key, value, isDelete, expiresAt) = _codec.ReadEntry(ref reader);
+            return isDelete ? throw new MessagePackSerializationException("A data file record holds a delete.") : (key, value, expiresAt);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new CorruptionException(
+                $"The record at offset {offset} in the data file '{_path}' passes its checksum but cannot be read as {typeof(TKey).Name} keys and {typeof(TValue).Name} values " +
+                $"({e.GetBaseException().Message}). Was the database written with other key or value types, or other serializer options?",
+                _path,
+                offset);
+        }
+    }
+}
