@@ -166,6 +166,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                 dataFile.AcceptReplayed(engine._replayed!, engine.Store, lastLsn);
                 engine._replayed = null;
                 engine._wal.WriteBehind = dataFile;
+                if (engine.Memory is not null)
+                {
+                    engine.Transactions.Pager = dataFile.TryPageOut;
+                }
+
                 engine.AddDataFileService(dataFile, options, settings.TimeProvider);
             }
 
@@ -206,6 +211,12 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             }
 
             dataFile.Compact();
+
+            // Keys flushed by this round can leave memory now rather than at the next commit.
+            if (Memory is { IsOverLimit: true })
+            {
+                Transactions.PageOutOverLimit();
+            }
         }
     }
 
@@ -271,6 +282,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             CheckpointLsn = _dataFile?.CheckpointLsn ?? 0,
             Checkpoints = Volatile.Read(ref c.Checkpoints),
             Compactions = Volatile.Read(ref c.Compactions),
+            PagedOutValues = Volatile.Read(ref c.PagedOut),
+            PagedReads = Volatile.Read(ref c.PagedReads),
         };
     }
 
@@ -451,6 +464,14 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                 return null;
             }
         }
+    }
+
+    /// <summary>Reads a paged-out value back without blocking, keeping it in memory again (the memory limit decides for how long).</summary>
+    internal async ValueTask<FluxValue<TValue>> ReadPagedAsync(TKey key, PagedVersion<TValue> paged, CancellationToken cancellationToken)
+    {
+        var value = await paged.LoadAsync(cancellationToken).ConfigureAwait(false);
+        Transactions.PageIn(Store.Find(key), paged, value);
+        return new FluxValue<TValue>(value);
     }
 
     /// <summary>

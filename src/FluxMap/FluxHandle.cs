@@ -26,7 +26,10 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<FluxValue<TValue>> GetAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return new(_engine.ReadLatest(key) is { } version ? new FluxValue<TValue>(version.Value) : default);
+        var version = _engine.ReadLatest(key);
+        return version is PagedVersion<TValue> paged
+            ? _engine.ReadPagedAsync(key, paged, cancellationToken)
+            : new(version is not null ? new FluxValue<TValue>(version.Value) : default);
     }
 
     /// <summary>Tells whether a key exists.</summary>

@@ -66,12 +66,13 @@ public sealed class FluxMapOptions
     public TimeSpan VacuumInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Gets or sets the most bytes of live keys and values to hold (estimated; see
-    /// <see cref="IMemorySizeEstimator{TKey, TValue}"/>); 0, the default, means no limit. Past
-    /// it, each commit evicts the least recently used keys: they are deleted, for every later
-    /// snapshot, as by a commit of their own. Versions that running snapshots still read come on
-    /// top until those snapshots end. In-memory durability only: a durable database cannot drop
-    /// data it has acknowledged.
+    /// Gets or sets the most bytes of live keys and values to hold in memory (estimated; see
+    /// <see cref="IMemorySizeEstimator{TKey, TValue}"/>); 0, the default, means no limit. In memory,
+    /// each commit past it evicts the least recently used keys: they are deleted, for every later
+    /// snapshot, as by a commit of their own. In a durable database with a data file, the values of
+    /// the least recently used keys leave memory instead, once the data file holds them: keys
+    /// stay, and a read brings a value back. Versions that running snapshots still read come on
+    /// top until those snapshots end.
     /// </summary>
     public long MemoryLimit { get; set; }
 

@@ -79,11 +79,11 @@ public sealed class FluxMapOptionsValidator : IValidateOptions<FluxMapOptions>
         {
             failures.Add($"MemoryLimit must not be negative (was {options.MemoryLimit}); 0 means no limit.");
         }
-        else if (options.MemoryLimit > 0 && options.Durability != DurabilityMode.InMemory)
+        else if (options.MemoryLimit > 0 && options.Durability != DurabilityMode.InMemory && !options.UseDataFile)
         {
             failures.Add(
-                $"MemoryLimit applies only to Durability.InMemory (was {options.Durability}): evicting would drop acknowledged data, " +
-                "and paging values out to the data file is not available yet.");
+                $"MemoryLimit with Durability.{options.Durability} needs UseDataFile: a durable database pages values out to the data file " +
+                "instead of evicting acknowledged data, and UseDataFile is false.");
         }
 
         if (options.WriteBehindShards < 0)

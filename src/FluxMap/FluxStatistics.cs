@@ -77,4 +77,10 @@ public sealed class FluxStatistics
 
     /// <summary>Gets the data file compaction rounds that moved records.</summary>
     public long Compactions { get; init; }
+
+    /// <summary>Gets how many times a value left memory for the data file under the memory limit.</summary>
+    public long PagedOutValues { get; init; }
+
+    /// <summary>Gets the reads that brought a paged-out value back from the data file.</summary>
+    public long PagedReads { get; init; }
 }

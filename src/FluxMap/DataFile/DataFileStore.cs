@@ -297,27 +297,8 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         return moved;
     }
 
-    /// <summary>Reads a key's newest record back, or null when the data file has none (not yet flushed, or deleted).</summary>
-    internal (long Timestamp, TValue Value)? TryRead(TKey key)
-    {
-        var shard = ShardOf(key);
-        if (!shard.TryGetLocation(key, out var location))
-        {
-            return null;
-        }
-
-        var buffer = new byte[location.Length];
-        if (_file.Read(buffer, location.FileOffset) != buffer.Length || DataFileFormat.ReadRecord(buffer, out var timestamp) < 0)
-        {
-            throw new CorruptionException($"The record of a key in the data file '{_path}' at offset {location.FileOffset} fails its checksum.", _path, location.FileOffset);
-        }
-
-        var (_, value, _) = ReadEntry(buffer.AsMemory(DataFileFormat.RecordPrefixSize), location.FileOffset);
-        return (timestamp, value);
-    }
-
     /// <summary>Allocates blocks for a batch of framed records, writes it with one call and lists the new extent.</summary>
-    internal Extent<TKey> WriteExtent(ByteBuffer records, TKey[] keys, int[] offsets)
+    internal Extent<TKey> WriteExtent(ByteBuffer records, TKey[] keys, long[] timestamps, int[] offsets)
     {
         var used = records.Count;
         var blocks = DataFileFormat.BlocksFor(used);
@@ -340,7 +321,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             throw;
         }
 
-        var extent = new Extent<TKey>(start, blocks, used, keys, offsets, Extent<TKey>.AllLive(keys.Length));
+        var extent = new Extent<TKey>(start, blocks, used, keys, timestamps, offsets, Extent<TKey>.AllLive(keys.Length));
         lock (_gate)
         {
             _extents.Add(extent);
@@ -350,17 +331,68 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         return extent;
     }
 
-    /// <summary>Marks a superseded record dead; frees its extent once nothing in it is live.</summary>
+    /// <summary>Marks a superseded record dead; frees its extent once nothing in it is live or pinned.</summary>
     internal void MarkDead(RecordLocation<TKey> location)
     {
         if (location.Extent.MarkDead(location.Index))
         {
-            lock (_gate)
-            {
-                // Still listed by the durable checkpoint: reusable only after the next one.
-                _extents.Remove(location.Extent);
-                _freed.Add(location.Extent);
-            }
+            Free(location.Extent);
+        }
+    }
+
+    /// <summary>
+    /// Drops a key's value from memory if the data file holds the version committed at
+    /// <paramref name="timestamp"/>: the returned version reads it back on demand.
+    /// </summary>
+    internal PagedVersion<TValue>? TryPageOut(TKey key, long timestamp) =>
+        _failure is null && ShardOf(key).TryPin(key, timestamp, out var location) ? new PagedRecord<TKey, TValue>(this, key, location, timestamp) : null;
+
+    internal void Unpin(RecordLocation<TKey> location)
+    {
+        if (location.Extent.Unpin())
+        {
+            Free(location.Extent);
+        }
+    }
+
+    /// <summary>Reads a pinned record's value back: one read of the record.</summary>
+    internal TValue ReadValue(TKey key, RecordLocation<TKey> location, long timestamp)
+    {
+        var record = new byte[location.Length];
+        return DecodeValue(key, record, _file.Read(record, location.FileOffset), location, timestamp);
+    }
+
+    internal async ValueTask<TValue> ReadValueAsync(TKey key, RecordLocation<TKey> location, long timestamp, CancellationToken cancellationToken)
+    {
+        var record = new byte[location.Length];
+        return DecodeValue(key, record, await _file.ReadAsync(record, location.FileOffset, cancellationToken).ConfigureAwait(false), location, timestamp);
+    }
+
+    // The record must be whole, of the version's commit and of the key: a value of another key is never returned.
+    private TValue DecodeValue(TKey key, byte[] record, int read, RecordLocation<TKey> location, long timestamp)
+    {
+        Interlocked.Increment(ref _counters.PagedReads);
+        if (read != record.Length || DataFileFormat.ReadRecord(record, out var stored) != record.Length || stored != timestamp)
+        {
+            throw new CorruptionException(
+                $"The record of a paged-out value in the data file '{_path}' at offset {location.FileOffset} is damaged (wanted the version of commit {timestamp}).",
+                _path,
+                location.FileOffset);
+        }
+
+        var entry = ReadEntry(record.AsMemory(DataFileFormat.RecordPrefixSize), location.FileOffset);
+        return _equality.Equals(entry.Key, key)
+            ? entry.Value
+            : throw new CorruptionException($"The record at offset {location.FileOffset} in the data file '{_path}' belongs to another key than the paged-out value read.", _path, location.FileOffset);
+    }
+
+    private void Free(Extent<TKey> extent)
+    {
+        lock (_gate)
+        {
+            // Still listed by the durable checkpoint: reusable only after the next one.
+            _extents.Remove(extent);
+            _freed.Add(extent);
         }
     }
 
@@ -414,6 +446,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
 
         var output = new ByteBuffer(Math.Max(1, (int)victim.LiveBytes));
         var keys = new List<TKey>();
+        var timestamps = new List<long>();
         var offsets = new List<int>();
         var origins = new List<int>();
         for (var i = 0; i < victim.RecordCount; i++)
@@ -425,6 +458,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
 
             var record = data.AsSpan(victim.RecordOffset(i), victim.RecordLength(i));
             keys.Add(victim.Keys[i]);
+            timestamps.Add(victim.Timestamps[i]);
             offsets.Add(output.Count);
             origins.Add(i);
             record.CopyTo(output.GetSpan(record.Length));
@@ -436,7 +470,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             return 0;
         }
 
-        var copy = WriteExtent(output, [.. keys], [.. offsets]);
+        var copy = WriteExtent(output, [.. keys], [.. timestamps], [.. offsets]);
         for (var j = 0; j < keys.Count; j++)
         {
             ShardOf(keys[j]).Move(keys[j], new RecordLocation<TKey>(victim, origins[j]), new RecordLocation<TKey>(copy, j));
@@ -631,7 +665,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             at += length;
         }
 
-        var extent = new Extent<TKey>(image.Start, image.Blocks, image.UsedBytes, keys, offsets, image.Live);
+        var extent = new Extent<TKey>(image.Start, image.Blocks, image.UsedBytes, keys, timestamps, offsets, image.Live);
         _extents.Add(extent);
         var loaded = 0;
         for (var i = 0; i < image.RecordCount; i++)

@@ -10,10 +10,13 @@ internal sealed class Extent<TKey>
     private readonly int[] _offsets;
     private int _liveCount;
     private long _liveBytes;
+    private int _pins;
+    private bool _freed;
 
     // A record ends where the next one starts, the last one at usedBytes.
-    internal Extent(long start, int blocks, int usedBytes, TKey[] keys, int[] offsets, ulong[] live)
+    internal Extent(long start, int blocks, int usedBytes, TKey[] keys, long[] timestamps, int[] offsets, ulong[] live)
     {
+        Timestamps = timestamps;
         Start = start;
         Blocks = blocks;
         UsedBytes = usedBytes;
@@ -38,6 +41,9 @@ internal sealed class Extent<TKey>
 
     /// <summary>The key of each record, so liveness and compaction need not decode records.</summary>
     internal TKey[] Keys { get; }
+
+    /// <summary>The commit timestamp of each record.</summary>
+    internal long[] Timestamps { get; }
 
     internal int RecordCount => Keys.Length;
 
@@ -70,7 +76,7 @@ internal sealed class Extent<TKey>
         }
     }
 
-    /// <summary>Marks a record superseded; true when that left the extent with no live record (free it then).</summary>
+    /// <summary>Marks a record superseded; true when that left the extent with nothing live or pinned (free it then).</summary>
     internal bool MarkDead(int index)
     {
         lock (_live)
@@ -84,8 +90,39 @@ internal sealed class Extent<TKey>
 
             word &= ~bit;
             _liveBytes -= RecordLength(index);
-            return --_liveCount == 0;
+            _liveCount--;
+            return BecameFree();
         }
+    }
+
+    /// <summary>Keeps the extent's records readable while a paged-out version points into it, live or not.</summary>
+    internal void Pin()
+    {
+        lock (_live)
+        {
+            _pins++;
+        }
+    }
+
+    /// <summary>Drops a pin; true when that left the extent with nothing live or pinned (free it then).</summary>
+    internal bool Unpin()
+    {
+        lock (_live)
+        {
+            _pins--;
+            return BecameFree();
+        }
+    }
+
+    private bool BecameFree()
+    {
+        if (_liveCount > 0 || _pins > 0 || _freed)
+        {
+            return false;
+        }
+
+        _freed = true;
+        return true;
     }
 
     /// <summary>A copy for a checkpoint table, consistent with every mark made before it.</summary>

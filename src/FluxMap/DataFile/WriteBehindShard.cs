@@ -121,6 +121,24 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Pins the key's record if it holds the version committed at <paramref name="timestamp"/>:
+    /// under the index lock the record is live, so its extent cannot be freed before the pin.
+    /// </summary>
+    internal bool TryPin(TKey key, long timestamp, out RecordLocation<TKey> location)
+    {
+        lock (_index)
+        {
+            if (_index.TryGetValue(key, out location) && location.Extent.Timestamps[location.Index] == timestamp)
+            {
+                location.Extent.Pin();
+                return true;
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>At open: everything up to the checkpoint is in the file.</summary>
     internal void MarkFlushed(long lsn) => Volatile.Write(ref _flushedThrough, lsn);
 
@@ -193,6 +211,7 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
         if (puts > 0)
         {
             var keys = new TKey[puts];
+            var timestamps = new long[puts];
             var offsets = new int[puts];
             _output.Truncate(0);
             var n = 0;
@@ -209,11 +228,12 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
                 bytes.Written.Slice(write.Offset, write.Length).CopyTo(record[DataFileFormat.RecordPrefixSize..]);
                 DataFileFormat.SealRecord(record, write.Timestamp);
                 keys[n] = write.Key;
+                timestamps[n] = write.Timestamp;
                 offsets[n++] = _output.Count;
                 _output.Advance(size);
             }
 
-            extent = _file.WriteExtent(_output, keys, offsets);
+            extent = _file.WriteExtent(_output, keys, timestamps, offsets);
         }
 
         // The new extent is listed before any older record is marked dead, so a checkpoint taken

@@ -42,6 +42,12 @@ internal sealed class EngineCounters
 
     internal long Compactions;
 
+    /// <summary>Values read back from the data file after being paged out.</summary>
+    internal long PagedReads;
+
+    /// <summary>Values dropped from memory because the data file holds them (commit lock).</summary>
+    internal long PagedOut;
+
     /// <summary>Point reads, autocommit and in transactions.</summary>
     internal StripedCounter Reads { get; } = new();
 

@@ -110,6 +110,23 @@ internal sealed partial class PhysicalStorage : StorageSystem
             return total;
         }
 
+        internal override async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            var total = 0;
+            while (total < buffer.Length)
+            {
+                var read = await RandomAccess.ReadAsync(handle, buffer[total..], offset + total, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return total;
+        }
+
         internal override void Sync() => RandomAccess.FlushToDisk(handle);
 
         internal override void SetLength(long length) => RandomAccess.SetLength(handle, length);

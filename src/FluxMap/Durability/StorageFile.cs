@@ -15,6 +15,9 @@ internal abstract class StorageFile : IDisposable
     /// <summary>Reads up to <paramref name="buffer"/>'s length; returns how many bytes were read.</summary>
     internal abstract int Read(Span<byte> buffer, long offset);
 
+    /// <summary>Reads up to <paramref name="buffer"/>'s length without blocking a thread where the file system allows.</summary>
+    internal virtual ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken) => ValueTask.FromResult(Read(buffer.Span, offset));
+
     /// <summary>Makes every byte written so far survive a crash or power loss.</summary>
     internal abstract void Sync();
 

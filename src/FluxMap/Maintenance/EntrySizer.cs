@@ -13,6 +13,7 @@ internal sealed class EntrySizer<TKey, TValue>
     // A node, its upper-level links on average, its recency entry and its index slot at the index's load.
     private static readonly long NodeOverhead = Align(48 + Unsafe.SizeOf<TKey>()) + 8 + 64 + 16;
     private static readonly long VersionOverhead = Align(32 + Unsafe.SizeOf<TValue>());
+    private static readonly long PagedOverhead = VersionOverhead + 32;
 
     private readonly IMemorySizeEstimator<TKey, TValue> _estimator;
     private readonly IMemorySizeEstimator<TKey, TValue> _fallback;
@@ -29,8 +30,9 @@ internal sealed class EntrySizer<TKey, TValue>
 
     internal long NodeBytes(SkipListNode<TKey, TValue> node) => NodeOverhead + Estimate(node.Key, static (e, key) => e.EstimateKeySize(key));
 
+    // A paged-out version holds a record location instead of its value: never read it back to size it.
     internal long VersionBytes(VersionEntry<TValue> version) =>
-        VersionOverhead + (version.IsTombstone ? 0 : ValueBytes(version.Value));
+        version is PagedVersion<TValue> ? PagedOverhead : VersionOverhead + (version.IsTombstone ? 0 : ValueBytes(version.Value));
 
     internal long ValueBytes(TValue value) => Estimate(value, static (e, value) => e.EstimateValueSize(value));
 

@@ -63,8 +63,22 @@ internal sealed class MemoryLimiter<TKey, TValue>
         for (var version = dropped; version is not null; version = version.Older)
         {
             TotalBytes -= _sizer.VersionBytes(version);
+            (version as PagedVersion<TValue>)?.Release();
         }
     }
+
+    /// <summary>Accounts a head version whose value went to the data file; the key stays off the list until written or read back.</summary>
+    internal void OnPagedOut(SkipListNode<TKey, TValue> node) => Resize(node.Lru!, node.Head!);
+
+    /// <summary>Accounts a value read back into memory: the key is the most recently used.</summary>
+    internal void OnPagedIn(SkipListNode<TKey, TValue> node)
+    {
+        Resize(node.Lru!, node.Head!);
+        MoveToNewest(node.Lru!);
+    }
+
+    /// <summary>Puts a victim that could not be paged out back at the newest end.</summary>
+    internal void Requeue(SkipListNode<TKey, TValue> node) => MoveToNewest(node.Lru!);
 
     /// <summary>Accounts a tombstoned node vacuum unlinked; its chain is the tombstone alone.</summary>
     internal void OnRemoved(SkipListNode<TKey, TValue> node)
@@ -96,6 +110,14 @@ internal sealed class MemoryLimiter<TKey, TValue>
         }
 
         return null;
+    }
+
+    private void Resize(LruEntry<TKey, TValue> entry, VersionEntry<TValue> head)
+    {
+        var bytes = _sizer.VersionBytes(head);
+        LiveBytes += bytes - entry.HeadBytes;
+        TotalBytes += bytes - entry.HeadBytes;
+        entry.HeadBytes = bytes;
     }
 
     private void MoveToNewest(LruEntry<TKey, TValue> entry)

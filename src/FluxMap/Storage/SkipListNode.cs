@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FluxMap.Maintenance;
 
 namespace FluxMap.Storage;
@@ -76,6 +77,16 @@ internal sealed class SkipListNode<TKey, TValue>
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Swaps the sole version for one holding the same commit with its value elsewhere (paging out
+    /// or back in); readers holding the old one keep it. Callers are serialized by the commit lock.
+    /// </summary>
+    internal void ReplaceHead(VersionEntry<TValue> expected, VersionEntry<TValue> replacement)
+    {
+        Debug.Assert(ReferenceEquals(_head, expected) && expected.Timestamp == replacement.Timestamp, "Only the current head is replaced, by the same commit.");
+        Volatile.Write(ref _head, replacement);
     }
 
     /// <summary>

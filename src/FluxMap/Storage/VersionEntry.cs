@@ -11,12 +11,13 @@ internal class VersionEntry<TValue>
     // Commit timestamp shifted left by one, with the low bit set for a tombstone: keeps the
     // object at 40 bytes for reference-typed values instead of paying padding for a bool.
     private readonly long _stamp;
+    private readonly TValue _value;
     private VersionEntry<TValue>? _older;
 
     internal VersionEntry(long timestamp, TValue value, bool isTombstone, VersionEntry<TValue>? older)
     {
         _stamp = (timestamp << 1) | (isTombstone ? 1L : 0L);
-        Value = value;
+        _value = value;
         _older = older;
     }
 
@@ -24,7 +25,8 @@ internal class VersionEntry<TValue>
 
     internal bool IsTombstone => (_stamp & 1) != 0;
 
-    internal TValue Value { get; }
+    /// <summary>Gets the value; a paged-out value is read back from the data file.</summary>
+    internal TValue Value => this is PagedVersion<TValue> paged ? paged.Load() : _value;
 
     internal VersionEntry<TValue>? Older => Volatile.Read(ref _older);
 

@@ -637,13 +637,74 @@ internal sealed class TransactionManager<TKey, TValue>
         }
     }
 
-    // In-memory mode under a memory limit: evicts least recently used keys, as one commit of
-    // tombstones, until live data fits. Snapshots older than that commit still read the values,
-    // and the memory returns once they end and vacuum runs.
+    /// <summary>
+    /// With a data file: drops the value of a key's version from memory if the data file holds
+    /// it, returning the version that reads it back; set when a durable database has a memory limit.
+    /// </summary>
+    internal Func<TKey, long, PagedVersion<TValue>?>? Pager { get; set; }
+
+    /// <summary>
+    /// Pages out values of the least recently used keys until live data fits the limit. A key
+    /// qualifies once the data file holds its only version; the rest wait for the next flush.
+    /// </summary>
+    internal void PageOutOverLimit()
+    {
+        lock (_gate)
+        {
+            PageOut(_lastCommit);
+        }
+    }
+
+    /// <summary>Puts a value read back from the data file in memory again if its version is still the key's newest.</summary>
+    internal void PageIn(SkipListNode<TKey, TValue>? node, PagedVersion<TValue> paged, TValue value)
+    {
+        lock (_gate)
+        {
+            if (node is not null && ReferenceEquals(node.Head, paged))
+            {
+                node.ReplaceHead(paged, VersionEntry<TValue>.Create(paged.Timestamp, value, isTombstone: false, 0, null));
+                _memory!.OnPagedIn(node);
+                paged.Release();
+                PageOut(_lastCommit);
+            }
+        }
+    }
+
+    private void PageOut(long current)
+    {
+        // Keys written since the last flush are not in the data file yet: skip a bounded number
+        // of them, so the commit lock is never held for a walk of the recency list.
+        for (var skipped = 0; _memory!.IsOverLimit && skipped < 64 && _memory.TakeVictim(current) is { } victim;)
+        {
+            var head = victim.Head!;
+            if (head is not PagedVersion<TValue> && head.Older is null && head.ExpiresAt == 0 && !head.IsTombstone &&
+                Pager!(victim.Key, head.Timestamp) is { } paged)
+            {
+                victim.ReplaceHead(head, paged);
+                _memory.OnPagedOut(victim);
+                _counters.PagedOut++;
+            }
+            else
+            {
+                _memory.Requeue(victim);
+                skipped++;
+            }
+        }
+    }
+
+    // Under a memory limit: with a data file, pages values out (above); in memory, evicts least
+    // recently used keys, as one commit of tombstones, until live data fits. Snapshots older than
+    // that commit still read the values, and the memory returns once they end and vacuum runs.
     private void EvictOverLimit(long horizon)
     {
         if (_memory is not { IsOverLimit: true })
         {
+            return;
+        }
+
+        if (Pager is not null)
+        {
+            PageOut(_lastCommit);
             return;
         }
 

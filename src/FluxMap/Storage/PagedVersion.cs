@@ -1,0 +1,18 @@
+namespace FluxMap.Storage;
+
+/// <summary>
+/// A version whose value was dropped from memory under a memory limit because the data file holds
+/// it; reading <see cref="VersionEntry{TValue}.Value"/> reads it back. Only a key's sole,
+/// non-expiring version is paged out, so the chain stays as it was apart from where the value lives.
+/// </summary>
+internal abstract class PagedVersion<TValue>(long timestamp) : VersionEntry<TValue>(timestamp, default!, isTombstone: false, older: null)
+{
+    /// <summary>Reads the value from the data file, blocking.</summary>
+    internal abstract TValue Load();
+
+    /// <summary>Reads the value from the data file.</summary>
+    internal abstract ValueTask<TValue> LoadAsync(CancellationToken cancellationToken);
+
+    /// <summary>The version left the chain: the data file may reuse the space of its record.</summary>
+    internal abstract void Release();
+}
