@@ -217,6 +217,8 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             ThrowIfFailed();
             if (flushFirst)
             {
+                // The log hands commits over as it writes them: drain it first.
+                await Log!.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await FlushAllAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -575,9 +577,9 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         {
             _allocator = ExtentAllocator.Rebuild(DataFileFormat.FirstDataBlock, _header.EndBlock, used);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentOutOfRangeException)
         {
-            throw new CorruptionException($"The checkpoint table of the data file '{path}' lists overlapping extents: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
+            throw new CorruptionException($"The checkpoint table of the data file '{path}' lists extents that overlap or lie outside the file: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
         }
 
         var records = 0L;

@@ -10,6 +10,8 @@ namespace FluxMap.DataFile;
 internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
     where TKey : notnull
 {
+    private const int KeptBufferBytes = 1 << 20;
+
     private readonly DataFileStore<TKey, TValue> _file;
     private readonly Lock _pendingGate = new();
     private readonly SemaphoreSlim _flushGate = new(1, 1);
@@ -110,7 +112,8 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
             finally
             {
                 writes.Clear();
-                bytes.Truncate(0);
+                bytes.Reset(KeptBufferBytes);
+                _output.Reset(KeptBufferBytes);
             }
 
             Volatile.Write(ref _flushedThrough, Math.Max(mark, _flushedThrough));

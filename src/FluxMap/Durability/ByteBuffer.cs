@@ -29,6 +29,16 @@ internal sealed class ByteBuffer(int capacity) : IBufferWriter<byte>
 
     internal void Truncate(int count) => Count = count;
 
+    /// <summary>Empties the buffer and gives back its memory if it grew past <paramref name="keep"/> bytes (one burst must not pin it for good).</summary>
+    internal void Reset(int keep)
+    {
+        Count = 0;
+        if (_buffer.Length > keep)
+        {
+            _buffer = new byte[capacity];
+        }
+    }
+
     private void Ensure(int sizeHint)
     {
         var needed = Count + Math.Max(sizeHint, 1);

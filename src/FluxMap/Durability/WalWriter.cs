@@ -17,6 +17,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     where TKey : notnull
 {
     private const int MaxBatchRecords = 4096;
+    private const int MaxBatchBytes = 1 << 20;
 
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StorageSystem _storage;
@@ -180,6 +181,13 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
                     case CommitRecord<TKey, TValue> record:
                         Frame(record);
                         commits++;
+
+                        // Write large batches in pieces, so the buffer stays small however big the values.
+                        if (_batch.Count >= MaxBatchBytes)
+                        {
+                            WriteBatch();
+                        }
+
                         break;
                     case FlushRequest or FlushTick:
                         syncRequested = true;

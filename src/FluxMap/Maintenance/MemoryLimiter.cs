@@ -77,8 +77,23 @@ internal sealed class MemoryLimiter<TKey, TValue>
         MoveToNewest(node.Lru!);
     }
 
-    /// <summary>Puts a victim that could not be paged out back at the newest end.</summary>
-    internal void Requeue(SkipListNode<TKey, TValue> node) => MoveToNewest(node.Lru!);
+    /// <summary>Puts a victim that could not be paged out back, at the oldest end to try it first next time or at the newest.</summary>
+    internal void Requeue(SkipListNode<TKey, TValue> node, bool oldest)
+    {
+        var entry = node.Lru!;
+        if (!oldest)
+        {
+            MoveToNewest(entry);
+            return;
+        }
+
+        Unlink(entry);
+        _count++;
+        entry.Newer = _list.Newer;
+        entry.Older = _list;
+        _list.Newer.Older = entry;
+        _list.Newer = entry;
+    }
 
     /// <summary>Accounts a tombstoned node vacuum unlinked; its chain is the tombstone alone.</summary>
     internal void OnRemoved(SkipListNode<TKey, TValue> node)

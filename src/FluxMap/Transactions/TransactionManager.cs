@@ -672,13 +672,18 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void PageOut(long current)
     {
-        // Keys written since the last flush are not in the data file yet: skip a bounded number
-        // of them, so the commit lock is never held for a walk of the recency list.
-        for (var skipped = 0; _memory!.IsOverLimit && skipped < 64 && _memory.TakeVictim(current) is { } victim;)
+        // A key the data file does not hold yet (its write is still buffered) stops the round at
+        // the oldest end, keeping recency order; the next flush lets it go. A key whose version
+        // cannot go (older versions kept for snapshots, a time-to-live) is passed over.
+        for (var passed = 0; _memory!.IsOverLimit && passed < 64 && _memory.TakeVictim(current) is { } victim;)
         {
             var head = victim.Head!;
-            if (head is not PagedVersion<TValue> && head.Older is null && head.ExpiresAt == 0 && !head.IsTombstone &&
-                Pager!(victim.Key, head.Timestamp) is { } paged)
+            if (head is PagedVersion<TValue> || head.Older is not null || head.ExpiresAt != 0 || head.IsTombstone)
+            {
+                _memory.Requeue(victim, oldest: false);
+                passed++;
+            }
+            else if (Pager!(victim.Key, head.Timestamp) is { } paged)
             {
                 victim.ReplaceHead(head, paged);
                 _memory.OnPagedOut(victim);
@@ -686,8 +691,8 @@ internal sealed class TransactionManager<TKey, TValue>
             }
             else
             {
-                _memory.Requeue(victim);
-                skipped++;
+                _memory.Requeue(victim, oldest: true);
+                return;
             }
         }
     }
