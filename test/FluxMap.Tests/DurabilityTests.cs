@@ -12,6 +12,14 @@ public sealed class DurabilityTests : IDisposable
     private FluxMapOptions Options(DurabilityMode mode = DurabilityMode.Full, long segmentSize = 4L << 20) =>
         new() { Durability = mode, DataDirectory = _dir.Path, WalSegmentSize = segmentSize, RetryBaseDelay = TimeSpan.Zero };
 
+    // For tests that damage the log itself: without a data file it holds every commit.
+    private FluxMapOptions WalOnly()
+    {
+        var options = Options();
+        options.UseDataFile = false;
+        return options;
+    }
+
     private async Task<FluxDatabase<string, int>> OpenDbAsync(FluxMapOptions? options = null) =>
         await FluxDatabase.OpenAsync<string, int>(options ?? Options(), Ct);
 
@@ -117,7 +125,7 @@ public sealed class DurabilityTests : IDisposable
     [Fact]
     public async Task A_torn_tail_is_cut_off_and_the_log_goes_on_after_it()
     {
-        await using (var db = await OpenDbAsync())
+        await using (var db = await OpenDbAsync(WalOnly()))
         {
             for (var i = 0; i < 10; i++)
             {
@@ -132,7 +140,7 @@ public sealed class DurabilityTests : IDisposable
         Array.Clear(bytes, end - 3, 3);
         await File.WriteAllBytesAsync(segment, bytes, Ct);
 
-        await using (var db = await OpenDbAsync())
+        await using (var db = await OpenDbAsync(WalOnly()))
         {
             var content = await ContentAsync(db);
             Assert.Equal(9, content.Count);
@@ -140,7 +148,7 @@ public sealed class DurabilityTests : IDisposable
             await db.CreateHandle().InsertAsync("after", 1, Ct);
         }
 
-        await using var again = await OpenDbAsync();
+        await using var again = await OpenDbAsync(WalOnly());
         var final = await ContentAsync(again);
         Assert.Equal(10, final.Count);
         Assert.Contains("after", final.Keys);
@@ -149,7 +157,7 @@ public sealed class DurabilityTests : IDisposable
     [Fact]
     public async Task Damage_to_synced_records_is_corruption_naming_file_and_offset()
     {
-        await using (var db = await OpenDbAsync())
+        await using (var db = await OpenDbAsync(WalOnly()))
         {
             for (var i = 0; i < 10; i++)
             {
@@ -162,12 +170,12 @@ public sealed class DurabilityTests : IDisposable
         bytes[40] ^= 0xFF; // inside the first record, which later records say was synced
         await File.WriteAllBytesAsync(segment, bytes, Ct);
 
-        var error = await Assert.ThrowsAsync<CorruptionException>(async () => await OpenDbAsync());
+        var error = await Assert.ThrowsAsync<CorruptionException>(async () => await OpenDbAsync(WalOnly()));
         Assert.Equal(segment, error.FilePath);
         Assert.Equal(32, error.Offset);
         Assert.Contains("RecoverToLastValidRecord", error.Message, StringComparison.Ordinal);
 
-        var lenient = Options();
+        var lenient = WalOnly();
         lenient.RecoverToLastValidRecord = true;
         await using var opened = await OpenDbAsync(lenient);
         Assert.Empty(await ContentAsync(opened));

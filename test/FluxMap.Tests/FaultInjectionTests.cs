@@ -49,9 +49,9 @@ public sealed class FaultInjectionTests
     public async Task In_Full_mode_a_commit_is_invisible_until_it_is_synced()
     {
         var storage = new FaultyStorage();
+        using var gate = new ManualResetEventSlim(false);
         await using var db = await OpenAsync(storage);
         var handle = db.CreateHandle();
-        using var gate = new ManualResetEventSlim(false);
         storage.SyncGate = gate;
 
         var commit = handle.InsertAsync("k", 1, Ct).AsTask();
@@ -71,9 +71,9 @@ public sealed class FaultInjectionTests
     public async Task Concurrent_Full_commits_share_syncs()
     {
         var storage = new FaultyStorage();
+        using var gate = new ManualResetEventSlim(false);
         await using var db = await OpenAsync(storage);
         var handle = db.CreateHandle();
-        using var gate = new ManualResetEventSlim(false);
         storage.SyncGate = gate;
         var syncsBefore = storage.Syncs;
 

@@ -45,7 +45,7 @@ public sealed class PublicSurfaceTests
     public async Task A_torn_tail_is_logged_through_the_logger_factory()
     {
         using var dir = new TempDirectory();
-        var options = new FluxMapOptions { Durability = DurabilityMode.Full, DataDirectory = dir.Path };
+        var options = new FluxMapOptions { Durability = DurabilityMode.Full, DataDirectory = dir.Path, UseDataFile = false };
         await using (var db = await FluxDatabase.OpenAsync<string, int>(options, Ct))
         {
             await db.CreateHandle().InsertAsync("k", 1, Ct);

@@ -17,6 +17,7 @@ public sealed class RecoveryFuzzTests
         Durability = DurabilityMode.Full,
         DataDirectory = Dir,
         WalSegmentSize = 64 * 1024,
+        UseDataFile = false,
     };
 
     private static string Key(int i) => $"k{i:D4}:" + new string('p', 300);

@@ -17,6 +17,9 @@ public sealed class WalEdgeCaseTests
         FlushInterval = TimeSpan.FromHours(1),
         FlushAfterCommits = 1_000_000,
         FlushAfterBytes = 1L << 40,
+
+        // These tests damage and read the log itself: keep every commit in it.
+        UseDataFile = false,
     };
 
     private static ValueTask<FluxDatabase<string, int>> OpenAsync(FaultyStorage storage, DurabilityMode mode = DurabilityMode.Full, TimeProvider? time = null)
@@ -133,10 +136,10 @@ public sealed class WalEdgeCaseTests
     public async Task R3_remove_answers_from_a_tombstone_that_is_not_durable()
     {
         var storage = new FaultyStorage();
+        using var gate = new ManualResetEventSlim(false);
         await using var db = await OpenAsync(storage);
         var handle = db.CreateHandle();
         await handle.InsertAsync("k", 1, Ct);
-        using var gate = new ManualResetEventSlim(false);
         storage.SyncGate = gate;
         storage.ResetSyncSignals();
 
@@ -238,10 +241,10 @@ public sealed class WalEdgeCaseTests
     {
         var storage = new FaultyStorage();
         var time = new FakeTimeProvider();
+        using var gate = new ManualResetEventSlim(false);
         await using var db = await OpenAsync(storage, DurabilityMode.Relaxed, time);
         var handle = db.CreateHandle();
         await handle.InsertAsync("a", 1, Ct);
-        using var gate = new ManualResetEventSlim(false);
         storage.SyncGate = gate;
         storage.ResetSyncSignals();
         var flush = db.FlushAsync(Ct);

@@ -19,10 +19,10 @@ public sealed class ReviewRegressionTests
     public async Task UpdateAsync_builds_on_a_commit_still_waiting_for_its_sync_instead_of_spinning()
     {
         var storage = new FaultyStorage();
+        using var gate = new ManualResetEventSlim(false);
         await using var db = await FluxDatabase.CreateBuilder<string, int>().WithOptions(Full()).WithStorage(storage).OpenAsync(Ct);
         var handle = db.CreateHandle();
         await handle.InsertAsync("k", 1, Ct);
-        using var gate = new ManualResetEventSlim(false);
         storage.SyncGate = gate;
         var pending = handle.InsertAsync("k", 2, Ct).AsTask();
         var calls = 0;
@@ -50,10 +50,10 @@ public sealed class ReviewRegressionTests
     {
         var clock = new FakeTimeProvider();
         var storage = new FaultyStorage();
+        using var gate = new ManualResetEventSlim(false);
         await using var db = await FluxDatabase.CreateBuilder<string, int>().WithOptions(Full()).WithStorage(storage).WithTimeProvider(clock).OpenAsync(Ct);
         var handle = db.CreateHandle();
         await handle.InsertAsync("lease", 1, TimeSpan.FromSeconds(5), Ct);
-        using var gate = new ManualResetEventSlim(false);
         storage.SyncGate = gate;
 
         // X reads the lease while it is live and commits before the deadline; its sync is held.

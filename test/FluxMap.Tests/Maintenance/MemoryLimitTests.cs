@@ -151,11 +151,11 @@ public sealed class MemoryLimitTests
     [Theory]
     [InlineData(DurabilityMode.Relaxed)]
     [InlineData(DurabilityMode.Full)]
-    public async Task A_memory_limit_on_a_durable_database_is_refused_with_the_reason(DurabilityMode durability)
+    public async Task A_memory_limit_on_a_durable_database_without_a_data_file_is_refused_with_the_reason(DurabilityMode durability)
     {
         var e = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
-            await FluxDatabase.OpenAsync<string, int>(new FluxMapOptions { Durability = durability, DataDirectory = "unused", MemoryLimit = 1 << 20 }, Ct));
-        Assert.Contains("MemoryLimit applies only to Durability.InMemory", e.Message, StringComparison.Ordinal);
+            await FluxDatabase.OpenAsync<string, int>(new FluxMapOptions { Durability = durability, DataDirectory = "unused", MemoryLimit = 1 << 20, UseDataFile = false }, Ct));
+        Assert.Contains($"MemoryLimit with Durability.{durability} needs UseDataFile", e.Message, StringComparison.Ordinal);
     }
 
     private sealed class ThrowingEstimator : IMemorySizeEstimator<string, string>
