@@ -138,10 +138,10 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             // The new directory's own entry must survive a power loss too.
             storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
-            var (segment, lastLsn) = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(0, engine.Replay);
-            engine.Transactions.Restore(lastLsn);
+            var recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(0, engine.Replay);
+            engine.Transactions.Restore(recovered.LastLsn);
             engine._wal = new WalWriter<TKey, TValue>(
-                storage, directory, options, codec, segment, lastLsn, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+                storage, directory, options, codec, recovered, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             engine.Transactions.Log = engine._wal;
             engine._directoryLock = directoryLock;
             return engine;
