@@ -332,13 +332,14 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     // bring some back; recovery skips what the checkpoint covers, and the next release retires them.
     private void Release(long checkpointLsn)
     {
-        var retired = _finished.FindAll(segment => segment.LastLsn <= checkpointLsn);
+        Predicate<WalSegmentInfo> covered = segment => segment.LastLsn <= checkpointLsn;
+        var retired = _finished.FindAll(covered);
         if (retired.Count == 0)
         {
             return;
         }
 
-        _finished.RemoveAll(segment => segment.LastLsn <= checkpointLsn);
+        _finished.RemoveAll(covered);
         var deleted = 0L;
         foreach (var segment in retired)
         {
