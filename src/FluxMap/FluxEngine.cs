@@ -155,11 +155,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             }
 
             var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
-            var (segment, lastLsn) = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(checkpoint, engine.Replay);
-            lastLsn = Math.Max(lastLsn, Math.Max(checkpoint, engine._newestLoaded));
+            var recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(checkpoint, engine.Replay);
+            var lastLsn = Math.Max(recovered.LastLsn, engine._newestLoaded);
             engine.Transactions.Restore(lastLsn);
             engine._wal = new WalWriter<TKey, TValue>(
-                storage, directory, options, codec, segment, lastLsn, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+                storage, directory, options, codec, recovered with { LastLsn = lastLsn }, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             if (engine._dataFile is { } dataFile)
             {
                 dataFile.Log = engine._wal;

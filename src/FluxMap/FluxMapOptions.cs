@@ -19,6 +19,14 @@ public sealed class FluxMapOptions
     /// <summary>Gets or sets the size of one write-ahead log segment file, preallocated when it is created. Default 4 MiB.</summary>
     public long WalSegmentSize { get; set; } = 4L << 20;
 
+    /// <summary>
+    /// Gets or sets the most write-ahead log segment files kept, live plus recycled: segments a
+    /// checkpoint has released are renamed and reused for new segments rather than deleted, up to
+    /// this many files in all. With checkpoints keeping up, the log's disk use stays within
+    /// <see cref="WalPoolSize"/> × <see cref="WalSegmentSize"/>. Default 8; at least 2.
+    /// </summary>
+    public int WalPoolSize { get; set; } = 8;
+
     /// <summary>Gets or sets the longest a Relaxed commit stays unsynced. Default 10 ms.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 

@@ -45,6 +45,11 @@ public sealed class FluxMapOptionsValidator : IValidateOptions<FluxMapOptions>
             failures.Add($"WalSegmentSize must be at least 65536 bytes (was {options.WalSegmentSize}).");
         }
 
+        if (options.WalPoolSize < 2)
+        {
+            failures.Add($"WalPoolSize must be at least 2 (was {options.WalPoolSize}): the segment being written and one more.");
+        }
+
         if (options.FlushInterval <= TimeSpan.Zero)
         {
             failures.Add($"FlushInterval must be positive (was {options.FlushInterval}).");

@@ -5,13 +5,16 @@ namespace FluxMap.Tests;
 /// <summary>
 /// An in-memory file system that remembers what was synced, so a test can fail a write or a sync
 /// on demand, hold syncs back, or simulate power loss by dropping every byte (and every file
-/// creation) that was never synced, as RocksDB's FaultInjectionTestFS does.
+/// creation and rename) that was never synced, as RocksDB's FaultInjectionTestFS does. Deletions
+/// take effect at once, even on power loss.
 /// </summary>
 internal sealed class FaultyStorage : StorageSystem
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, MemoryFile> _files = [];
-    private readonly HashSet<string> _durableNames = [];
+    // What a power loss leaves of the directories: each name made durable by a directory sync and
+    // the file it then named (a rename since moves the file in _files only).
+    private readonly Dictionary<string, MemoryFile> _durableNames = [];
     private readonly HashSet<string> _locked = [];
     private int _generation;
 
@@ -31,6 +34,15 @@ internal sealed class FaultyStorage : StorageSystem
     public SemaphoreSlim SyncFinished { get; } = new(0);
 
     public int Syncs { get; private set; }
+
+    /// <summary>Gets how many files were created (not counting renames).</summary>
+    public int Creates { get; private set; }
+
+    /// <summary>
+    /// Gets or sets what runs on the syncing thread just before a directory sync takes effect, so a
+    /// test can capture (with <see cref="CloneDurable"/>) what a power loss at that instant leaves.
+    /// </summary>
+    public Action? BeforeDirectorySync { get; set; }
 
     /// <summary>Forgets the syncs signalled so far, so a test waits only for the ones it causes next.</summary>
     public void ResetSyncSignals()
@@ -61,10 +73,9 @@ internal sealed class FaultyStorage : StorageSystem
         var clone = new FaultyStorage();
         lock (_gate)
         {
-            foreach (var (path, file) in _files.Where(f => _durableNames.Contains(f.Key)))
+            foreach (var (path, file) in _durableNames)
             {
-                clone._files[path] = new MemoryFile { Current = [.. file.Durable], Durable = [.. file.Durable] };
-                clone._durableNames.Add(path);
+                clone._files[path] = clone._durableNames[path] = new MemoryFile { Current = [.. file.Durable], Durable = [.. file.Durable] };
             }
         }
 
@@ -77,13 +88,16 @@ internal sealed class FaultyStorage : StorageSystem
         var clone = new FaultyStorage();
         lock (_gate)
         {
+            var copies = _files.Values.Concat(_durableNames.Values).Distinct()
+                .ToDictionary(file => file, file => new MemoryFile { Current = [.. file.Current], Durable = [.. file.Durable] });
             foreach (var (path, file) in _files)
             {
-                clone._files[path] = new MemoryFile { Current = [.. file.Current], Durable = [.. file.Durable] };
-                if (_durableNames.Contains(path))
-                {
-                    clone._durableNames.Add(path);
-                }
+                clone._files[path] = copies[file];
+            }
+
+            foreach (var (path, file) in _durableNames)
+            {
+                clone._durableNames[path] = copies[file];
             }
         }
 
@@ -110,7 +124,8 @@ internal sealed class FaultyStorage : StorageSystem
     }
 
     /// <summary>
-    /// Power loss: unsynced bytes vanish, and so do files whose creation was never made durable.
+    /// Power loss: unsynced bytes vanish, so do files whose creation was never made durable, and
+    /// renamed files are back under their old names unless the rename was made durable.
     /// Files and locks opened before it are dead: using them throws, releasing them does nothing.
     /// </summary>
     public void PowerLoss()
@@ -118,16 +133,11 @@ internal sealed class FaultyStorage : StorageSystem
         lock (_gate)
         {
             _generation++;
-            foreach (var (path, file) in _files.ToList())
+            _files.Clear();
+            foreach (var (path, file) in _durableNames)
             {
-                if (!_durableNames.Contains(path))
-                {
-                    _files.Remove(path);
-                }
-                else
-                {
-                    file.Current = [.. file.Durable];
-                }
+                file.Current = [.. file.Durable];
+                _files[path] = file;
             }
 
             _locked.Clear();
@@ -167,6 +177,7 @@ internal sealed class FaultyStorage : StorageSystem
                 }
 
                 _files[path] = new MemoryFile { Current = [.. new byte[preallocate]] };
+                Creates++;
             }
             else if (!_files.ContainsKey(path))
             {
@@ -186,12 +197,39 @@ internal sealed class FaultyStorage : StorageSystem
         }
     }
 
-    internal override void SyncDirectory(string directory)
+    internal override void Move(string from, string to)
     {
         lock (_gate)
         {
+            if (_files.ContainsKey(to))
+            {
+                throw new IOException($"'{to}' exists");
+            }
+
+            if (!_files.Remove(from, out var file))
+            {
+                throw new FileNotFoundException(from);
+            }
+
+            _files[to] = file;
+        }
+    }
+
+    internal override void SyncDirectory(string directory)
+    {
+        BeforeDirectorySync?.Invoke();
+        lock (_gate)
+        {
             ThrowIfSyncFails();
-            _durableNames.UnionWith(_files.Keys.Where(p => Path.GetDirectoryName(p) == directory));
+            foreach (var path in _durableNames.Keys.Where(p => Path.GetDirectoryName(p) == directory).ToList())
+            {
+                _durableNames.Remove(path);
+            }
+
+            foreach (var (path, file) in _files.Where(f => Path.GetDirectoryName(f.Key) == directory))
+            {
+                _durableNames[path] = file;
+            }
         }
     }
 

@@ -32,6 +32,8 @@ internal sealed partial class PhysicalStorage : StorageSystem
 
     internal override void Delete(string path) => File.Delete(path);
 
+    internal override void Move(string from, string to) => File.Move(from, to, overwrite: false);
+
     internal override void SyncDirectory(string directory)
     {
         // .NET has no API to sync a directory entry; on Unix open the directory and fsync it.

@@ -13,7 +13,10 @@ internal abstract class StorageSystem
 
     internal abstract void Delete(string path);
 
-    /// <summary>Makes file creations and deletions in <paramref name="directory"/> survive a crash.</summary>
+    /// <summary>Renames a file; throws if <paramref name="to"/> exists. Survives a crash only once the directory is synced.</summary>
+    internal abstract void Move(string from, string to);
+
+    /// <summary>Makes file creations, renames and deletions in <paramref name="directory"/> survive a crash.</summary>
     internal abstract void SyncDirectory(string directory);
 
     /// <summary>Takes the directory for this process; throws while another database holds it.</summary>

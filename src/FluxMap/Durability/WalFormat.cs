@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -7,10 +6,14 @@ namespace FluxMap.Durability;
 
 /// <summary>
 /// The on-disk layout of the write-ahead log.
-/// A segment is a file named <c>wal-NNNNNNNNNN.log</c> by increasing sequence number, starting
-/// with a 32-byte header: magic "FLUXWAL1", format version (u32), reserved (u32), sequence (u64),
-/// reserved (u32), CRC32C of the first 28 bytes (u32). Records follow back to back, never
-/// spanning segments; the rest of a segment is zeros (preallocated).
+/// A segment is a file named <c>wal-NNNNNNNNNN.log</c> by increasing sequence number (see
+/// <see cref="WalFileName"/>), starting with a 32-byte header: magic "FLUXWAL1", format version
+/// (u32), flags (u32; bit 0: recycled), sequence (u64), reserved (u32), CRC32C of the first 28
+/// bytes (u32). Records follow back to back, never spanning segments. After the last record comes
+/// an end mark, a record header of zeros (length 0). A new segment is preallocated with zeros, so
+/// its whole tail is zero. A recycled one (a retired segment reused without zeroing it) still holds
+/// records of its previous life after the mark: those have LSNs below every record of its new
+/// life, and the mark is what tells recovery that the log ends there cleanly rather than torn.
 /// A record: body length (u32), CRC32C of the body (u32), then the body: LSN (u64, equal to the
 /// commit timestamp), durable LSN when written (u64: every record up to it had been synced), kind
 /// (u8), MessagePack payload. All integers little-endian.
@@ -23,22 +26,16 @@ internal static class WalFormat
     internal const int BodyPrefixSize = 17;
     internal const byte CommitKind = 1;
 
+    private const uint RecycledFlag = 1;
+
     private static ReadOnlySpan<byte> Magic => "FLUXWAL1"u8;
 
-    internal static string SegmentName(long sequence) => $"wal-{sequence.ToString("D10", CultureInfo.InvariantCulture)}.log";
-
-    internal static bool TryParseSegmentName(string name, out long sequence)
-    {
-        sequence = 0;
-        return name.Length == 18 && name.StartsWith("wal-", StringComparison.Ordinal) && name.EndsWith(".log", StringComparison.Ordinal) &&
-            long.TryParse(name.AsSpan(4, 10), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
-    }
-
-    internal static void WriteSegmentHeader(Span<byte> header, long sequence)
+    internal static void WriteSegmentHeader(Span<byte> header, long sequence, bool recycled)
     {
         header[..SegmentHeaderSize].Clear();
         Magic.CopyTo(header);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], recycled ? RecycledFlag : 0);
         BinaryPrimitives.WriteInt64LittleEndian(header[16..], sequence);
         BinaryPrimitives.WriteUInt32LittleEndian(header[28..], Crc32C(header[..28]));
     }
@@ -49,6 +46,9 @@ internal static class WalFormat
         header[..8].SequenceEqual(Magic) &&
         BinaryPrimitives.ReadUInt32LittleEndian(header[28..]) == Crc32C(header[..28]) &&
         BinaryPrimitives.ReadInt64LittleEndian(header[16..]) == sequence;
+
+    /// <summary>Whether a valid segment header says the file may hold records of an earlier life after its end mark.</summary>
+    internal static bool IsRecycled(ReadOnlySpan<byte> header) => (BinaryPrimitives.ReadUInt32LittleEndian(header[12..]) & RecycledFlag) != 0;
 
     internal static int ReadFormatVersion(ReadOnlySpan<byte> header) => (int)BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using FluxMap.Diagnostics;
 using MessagePack;
@@ -11,6 +12,10 @@ namespace FluxMap.Durability;
 /// torn from damaged: each record carries the LSN that was durable when it was written, so if any
 /// later record says the missing LSN had been synced, the damage hit synced data (corruption);
 /// otherwise it is the unsynced tail of a crash, which is cut off and overwritten.
+/// A checkpoint releases the segments it covers, so the log may start anywhere at or below the
+/// checkpoint's LSN. Recycled segments hold records of their previous life after their own; those
+/// have lower LSNs than anything the log still expects, so they never continue the chain and never
+/// count as claims.
 /// </summary>
 internal sealed class WalRecovery<TKey, TValue>(
     StorageSystem storage, string directory, FluxMapOptions options, WalCodec<TKey, TValue> codec, ILogger logger)
@@ -19,19 +24,39 @@ internal sealed class WalRecovery<TKey, TValue>(
     private byte[]? _segmentBuffer;
     private byte[]? _probeBuffer;
 
-    /// <summary>Replays every valid commit after <paramref name="afterLsn"/> into <paramref name="apply"/>.</summary>
-    /// <returns>The segment to append to and the last LSN recovered.</returns>
-    internal (WalSegment Segment, long LastLsn) Recover(long afterLsn, ReplayWrite<TKey, TValue> apply)
+    /// <summary>
+    /// Replays every valid commit after <paramref name="afterLsn"/> (the checkpoint: everything up
+    /// to it is safe elsewhere) into <paramref name="apply"/>.
+    /// </summary>
+    internal WalRecoveryResult Recover(long afterLsn, ReplayWrite<TKey, TValue> apply)
     {
         var watch = Stopwatch.StartNew();
-        var sequences = storage.ListFiles(directory, "wal-*.log")
-            .Select(name => WalFormat.TryParseSegmentName(name, out var sequence) ? sequence : -1)
-            .Where(sequence => sequence >= 0)
-            .Order()
+        var sequences = WalFileName.Segment.List(storage, directory);
+        var pool = WalFileName.Pool.List(storage, directory)
+            .Select(sequence => new WalPoolFile(sequence, LengthOf(WalFileName.Pool.Path(directory, sequence))))
             .ToList();
-        var expected = afterLsn + 1;
+        var heads = sequences.Select(ReadHead).ToList();
+        var highest = pool.Select(file => file.Sequence).Append(sequences.LastOrDefault()).Max();
+
+        // The log starts in the last segment whose first record is at or below the checkpoint's
+        // successor: the segments before it hold only what the checkpoint covers (a crash while
+        // they were being released left them back), and checking them would gain nothing.
+        var start = heads.FindLastIndex(head => head.FirstLsn > 0 && head.FirstLsn <= afterLsn + 1);
+        if (start < 0 && heads.Count > 0 && heads[0].FirstLsn > afterLsn + 1)
+        {
+            var path = SegmentPath(sequences[0]);
+            throw new CorruptionException(
+                $"The write-ahead log in '{directory}' is missing the commits right after the checkpoint at LSN {afterLsn}: its oldest record, in '{path}' at offset {WalFormat.SegmentHeaderSize}, " +
+                $"has LSN {heads[0].FirstLsn}, so LSNs {afterLsn + 1}..{heads[0].FirstLsn - 1} are in neither the log nor the checkpoint and cannot be recovered. Restore from a backup.",
+                path,
+                WalFormat.SegmentHeaderSize);
+        }
+
+        var expected = start < 0 ? afterLsn + 1 : heads[start].FirstLsn;
+        start = Math.Max(start, 0);
+        var finished = sequences.Take(start).Select((sequence, i) => new WalSegmentInfo(sequence, expected - 1, heads[i].Length)).ToList();
         long applied = 0;
-        for (var i = 0; i < sequences.Count; i++)
+        for (var i = start; i < sequences.Count; i++)
         {
             var path = SegmentPath(sequences[i]);
             var data = ReadAll(path, ref _segmentBuffer);
@@ -44,68 +69,112 @@ internal sealed class WalRecovery<TKey, TValue>(
             var offset = WalFormat.SegmentHeaderSize;
             while (headerValid && WalFormat.TryReadRecord(data, offset, expected, out var record) && record.Lsn == expected)
             {
-                try
+                // Records the checkpoint covers only carry the chain to the first one it does not.
+                if (record.Lsn > afterLsn)
                 {
-                    codec.ReadPayload(data.AsMemory(record.PayloadOffset, record.End - record.PayloadOffset), record.Lsn, apply);
-                }
-                catch (MessagePackSerializationException e)
-                {
-                    throw new CorruptionException(
-                        $"The commit with LSN {record.Lsn} in '{path}' at offset {offset} passes its checksum but cannot be read as {typeof(TKey).Name} keys and {typeof(TValue).Name} values " +
-                        $"({e.GetBaseException().Message}). Was the database written with other key or value types, or other serializer options?",
-                        path,
-                        offset);
+                    Apply(path, data, record, apply);
+                    applied++;
                 }
 
                 expected++;
-                applied++;
                 offset = record.End;
             }
 
             // The log goes on in the next segment where a rotation left this one's tail empty.
-            if (i + 1 < sequences.Count && StartsWith(sequences[i + 1], expected))
+            if (i + 1 < sequences.Count && heads[i + 1].FirstLsn == expected)
             {
+                finished.Add(new WalSegmentInfo(sequences[i], expected - 1, data.Count));
                 continue;
             }
 
+            // The log ends cleanly where only zeros follow the last record or, in a recycled file,
+            // where its end mark does and nothing after the mark is newer than the last record.
             var stop = headerValid ? offset : 0;
-            var claimed = LatestDurableClaim(data, stop + 1, sequences.Skip(i + 1), expected);
-            if (claimed >= expected)
+            var tailClaim = ProbeClaims(data, stop, expected);
+            var endsCleanly = IsZero(data.AsSpan(stop)) ||
+                (headerValid && WalFormat.IsRecycled(data) && tailClaim < 0 && IsZero(data.AsSpan(stop, Math.Min(WalFormat.RecordHeaderSize, data.Count - stop))));
+            var claimed = Math.Max(tailClaim, LaterClaims(sequences.Skip(i + 1), expected));
+            var lastLsn = Math.Max(expected - 1, afterLsn);
+            if (claimed > lastLsn)
             {
                 // Where this segment ended cleanly, the damage is at the start of the next one.
-                var (damagedPath, damagedOffset) = headerValid && IsZero(data.AsSpan(stop)) && i + 1 < sequences.Count
+                var (damagedPath, damagedOffset) = headerValid && endsCleanly && i + 1 < sequences.Count
                     ? (SegmentPath(sequences[i + 1]), (long)WalFormat.SegmentHeaderSize)
                     : (path, stop);
                 if (!options.RecoverToLastValidRecord)
                 {
                     throw new CorruptionException(
-                        $"The write-ahead log is damaged in '{damagedPath}' at offset {damagedOffset}: the record for LSN {expected} is missing or invalid, " +
-                        $"yet a later record says LSNs up to {claimed} had been synced. Restore from a backup, or set RecoverToLastValidRecord to open up to LSN {expected - 1} and lose the rest.",
+                        $"The write-ahead log is damaged in '{damagedPath}' at offset {damagedOffset}: the record for LSN {lastLsn + 1} is missing or invalid, " +
+                        $"yet a later record says LSNs up to {claimed} had been synced. Restore from a backup, or set RecoverToLastValidRecord to open up to LSN {lastLsn} and lose the rest.",
                         damagedPath,
                         damagedOffset);
                 }
 
-                Log.WalDataLoss(logger, damagedPath, damagedOffset, expected - 1);
+                Log.WalDataLoss(logger, damagedPath, damagedOffset, lastLsn);
             }
-            else if (!IsZero(data.AsSpan(Math.Min(stop, data.Count))) || i + 1 < sequences.Count)
+            else if (!endsCleanly || i + 1 < sequences.Count)
             {
-                Log.WalTornTail(logger, path, stop, expected - 1);
+                Log.WalTornTail(logger, path, stop, lastLsn);
             }
 
-            var segment = Truncate(sequences, i, headerValid, stop, data.Count, IsZero(data.AsSpan(Math.Min(stop, data.Count))));
-            Log.WalRecovered(logger, applied, directory, expected - 1, watch.ElapsedMilliseconds);
-            return (segment, expected - 1);
+            var segment = Truncate(sequences, i, headerValid, stop, data.Count, endsCleanly);
+            if (expected - 1 < afterLsn && segment.Position > WalFormat.SegmentHeaderSize)
+            {
+                // The log ends before the checkpoint does (the checkpoint took commits the log had
+                // not synced): the next record, afterLsn + 1, would not continue this segment's
+                // chain, so it starts a segment of its own.
+                finished.Add(new WalSegmentInfo(segment.Sequence, expected - 1, segment.Length));
+                segment.Dispose();
+                segment = WalSegment.Create(storage, directory, highest + 1, options.WalSegmentSize);
+            }
+
+            Log.WalRecovered(logger, applied, directory, lastLsn, watch.ElapsedMilliseconds);
+            return new WalRecoveryResult(segment, lastLsn, finished, pool);
         }
 
-        Log.WalRecovered(logger, applied, directory, expected - 1, watch.ElapsedMilliseconds);
-        return (WalSegment.Create(storage, directory, 1, options.WalSegmentSize), expected - 1);
+        Log.WalRecovered(logger, applied, directory, afterLsn, watch.ElapsedMilliseconds);
+        return new WalRecoveryResult(WalSegment.Create(storage, directory, highest + 1, options.WalSegmentSize), afterLsn, finished, pool);
     }
 
     private static bool IsZero(ReadOnlySpan<byte> data) => !data.ContainsAnyExcept((byte)0);
 
-    // Cuts the log at (segment index, offset): zeroes the rest of that segment, deletes every later
-    // one, and returns the segment opened for appending at the cut.
-    private WalSegment Truncate(List<long> sequences, int index, bool headerValid, int stop, int length, bool tailIsZero)
+    // The highest "durable up to" claim among valid records from `from` on that are not older than
+    // `expected`, or -1 when there is none. Probes every offset: a damaged record hides where the
+    // next one starts. Zeroed tails hold no records; old records of a recycled file are older.
+    private static long ProbeClaims(ArraySegment<byte> data, int from, long expected)
+    {
+        var claimed = -1L;
+        var end = data.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+        for (var offset = Math.Max(from, WalFormat.SegmentHeaderSize); offset < end; offset++)
+        {
+            if (WalFormat.TryReadRecord(data, offset, expected, out var record))
+            {
+                claimed = Math.Max(claimed, record.DurableLsn);
+            }
+        }
+
+        return claimed;
+    }
+
+    private void Apply(string path, ArraySegment<byte> data, WalRecordView record, ReplayWrite<TKey, TValue> apply)
+    {
+        try
+        {
+            codec.ReadPayload(data.AsMemory(record.PayloadOffset, record.End - record.PayloadOffset), record.Lsn, apply);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new CorruptionException(
+                $"The commit with LSN {record.Lsn} in '{path}' at offset {record.Offset} passes its checksum but cannot be read as {typeof(TKey).Name} keys and {typeof(TValue).Name} values " +
+                $"({e.GetBaseException().Message}). Was the database written with other key or value types, or other serializer options?",
+                path,
+                record.Offset);
+        }
+    }
+
+    // Cuts the log at (segment index, offset): zeroes the rest of that segment unless it ended
+    // cleanly, deletes every later one, and returns the segment opened for appending at the cut.
+    private WalSegment Truncate(List<long> sequences, int index, bool headerValid, int stop, int length, bool endsCleanly)
     {
         foreach (var later in sequences.Skip(index + 1))
         {
@@ -122,7 +191,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         var file = storage.Open(SegmentPath(sequences[index]), create: false);
         try
         {
-            if (!tailIsZero)
+            if (!endsCleanly)
             {
                 file.SetLength(stop);
                 file.SetLength(Math.Max(length, options.WalSegmentSize));
@@ -141,12 +210,11 @@ internal sealed class WalRecovery<TKey, TValue>(
         }
     }
 
-    // The highest "durable up to" claim among valid records after the stop point.
-    private long LatestDurableClaim(ArraySegment<byte> data, int from, IEnumerable<long> laterSequences, long expected)
+    // The highest claim in later segments: their first record may be the damaged one, which hides
+    // where the next starts, so every offset is probed.
+    private long LaterClaims(IEnumerable<long> laterSequences, long expected)
     {
-        // Probe every offset: a damaged record hides where the next one starts (in later segments
-        // too: their first record may be the damaged one). Zeroed tails hold no records.
-        var claimed = ProbeClaims(data, Math.Max(from, WalFormat.SegmentHeaderSize), expected);
+        var claimed = -1L;
         foreach (var sequence in laterSequences)
         {
             claimed = Math.Max(claimed, ProbeClaims(ReadAll(SegmentPath(sequence), ref _probeBuffer), WalFormat.SegmentHeaderSize, expected));
@@ -155,40 +223,34 @@ internal sealed class WalRecovery<TKey, TValue>(
         return claimed;
     }
 
-    // Whether a segment's first record carries the LSN the log expects next; reads only that record.
-    private static long ProbeClaims(ArraySegment<byte> data, int from, long expected)
-    {
-        var claimed = 0L;
-        var end = data.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
-        for (var offset = from; offset < end; offset++)
-        {
-            if (WalFormat.TryReadRecord(data, offset, expected, out var record))
-            {
-                claimed = Math.Max(claimed, record.DurableLsn);
-            }
-        }
-
-        return claimed;
-    }
-
-    private bool StartsWith(long sequence, long expectedLsn)
+    // The LSN of a segment's first record (0 when its header or that record is not valid) and the
+    // file's length; reads only that record, so finding where the log starts stays cheap.
+    private (long FirstLsn, long Length) ReadHead(long sequence)
     {
         using var file = storage.Open(SegmentPath(sequence), create: false);
+        var fileLength = file.Length;
         var head = new byte[WalFormat.SegmentHeaderSize + WalFormat.RecordHeaderSize];
         if (file.Read(head, 0) < head.Length || !WalFormat.IsSegmentHeader(head, sequence))
         {
-            return false;
+            return (0, fileLength);
         }
 
-        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(WalFormat.SegmentHeaderSize));
-        if (length > file.Length - head.Length)
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(WalFormat.SegmentHeaderSize));
+        if (length > fileLength - head.Length)
         {
-            return false;
+            return (0, fileLength);
         }
 
         var data = new byte[head.Length + length];
-        return file.Read(data, 0) == data.Length &&
-            WalFormat.TryReadRecord(data, WalFormat.SegmentHeaderSize, expectedLsn, out var record) && record.Lsn == expectedLsn;
+        return file.Read(data, 0) == data.Length && WalFormat.TryReadRecord(data, WalFormat.SegmentHeaderSize, 1, out var record)
+            ? (record.Lsn, fileLength)
+            : (0, fileLength);
+    }
+
+    private long LengthOf(string path)
+    {
+        using var file = storage.Open(path, create: false);
+        return file.Length;
     }
 
     // Reads a whole segment into a buffer kept across segments: a fresh array per segment costs
@@ -205,5 +267,5 @@ internal sealed class WalRecovery<TKey, TValue>(
         return new ArraySegment<byte>(buffer, 0, file.Read(buffer.AsSpan(0, length), 0));
     }
 
-    private string SegmentPath(long sequence) => Path.Combine(directory, WalFormat.SegmentName(sequence));
+    private string SegmentPath(long sequence) => WalFileName.Segment.Path(directory, sequence);
 }

@@ -12,6 +12,9 @@ namespace FluxMap.Durability;
 /// Full mode, acknowledges every commit of the batch after one sync (group commit). In Relaxed
 /// mode commits are acknowledged on arrival and the log is synced on the first of the interval,
 /// commit-count and byte triggers.
+/// Checkpoints release the segments they cover; the writer recycles them into a pool of at most
+/// WalPoolSize files (live and pooled), so with checkpoints keeping up the log's disk use stays
+/// bounded and rotation renames a file instead of allocating one.
 /// </summary>
 internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsyncDisposable
     where TKey : notnull
@@ -23,6 +26,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     private readonly StorageSystem _storage;
     private readonly string _directory;
     private readonly long _segmentSize;
+    private readonly int _poolSize;
     private readonly bool _full;
     private readonly int _flushAfterCommits;
     private readonly long _flushAfterBytes;
@@ -35,7 +39,12 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     private readonly List<object> _requests = [];
     private readonly ITimer? _flushTimer;
     private readonly Task _loop;
+    private readonly List<WalSegmentInfo> _finished;
+    private readonly List<WalPoolFile> _pool;
     private WalSegment _segment;
+    private long _lastSequence;
+    private long _diskBytes;
+    private int _segmentCount;
     private long _lastLsn;
     private long _durableLsn;
     private long _publishedLsn;
@@ -49,8 +58,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         string directory,
         FluxMapOptions options,
         WalCodec<TKey, TValue> codec,
-        WalSegment segment,
-        long lastLsn,
+        WalRecoveryResult recovered,
         Action<long> publishDurable,
         TimeProvider timeProvider,
         ILogger logger,
@@ -62,12 +70,18 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _storage = storage;
         _directory = directory;
         _segmentSize = options.WalSegmentSize;
+        _poolSize = options.WalPoolSize;
         _full = options.Durability == DurabilityMode.Full;
         _flushAfterCommits = options.FlushAfterCommits;
         _flushAfterBytes = options.FlushAfterBytes;
         _codec = codec;
-        _segment = segment;
-        _lastLsn = _durableLsn = _publishedLsn = _lastAppended = lastLsn;
+        _segment = recovered.Segment;
+        _finished = [.. recovered.Finished];
+        _pool = [.. recovered.Pool];
+        _lastSequence = _pool.Select(file => file.Sequence).Append(_segment.Sequence).Max();
+        _diskBytes = _segment.Length + _finished.Sum(segment => segment.Length) + _pool.Sum(file => file.Length);
+        _segmentCount = _finished.Count + 1;
+        _lastLsn = _durableLsn = _publishedLsn = _lastAppended = recovered.LastLsn;
         _publishDurable = publishDurable;
         _logger = logger;
         if (!_full)
@@ -81,15 +95,17 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     /// <summary>The write-behind data file each commit is handed to once framed; set before the first commit.</summary>
     internal DataFileStore<TKey, TValue>? WriteBehind { get; set; }
 
-    internal int SegmentCount => _full ? 1 : 1;
-    internal long DiskBytes => _full ? 0 : 0;
-    internal Task ReleaseThroughAsync(long lsn, CancellationToken ct) => _full ? Task.CompletedTask : Task.CompletedTask;
-
     public bool PublishesWhenDurable => _full;
 
     public long DurableTimestamp => Volatile.Read(ref _durableLsn);
 
     public FluxMapIOException? Failure => _failure;
+
+    /// <summary>Gets the bytes of every log file: live segments and pooled ones.</summary>
+    internal long DiskBytes => Volatile.Read(ref _diskBytes);
+
+    /// <summary>Gets the number of live segments, the one being written included.</summary>
+    internal int SegmentCount => Volatile.Read(ref _segmentCount);
 
     public void ThrowIfFailed()
     {
@@ -113,12 +129,16 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     }
 
     /// <summary>Writes and syncs everything queued so far.</summary>
-    public Task FlushAsync(CancellationToken cancellationToken)
-    {
-        var request = new FlushRequest();
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(request), typeof(FluxDatabase<TKey, TValue>));
-        return request.Completion.Task.WaitAsync(cancellationToken);
-    }
+    public Task FlushAsync(CancellationToken cancellationToken) => SubmitAsync(new FlushRequest(), cancellationToken);
+
+    /// <summary>
+    /// Retires every segment but the current one whose records all have LSNs at or below
+    /// <paramref name="checkpointLsn"/>, which a checkpoint has made safe elsewhere; completes once
+    /// the directory says so durably. The writer's own task does the file work, so it never races
+    /// a rotation.
+    /// </summary>
+    internal Task ReleaseThroughAsync(long checkpointLsn, CancellationToken cancellationToken) =>
+        SubmitAsync(new ReleaseRequest(checkpointLsn), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -137,6 +157,17 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
             throw new FluxMapIOException(
                 $"The database closed without syncing commits up to LSN {Volatile.Read(ref _lastAppended)} (synced up to {_durableLsn}): {failure.Message}", failure);
         }
+    }
+
+    private Task SubmitAsync(Request request, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(request), typeof(FluxDatabase<TKey, TValue>));
+        return request.Completion.Task.WaitAsync(cancellationToken);
     }
 
     private async Task RunAsync()
@@ -192,6 +223,9 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
                     case FlushRequest or FlushTick:
                         syncRequested = true;
                         break;
+                    case ReleaseRequest release:
+                        Release(release.CheckpointLsn);
+                        break;
                 }
             }
 
@@ -218,7 +252,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     }
 
     // Acknowledges the batch's commits up to `durableUpTo` (publishing them first in Full mode)
-    // and fails the rest, and the flush requests, with `failure` when there is one.
+    // and fails the rest, and the waiting requests, with `failure` when there is one.
     private void Complete(long durableUpTo, FluxMapIOException? failure)
     {
         var published = Math.Min(durableUpTo, _durableLsn);
@@ -243,11 +277,11 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
                     }
 
                     break;
-                case FlushRequest flush when failure is null:
-                    flush.Completion.TrySetResult();
+                case Request waiting when failure is null:
+                    waiting.Completion.TrySetResult();
                     break;
-                case FlushRequest flush:
-                    flush.Completion.TrySetException(new FluxMapIOException(failure.Message, failure));
+                case Request waiting:
+                    waiting.Completion.TrySetException(new FluxMapIOException(failure.Message, failure));
                     break;
             }
         }
@@ -262,15 +296,13 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         var size = _batch.Count - start;
 
         // Records never span segments: when this one does not fit, finish the segment without it.
-        if (_segment.Position + _batch.Count > _segment.File.Length)
+        if (_segment.Position + _batch.Count > _segment.Length)
         {
             var bytes = _batch.Written[start..].ToArray();
             _batch.Truncate(start);
             WriteBatch();
             Sync();
-            var next = WalSegment.Create(_storage, _directory, _segment.Sequence + 1, Math.Max(_segmentSize, WalFormat.SegmentHeaderSize + size));
-            _segment.Dispose();
-            _segment = next;
+            Rotate(Math.Max(_segmentSize, WalFormat.SegmentHeaderSize + size));
             bytes.CopyTo(_batch.GetSpan(size));
             _batch.Advance(size);
             start = 0;
@@ -282,6 +314,72 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _lastLsn = record.Timestamp;
     }
 
+    // Finishes the current segment and goes on in the next: a pooled file when there is one,
+    // else a new one. Sequences go past the pool's too, so a retired file's name stays unique.
+    private void Rotate(long size)
+    {
+        var sequence = _lastSequence + 1;
+        WalSegment next;
+        long added;
+        if (_pool.Count > 0)
+        {
+            var pooled = _pool[^1];
+            next = WalSegment.Recycle(_storage, _directory, pooled.Sequence, sequence, size);
+            _pool.RemoveAt(_pool.Count - 1);
+            added = next.Length - pooled.Length;
+        }
+        else
+        {
+            next = WalSegment.Create(_storage, _directory, sequence, size);
+            added = next.Length;
+        }
+
+        _lastSequence = sequence;
+        _finished.Add(new WalSegmentInfo(_segment.Sequence, _lastLsn, _segment.Length));
+        _segment.Dispose();
+        _segment = next;
+        PublishFiles(added);
+    }
+
+    // Recycles the finished segments the checkpoint covers while the log keeps fewer than
+    // WalPoolSize files, deletes the rest, and syncs the directory. A crash before that sync may
+    // bring some back; recovery skips what the checkpoint covers, and the next release retires them.
+    private void Release(long checkpointLsn)
+    {
+        Predicate<WalSegmentInfo> covered = segment => segment.LastLsn <= checkpointLsn;
+        var retired = _finished.FindAll(covered);
+        if (retired.Count == 0)
+        {
+            return;
+        }
+
+        _finished.RemoveAll(covered);
+        var deleted = 0L;
+        foreach (var segment in retired)
+        {
+            var path = WalFileName.Segment.Path(_directory, segment.Sequence);
+            if (_finished.Count + 1 + _pool.Count < _poolSize)
+            {
+                _storage.Move(path, WalFileName.Pool.Path(_directory, segment.Sequence));
+                _pool.Add(new WalPoolFile(segment.Sequence, segment.Length));
+            }
+            else
+            {
+                _storage.Delete(path);
+                deleted += segment.Length;
+            }
+        }
+
+        _storage.SyncDirectory(_directory);
+        PublishFiles(-deleted);
+    }
+
+    private void PublishFiles(long addedBytes)
+    {
+        Volatile.Write(ref _diskBytes, _diskBytes + addedBytes);
+        Volatile.Write(ref _segmentCount, _finished.Count + 1);
+    }
+
     private void WriteBatch()
     {
         if (_batch.Count == 0)
@@ -289,10 +387,16 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
             return;
         }
 
+        // The end mark goes out with the records (as far as the segment has room for it), so a
+        // synced tail always ends in one.
+        var count = _batch.Count;
+        var mark = (int)Math.Min(WalFormat.RecordHeaderSize, _segment.Remaining - count);
+        _batch.GetSpan(mark)[..mark].Clear();
+        _batch.Advance(mark);
         _segment.File.Write(_batch.Written, _segment.Position);
-        _segment.Position += _batch.Count;
-        _unsyncedBytes += _batch.Count;
-        Volatile.Write(ref _counters.WalBytes, _counters.WalBytes + _batch.Count);
+        _segment.Position += count;
+        _unsyncedBytes += count;
+        Volatile.Write(ref _counters.WalBytes, _counters.WalBytes + count);
         _batch.Truncate(0);
     }
 
@@ -307,9 +411,17 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _unsyncedBytes = 0;
     }
 
-    private sealed class FlushRequest
+    /// <summary>A request whose caller waits for the writer to have handled it.</summary>
+    private abstract class Request
     {
         internal TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class FlushRequest : Request;
+
+    private sealed class ReleaseRequest(long checkpointLsn) : Request
+    {
+        internal long CheckpointLsn { get; } = checkpointLsn;
     }
 
     private sealed class FlushTick
