@@ -95,6 +95,7 @@ public sealed class DurabilityTests : IDisposable
     public async Task A_batch_crossing_segment_boundaries_recovers_whole()
     {
         var options = Options(DurabilityMode.Full, segmentSize: 64 * 1024);
+        options.UseDataFile = false; // it checks the segments the batches left behind
         await using (var db = await OpenDbAsync(options))
         {
             var handle = db.CreateHandle();
