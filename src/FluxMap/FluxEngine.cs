@@ -394,6 +394,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
             Transactions.CloseLog();
             await CloseDataFileAsync().ConfigureAwait(false);
+            if (_dataFile is not null)
+            {
+                await _dataFile.CloseAsync().ConfigureAwait(false);
+            }
+
             if (_wal is not null)
             {
                 await _wal.DisposeAsync().ConfigureAwait(false);

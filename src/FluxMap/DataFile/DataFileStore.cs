@@ -361,14 +361,37 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     internal TValue ReadValue(TKey key, RecordLocation<TKey> location, long timestamp)
     {
         var record = new byte[location.Length];
-        return DecodeValue(key, record, _file.Read(record, location.FileOffset), location, timestamp);
+        int read;
+        try
+        {
+            read = _file.Read(record, location.FileOffset);
+        }
+        catch (IOException e)
+        {
+            throw ReadFailed(location, e);
+        }
+
+        return DecodeValue(key, record, read, location, timestamp);
     }
 
     internal async ValueTask<TValue> ReadValueAsync(TKey key, RecordLocation<TKey> location, long timestamp, CancellationToken cancellationToken)
     {
         var record = new byte[location.Length];
-        return DecodeValue(key, record, await _file.ReadAsync(record, location.FileOffset, cancellationToken).ConfigureAwait(false), location, timestamp);
+        int read;
+        try
+        {
+            read = await _file.ReadAsync(record, location.FileOffset, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw ReadFailed(location, e);
+        }
+
+        return DecodeValue(key, record, read, location, timestamp);
     }
+
+    private FluxMapIOException ReadFailed(RecordLocation<TKey> location, IOException e) =>
+        new($"Reading a paged-out value from the data file '{_path}' at offset {location.FileOffset} failed: {e.Message}", e);
 
     // The record must be whole, of the version's commit and of the key: a value of another key is never returned.
     private TValue DecodeValue(TKey key, byte[] record, int read, RecordLocation<TKey> location, long timestamp)
@@ -395,6 +418,15 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             // Still listed by the durable checkpoint: reusable only after the next one.
             _extents.Remove(extent);
             _freed.Add(extent);
+        }
+    }
+
+    /// <summary>Lets flushes in progress finish and refuses new ones, before the file closes.</summary>
+    internal async Task CloseAsync()
+    {
+        foreach (var shard in _shards)
+        {
+            await shard.CloseAsync().ConfigureAwait(false);
         }
     }
 

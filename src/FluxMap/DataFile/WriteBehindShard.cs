@@ -25,6 +25,7 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
     private List<PendingWrite> _spareWrites = [];
     private long _flushedThrough;
     private int _flushScheduled;
+    private bool _closed;
 
     internal WriteBehindShard(DataFileStore<TKey, TValue> file, IEqualityComparer<TKey> equality)
     {
@@ -63,7 +64,7 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
     /// <summary>Runs a flush on the thread pool unless one is already scheduled.</summary>
     internal void ScheduleFlush()
     {
-        if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
+        if (!Volatile.Read(ref _closed) && Interlocked.Exchange(ref _flushScheduled, 1) == 0)
         {
             _ = Task.Run(async () =>
             {
@@ -72,9 +73,10 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
                 {
                     await FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (FluxMapIOException)
+                catch (Exception e) when (e is FluxMapIOException or ObjectDisposedException)
                 {
-                    // The store recorded the failure; checkpoints stop and the log keeps every change.
+                    // The store recorded the failure (checkpoints stop and the log keeps every
+                    // change), or the database closed under the flush.
                 }
             });
         }
@@ -86,6 +88,11 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
         await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_closed)
+            {
+                return;
+            }
+
             _file.ThrowIfFailed();
             List<PendingWrite> writes;
             ByteBuffer bytes;
@@ -191,6 +198,14 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
 
             _index[key] = location;
         }
+    }
+
+    /// <summary>Waits for a flush in progress and refuses later ones: the file is about to close.</summary>
+    internal async Task CloseAsync()
+    {
+        await _flushGate.WaitAsync().ConfigureAwait(false);
+        Volatile.Write(ref _closed, true);
+        _flushGate.Release();
     }
 
     public void Dispose() => _flushGate.Dispose();
