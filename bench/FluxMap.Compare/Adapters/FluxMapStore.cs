@@ -16,9 +16,9 @@ internal sealed class FluxMapStore : IStoreAdapter, IStoreSession
     }
 
     /// <summary>Opens FluxMap with <paramref name="durability"/>, logging under <paramref name="directory"/> when durable.</summary>
-    public static async ValueTask<IStoreAdapter> OpenAsync(DurabilityMode durability, string directory)
+    public static async ValueTask<IStoreAdapter> OpenAsync(DurabilityMode durability, string directory, long memoryLimit = 0)
     {
-        var options = new FluxMapOptions { Durability = durability };
+        var options = new FluxMapOptions { Durability = durability, MemoryLimit = memoryLimit };
         if (durability != DurabilityMode.InMemory)
         {
             options.DataDirectory = directory;
