@@ -549,12 +549,21 @@ public sealed class WalCheckpointTests
             await wal.AppendAsync(100);
         }
 
-        // The checkpoint took commits the log had not synced before a crash.
-        await using (var wal = TestWal.Open(storage, 150))
+        // The checkpoint took commits the log had not synced before a crash. Restarts before
+        // anything new is written change nothing.
+        var files = storage.FileNames;
+        for (var restart = 0; restart < 2; restart++)
         {
+            var logger = new FakeLogger();
+            await using var wal = TestWal.Open(storage, 150, logger: logger);
             Assert.Empty(wal.Applied);
             Assert.Equal(150, wal.LastLsn);
-            Assert.Equal(100, Assert.Single(wal.Recovered.Finished).LastLsn);
+            Assert.DoesNotContain(logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+            Assert.Equal(files, storage.FileNames);
+        }
+
+        await using (var wal = TestWal.Open(storage, 150))
+        {
             await wal.AppendAsync(10);
             await wal.Writer.ReleaseThroughAsync(150, Ct);
             Assert.Equal(151, Assert.Single(Segments(storage)).First);

@@ -122,10 +122,9 @@ internal sealed class WalRecovery<TKey, TValue>(
             {
                 // The log ends before the checkpoint does (the checkpoint took commits the log had
                 // not synced): the next record, afterLsn + 1, would not continue this segment's
-                // chain, so it starts a segment of its own.
-                finished.Add(new WalSegmentInfo(segment.Sequence, expected - 1, segment.Length));
-                segment.Dispose();
-                segment = WalSegment.Create(storage, directory, highest + 1, options.WalSegmentSize);
+                // chain. Left looking full, the segment makes the writer start a new one for it,
+                // and a crash before that finds the log just as it is now.
+                segment.Position = segment.Length;
             }
 
             Log.WalRecovered(logger, applied, directory, lastLsn, watch.ElapsedMilliseconds);
