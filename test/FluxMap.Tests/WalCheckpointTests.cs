@@ -38,15 +38,8 @@ public sealed class WalCheckpointTests
     private static List<(string Path, long First, long Last)> Segments(FaultyStorage storage) =>
         [.. storage.FileNames.Where(name => name.EndsWith(".log", StringComparison.Ordinal)).Select(path =>
         {
-            var bytes = storage.ReadFile(path);
-            long first = 0, last = 0;
-            for (var offset = WalFormat.SegmentHeaderSize; WalFormat.TryReadRecord(bytes, offset, 1, out var record); offset = record.End)
-            {
-                first = first == 0 ? record.Lsn : first;
-                last = record.Lsn;
-            }
-
-            return (path, first, last);
+            var records = RecordsOf(storage.ReadFile(path));
+            return (path, records.FirstOrDefault().Lsn, records.LastOrDefault().Lsn);
         })];
 
     private static List<string> PoolFiles(FaultyStorage storage) => [.. storage.FileNames.Where(name => name.EndsWith(".tmp", StringComparison.Ordinal))];
@@ -265,16 +258,11 @@ public sealed class WalCheckpointTests
             await wal.AppendAsync(250);
         }
 
-        // Tear the second-to-last record: the last one is still whole, a record the log expects.
+        // Tear the second-to-last record where an end mark would be, its first bytes never written:
+        // the last record is still whole, one the log expects, so what follows is no old record.
         var (current, _, _) = Segments(storage)[^1];
         var bytes = storage.ReadFile(current);
-        var starts = new List<int>();
-        for (var offset = WalFormat.SegmentHeaderSize; WalFormat.TryReadRecord(bytes, offset, 1, out var record); offset = record.End)
-        {
-            starts.Add(offset);
-        }
-
-        bytes[starts[^2] + 20] ^= 0x40;
+        Array.Clear(bytes, RecordsOf(bytes)[^3].End, WalFormat.RecordHeaderSize);
         storage.ReplaceFile(current, bytes);
 
         var logger = new FakeLogger();
@@ -514,6 +502,45 @@ public sealed class WalCheckpointTests
     }
 
     [Fact]
+    public async Task New_segments_take_sequences_past_every_pooled_file()
+    {
+        var storage = new FaultyStorage();
+        long checkpoint;
+        long current;
+        await using (var wal = TestWal.Open(storage, 0))
+        {
+            await wal.AppendAsync(700);
+            var segments = Segments(storage);
+            checkpoint = segments[^2].Last;
+            await wal.Writer.ReleaseThroughAsync(checkpoint, Ct);
+            current = SequenceOf(segments[^1].Path);
+        }
+
+        // The writer does not count on pooled files being numbered below the current segment: a
+        // segment numbered like a pooled file could not be retired under its own name.
+        var pooled = PoolFiles(storage);
+        storage.Move(pooled[0], WalFileName.Pool.Path(Dir, current + 1));
+        storage.Move(pooled[1], WalFileName.Pool.Path(Dir, current + 2));
+        storage.SyncDirectory(Dir);
+
+        await using (var wal = TestWal.Open(storage, checkpoint))
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                await wal.AppendAsync(100);
+                checkpoint = wal.LastLsn - 50;
+                await wal.Writer.ReleaseThroughAsync(checkpoint, Ct);
+            }
+
+            Assert.All(Segments(storage), s => Assert.True(SequenceOf(s.Path) > current + 2, s.Path));
+        }
+
+        storage.PowerLoss();
+        await using var final = TestWal.Open(storage, checkpoint);
+        Assert.Equal(Lsns(checkpoint + 1, 1700), final.Applied);
+    }
+
+    [Fact]
     public async Task A_log_that_ends_before_the_checkpoint_goes_on_after_it_in_a_segment_of_its_own()
     {
         var storage = new FaultyStorage();
@@ -522,12 +549,21 @@ public sealed class WalCheckpointTests
             await wal.AppendAsync(100);
         }
 
-        // The checkpoint took commits the log had not synced before a crash.
-        await using (var wal = TestWal.Open(storage, 150))
+        // The checkpoint took commits the log had not synced before a crash. Restarts before
+        // anything new is written change nothing.
+        var files = storage.FileNames;
+        for (var restart = 0; restart < 2; restart++)
         {
+            var logger = new FakeLogger();
+            await using var wal = TestWal.Open(storage, 150, logger: logger);
             Assert.Empty(wal.Applied);
             Assert.Equal(150, wal.LastLsn);
-            Assert.Equal(100, Assert.Single(wal.Recovered.Finished).LastLsn);
+            Assert.DoesNotContain(logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+            Assert.Equal(files, storage.FileNames);
+        }
+
+        await using (var wal = TestWal.Open(storage, 150))
+        {
             await wal.AppendAsync(10);
             await wal.Writer.ReleaseThroughAsync(150, Ct);
             Assert.Equal(151, Assert.Single(Segments(storage)).First);
@@ -536,6 +572,74 @@ public sealed class WalCheckpointTests
         storage.PowerLoss();
         await using var final = TestWal.Open(storage, 150);
         Assert.Equal(Lsns(151, 160), final.Applied);
+    }
+
+    [Fact]
+    public async Task Random_damage_to_a_checkpointed_log_of_recycled_segments_never_loses_a_record_before_it()
+    {
+        var original = new FaultyStorage();
+        long checkpoint = 0, last;
+        await using (var wal = TestWal.Open(original, 0, Options(poolSize: 4)))
+        {
+            for (var round = 0; round < 40; round++)
+            {
+                await wal.AppendAsync(100);
+                checkpoint = wal.LastLsn - 300;
+                await wal.Writer.ReleaseThroughAsync(checkpoint, Ct);
+            }
+
+            last = wal.LastLsn;
+        }
+
+        var segments = Segments(original).Select(s => s.Path).ToList();
+        Assert.True(segments.Count >= 2, $"only {segments.Count} segments");
+        Assert.All(segments, path => Assert.True(WalFormat.IsRecycled(original.ReadFile(path)), path));
+        var records = segments.Select(path => RecordsOf(original.ReadFile(path))).ToList();
+        var seed = Environment.GetEnvironmentVariable("FLUXMAP_SEED") is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 4321;
+        var random = new Random(seed);
+        var outcomes = new Dictionary<string, int>();
+        for (var iteration = 0; iteration < 200; iteration++)
+        {
+            var damaged = original.CloneDurable();
+            var s = random.Next(segments.Count);
+            var bytes = damaged.ReadFile(segments[s]);
+            var dataEnd = records[s].LastOrDefault((0, WalFormat.SegmentHeaderSize)).End;
+
+            // Mostly records; sometimes what follows them, the end mark and the old records.
+            var offset = random.Next(5) == 0 ? random.Next(dataEnd, bytes.Length) : random.Next(0, dataEnd);
+            var kind = random.Next(3);
+            switch (kind)
+            {
+                case 0:
+                    bytes[Math.Min(bytes.Length - 1, offset + random.Next(8))] ^= (byte)(1 << random.Next(8));
+                    break;
+                case 1:
+                    bytes = bytes[..offset];
+                    break;
+                default:
+                    Array.Clear(bytes, offset, Math.Min(bytes.Length - offset, 1 + random.Next(600)));
+                    break;
+            }
+
+            damaged.ReplaceFile(segments[s], bytes);
+            var intact = records.Take(s).Sum(r => r.Count(x => x.Lsn > checkpoint)) + records[s].Count(x => x.Lsn > checkpoint && x.End <= offset);
+            var context = $"seed {seed}, iteration {iteration}: damage kind {kind} at {segments[s]}:{offset} (records end at {dataEnd}), {intact} records intact before it";
+            try
+            {
+                await using var wal = TestWal.Open(damaged, checkpoint, Options(poolSize: 4));
+                Assert.True(wal.Applied.Count >= intact, $"{context}: only {wal.Applied.Count} recovered");
+                Assert.True(wal.Applied.SequenceEqual(Lsns(checkpoint + 1, checkpoint + wal.Applied.Count)), $"{context}: not a prefix of the log after the checkpoint");
+                var outcome = wal.Applied.Count == last - checkpoint ? "all" : "prefix";
+                outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            }
+            catch (CorruptionException e)
+            {
+                Assert.Contains(Dir, e.FilePath, StringComparison.Ordinal);
+                outcomes["corruption"] = outcomes.GetValueOrDefault("corruption") + 1;
+            }
+        }
+
+        Assert.True(outcomes.Count == 3, string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}")));
     }
 
     [Fact]
@@ -561,6 +665,18 @@ public sealed class WalCheckpointTests
             async () => await FluxDatabase.CreateBuilder<string, int>().WithOptions(options).WithStorage(new FaultyStorage()).OpenAsync(Ct));
 
         Assert.Contains("WalPoolSize must be at least 2 (was 1)", error.Message, StringComparison.Ordinal);
+    }
+
+    // The LSN and end offset of each record of a segment's chain.
+    private static List<(long Lsn, int End)> RecordsOf(byte[] segment)
+    {
+        var found = new List<(long Lsn, int End)>();
+        for (var offset = WalFormat.SegmentHeaderSize; WalFormat.TryReadRecord(segment, offset, 1, out var record); offset = record.End)
+        {
+            found.Add((record.Lsn, record.End));
+        }
+
+        return found;
     }
 
     // Valid records after a segment's chain that are older than its first record: its previous life.

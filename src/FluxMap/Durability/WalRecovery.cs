@@ -36,7 +36,6 @@ internal sealed class WalRecovery<TKey, TValue>(
             .Select(sequence => new WalPoolFile(sequence, LengthOf(WalFileName.Pool.Path(directory, sequence))))
             .ToList();
         var heads = sequences.Select(ReadHead).ToList();
-        var highest = pool.Select(file => file.Sequence).Append(sequences.LastOrDefault()).Max();
 
         // The log starts in the last segment whose first record is at or below the checkpoint's
         // successor: the segments before it hold only what the checkpoint covers (a crash while
@@ -122,18 +121,20 @@ internal sealed class WalRecovery<TKey, TValue>(
             {
                 // The log ends before the checkpoint does (the checkpoint took commits the log had
                 // not synced): the next record, afterLsn + 1, would not continue this segment's
-                // chain, so it starts a segment of its own.
-                finished.Add(new WalSegmentInfo(segment.Sequence, expected - 1, segment.Length));
-                segment.Dispose();
-                segment = WalSegment.Create(storage, directory, highest + 1, options.WalSegmentSize);
+                // chain. Left looking full, the segment makes the writer start a new one for it,
+                // and a crash before that finds the log just as it is now.
+                segment.Position = segment.Length;
             }
 
             Log.WalRecovered(logger, applied, directory, lastLsn, watch.ElapsedMilliseconds);
             return new WalRecoveryResult(segment, lastLsn, finished, pool);
         }
 
+        // No segment at all: the log starts after the checkpoint, numbered past every pooled file
+        // so that retiring the new segment never meets a pool name already taken.
         Log.WalRecovered(logger, applied, directory, afterLsn, watch.ElapsedMilliseconds);
-        return new WalRecoveryResult(WalSegment.Create(storage, directory, highest + 1, options.WalSegmentSize), afterLsn, finished, pool);
+        var sequence = pool.Select(file => file.Sequence).Append(0).Max() + 1;
+        return new WalRecoveryResult(WalSegment.Create(storage, directory, sequence, options.WalSegmentSize), afterLsn, finished, pool);
     }
 
     private static bool IsZero(ReadOnlySpan<byte> data) => !data.ContainsAnyExcept((byte)0);
