@@ -49,8 +49,6 @@ internal sealed class Extent<TKey>
 
     internal long FileOffset => Start * DataFileFormat.BlockSize;
 
-    internal int LiveCount => Volatile.Read(ref _liveCount);
-
     internal long LiveBytes => Volatile.Read(ref _liveBytes);
 
     internal static ulong[] AllLive(int records)

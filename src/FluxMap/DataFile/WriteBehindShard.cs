@@ -37,17 +37,6 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
     /// <summary>Every change handed to this shard up to this commit is in an extent (synced by the next checkpoint).</summary>
     internal long FlushedThrough => Volatile.Read(ref _flushedThrough);
 
-    internal int PendingCount
-    {
-        get
-        {
-            lock (_pendingGate)
-            {
-                return _writes.Count;
-            }
-        }
-    }
-
     /// <summary>Queues a change; true when the buffer reached a flush threshold.</summary>
     internal bool Add(TKey key, long timestamp, bool isDelete, ReadOnlySpan<byte> entry)
     {
