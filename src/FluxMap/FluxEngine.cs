@@ -150,7 +150,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
             if (options.UseDataFile)
             {
-                engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys.Equality, logger, engine.Counters, engine.Load);
+                engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load);
                 engine._replayed = new HashSet<TKey>(keys.Equality);
             }
 
@@ -521,17 +521,10 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    // Opening a data file: a record of a key loads if it is newer than what the key holds.
-    private bool Load(long timestamp, TKey key, TValue value, long expiresAt)
+    // Opening a data file: one record per key, in key order, into an empty store.
+    private void Load(TKey key, long timestamp, TValue value, long expiresAt)
     {
-        var node = Store.GetOrAdd(key);
-        if (node.Head is { } head && head.Timestamp >= timestamp)
-        {
-            return false;
-        }
-
-        node.Overwrite(timestamp, value, isTombstone: false, expiresAt);
+        Store.Append(key).Overwrite(timestamp, value, isTombstone: false, expiresAt);
         _newestLoaded = Math.Max(_newestLoaded, timestamp);
-        return true;
     }
 }

@@ -48,6 +48,36 @@ public sealed class SkipListTests
     }
 
     [Fact]
+    public void Appending_in_key_order_builds_the_same_searchable_list_and_refuses_anything_else()
+    {
+        var list = NewList(indexed: true);
+        var keys = Enumerable.Range(0, 5_000).Select(i => i * 3).ToArray();
+        foreach (var key in keys)
+        {
+            Assert.Equal(key, list.Append(key).Key);
+        }
+
+        Assert.Equal(keys.Length, list.Count);
+        var walked = new List<int>();
+        for (var node = list.First; node is not null; node = node.Next(0))
+        {
+            walked.Add(node.Key);
+        }
+
+        Assert.Equal(keys, walked);
+        Assert.All(keys, key => Assert.Equal(key, list.Find(key)!.Key));
+        Assert.Equal(3, list.FindFirst(1, inclusive: true)!.Key);
+        Assert.Equal(14_997, list.FindLast(15_000, inclusive: true)!.Key);
+
+        Assert.Throws<InvalidOperationException>(() => list.Append(14_994));
+
+        // An ordinary insert ends the run of appends: searching inserts go on, appends are refused.
+        Assert.Equal(1, list.GetOrAdd(1).Key);
+        Assert.Throws<InvalidOperationException>(() => list.Append(20_000));
+        Assert.Equal(20_000, list.GetOrAdd(20_000).Key);
+    }
+
+    [Fact]
     public void Version_chains_answer_each_snapshot_with_the_newest_version_at_or_below_it()
     {
         var node = NewList(indexed: false).GetOrAdd(1);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Storage;
@@ -30,6 +32,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     private readonly string _path;
     private readonly WalCodec<TKey, TValue> _codec;
     private readonly IEqualityComparer<TKey> _equality;
+    private readonly IComparer<TKey> _comparer;
     private readonly ILogger _logger;
     private readonly EngineCounters _counters;
     private readonly WriteBehindShard<TKey, TValue>[] _shards;
@@ -46,13 +49,14 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     private long _handedThrough;
     private volatile FluxMapIOException? _failure;
 
-    private DataFileStore(StorageSystem storage, StorageFile file, string path, FluxMapOptions options, WalCodec<TKey, TValue> codec, IEqualityComparer<TKey> equality, ILogger logger, EngineCounters counters)
+    private DataFileStore(StorageSystem storage, StorageFile file, string path, FluxMapOptions options, WalCodec<TKey, TValue> codec, KeyOrdering<TKey> keys, ILogger logger, EngineCounters counters)
     {
         _storage = storage;
         _file = file;
         _path = path;
         _codec = codec;
-        _equality = equality;
+        _equality = keys.Equality;
+        _comparer = keys.Comparer;
         _logger = logger;
         _counters = counters;
         _compactionThreshold = options.CompactionThreshold;
@@ -64,7 +68,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         _shards = new WriteBehindShard<TKey, TValue>[shards];
         for (var i = 0; i < shards; i++)
         {
-            _shards[i] = new WriteBehindShard<TKey, TValue>(this, equality);
+            _shards[i] = new WriteBehindShard<TKey, TValue>(this, keys.Equality);
         }
     }
 
@@ -107,26 +111,25 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     }
 
     /// <summary>
-    /// Opens or creates the data file in <paramref name="directory"/> and loads every live record
-    /// through <paramref name="load"/>, which answers whether the record is newer than what the
-    /// store holds for its key.
+    /// Opens or creates the data file in <paramref name="directory"/> and hands every live record
+    /// to <paramref name="load"/>, in key order, one record per key.
     /// </summary>
     internal static DataFileStore<TKey, TValue> Open(
         StorageSystem storage,
         string directory,
         FluxMapOptions options,
         WalCodec<TKey, TValue> codec,
-        IEqualityComparer<TKey> equality,
+        KeyOrdering<TKey> keys,
         ILogger logger,
         EngineCounters counters,
-        Func<long, TKey, TValue, long, bool> load)
+        LoadRecord<TKey, TValue> load)
     {
         var path = System.IO.Path.Combine(directory, DataFileFormat.FileName);
         var exists = storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName);
         var file = storage.Open(path, create: !exists);
         try
         {
-            var store = new DataFileStore<TKey, TValue>(storage, file, path, options, codec, equality, logger, counters);
+            var store = new DataFileStore<TKey, TValue>(storage, file, path, options, codec, keys, logger, counters);
             store.Load(directory, exists, load);
             return store;
         }
@@ -569,7 +572,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         }
     }
 
-    private void Load(string directory, bool exists, Func<long, TKey, TValue, long, bool> load)
+    private void Load(string directory, bool exists, LoadRecord<TKey, TValue> load)
     {
         var watch = Stopwatch.StartNew();
         var path = _path;
@@ -614,22 +617,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             throw new CorruptionException($"The checkpoint table of the data file '{path}' lists extents that overlap or lie outside the file: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
         }
 
-        var records = 0L;
-        var buffer = Array.Empty<byte>();
-        foreach (var image in images)
-        {
-            if (buffer.Length < image.UsedBytes)
-            {
-                buffer = new byte[Math.Max(image.UsedBytes, buffer.Length * 2)];
-            }
-
-            records += LoadExtent(image, buffer, load);
-            if (watch.ElapsedMilliseconds > 2_000 && records % 100_000 < image.RecordCount)
-            {
-                Diagnostics.Log.DataFileLoading(_logger, path, records, watch.ElapsedMilliseconds);
-            }
-        }
-
+        var records = LoadRecords(images, watch, load);
         Diagnostics.Log.DataFileLoaded(_logger, records, path, _header.CheckpointLsn, watch.ElapsedMilliseconds);
         foreach (var shard in _shards)
         {
@@ -637,6 +625,134 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         }
 
         _handedThrough = _header.CheckpointLsn;
+    }
+
+    // Decodes every extent (in parallel: decoding is most of the work), then hands the live
+    // records over in key order, so the store is built by appending instead of searching. Where
+    // two live records hold one key (a checkpoint taken between a flush and its superseded record
+    // being marked dead), the newer commit wins.
+    private long LoadRecords(List<ExtentImage> images, Stopwatch watch, LoadRecord<TKey, TValue> load)
+    {
+        var decoded = new DecodedExtent[images.Count];
+        try
+        {
+            Parallel.For(0, images.Count, i => decoded[i] = DecodeExtent(images[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is CorruptionException or IOException) is { } first)
+        {
+            ExceptionDispatchInfo.Throw(first);
+        }
+
+        var live = decoded.Sum(d => d.Extent.Keys.Length - d.Dead);
+        var keys = new TKey[live];
+        var positions = new long[live];
+        var n = 0;
+        for (var e = 0; e < decoded.Length; e++)
+        {
+            _extents.Add(decoded[e].Extent);
+            for (var i = 0; i < decoded[e].Extent.Keys.Length; i++)
+            {
+                if (decoded[e].Extent.IsLive(i))
+                {
+                    keys[n] = decoded[e].Extent.Keys[i];
+                    positions[n++] = ((long)e << 32) | (uint)i;
+                }
+            }
+        }
+
+        if (watch.ElapsedMilliseconds > 2_000)
+        {
+            Diagnostics.Log.DataFileLoading(_logger, _path, live, watch.ElapsedMilliseconds);
+        }
+
+        Array.Sort(keys, positions, _comparer);
+        foreach (var shard in _shards)
+        {
+            shard.Reserve(live / _shards.Length);
+        }
+
+        var loaded = 0L;
+        for (var start = 0; start < live;)
+        {
+            var end = start + 1;
+            var newest = start;
+            for (; end < live && _comparer.Compare(keys[start], keys[end]) == 0; end++)
+            {
+                newest = Timestamp(positions[end]) > Timestamp(positions[newest]) ? end : newest;
+            }
+
+            for (var i = start; i < end; i++)
+            {
+                var (extent, index) = ((int)(positions[i] >> 32), (int)positions[i]);
+                var location = new RecordLocation<TKey>(decoded[extent].Extent, index);
+                if (i != newest)
+                {
+                    MarkDead(location);
+                    continue;
+                }
+
+                load(keys[i], decoded[extent].Extent.Timestamps[index], decoded[extent].Values[index], decoded[extent].Expiries[index]);
+                ShardOf(keys[i]).Load(keys[i], location);
+                loaded++;
+            }
+
+            start = end;
+        }
+
+        return loaded;
+
+        long Timestamp(long position) => decoded[(int)(position >> 32)].Extent.Timestamps[(int)position];
+    }
+
+    private DecodedExtent DecodeExtent(ExtentImage image)
+    {
+        var fileOffset = image.Start * DataFileFormat.BlockSize;
+        var buffer = ArrayPool<byte>.Shared.Rent(image.UsedBytes);
+        try
+        {
+            var data = buffer.AsMemory(0, image.UsedBytes);
+            if (_file.Read(data.Span, fileOffset) != data.Length)
+            {
+                throw new CorruptionException($"The data file '{_path}' ends inside the extent at offset {fileOffset}.", _path, fileOffset);
+            }
+
+            var keys = new TKey[image.RecordCount];
+            var timestamps = new long[image.RecordCount];
+            var offsets = new int[image.RecordCount];
+            var values = new TValue[image.RecordCount];
+            var expiries = new long[image.RecordCount];
+            var dead = 0;
+            var at = 0;
+            for (var i = 0; i < image.RecordCount; i++)
+            {
+                var length = DataFileFormat.ReadRecord(data.Span[at..], out timestamps[i]);
+                if (length < 0)
+                {
+                    throw new CorruptionException(
+                        $"Record {i} of the extent at offset {fileOffset} in the data file '{_path}' is damaged (its length or checksum is wrong). Restore from a backup.",
+                        _path,
+                        fileOffset + at);
+                }
+
+                offsets[i] = at;
+                if ((image.Live[i >> 6] & (1UL << (i & 63))) != 0)
+                {
+                    (keys[i], values[i], expiries[i]) = ReadEntry(data.Slice(at + DataFileFormat.RecordPrefixSize, length - DataFileFormat.RecordPrefixSize), fileOffset + at);
+                }
+                else
+                {
+                    dead++;
+                }
+
+                at += length;
+            }
+
+            return new DecodedExtent(new Extent<TKey>(image.Start, image.Blocks, image.UsedBytes, keys, timestamps, offsets, image.Live), values, expiries, dead);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private DataFileHeader? ReadNewestHeader()
@@ -662,58 +778,6 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         return header;
     }
 
-    private int LoadExtent(ExtentImage image, byte[] buffer, Func<long, TKey, TValue, long, bool> load)
-    {
-        var path = _path;
-        var fileOffset = image.Start * DataFileFormat.BlockSize;
-        var data = buffer.AsMemory(0, image.UsedBytes);
-        if (_file.Read(data.Span, fileOffset) != data.Length)
-        {
-            throw new CorruptionException($"The data file '{path}' ends inside the extent at offset {fileOffset}.", path, fileOffset);
-        }
-
-        var keys = new TKey[image.RecordCount];
-        var offsets = new int[image.RecordCount];
-        var at = 0;
-        var timestamps = new long[image.RecordCount];
-        var values = new TValue[image.RecordCount];
-        var expiries = new long[image.RecordCount];
-        for (var i = 0; i < image.RecordCount; i++)
-        {
-            var live = (image.Live[i >> 6] & (1UL << (i & 63))) != 0;
-            var length = DataFileFormat.ReadRecord(data.Span[at..], out timestamps[i]);
-            if (length < 0)
-            {
-                throw new CorruptionException(
-                    $"Record {i} of the extent at offset {fileOffset} in the data file '{path}' is damaged (its length or checksum is wrong). Restore from a backup.",
-                    path,
-                    fileOffset + at);
-            }
-
-            offsets[i] = at;
-            if (live)
-            {
-                (keys[i], values[i], expiries[i]) = ReadEntry(data.Slice(at + DataFileFormat.RecordPrefixSize, length - DataFileFormat.RecordPrefixSize), fileOffset + at);
-            }
-
-            at += length;
-        }
-
-        var extent = new Extent<TKey>(image.Start, image.Blocks, image.UsedBytes, keys, timestamps, offsets, image.Live);
-        _extents.Add(extent);
-        var loaded = 0;
-        for (var i = 0; i < image.RecordCount; i++)
-        {
-            if (extent.IsLive(i))
-            {
-                ShardOf(keys[i]).Load(keys[i], new RecordLocation<TKey>(extent, i), load(timestamps[i], keys[i], values[i], expiries[i]));
-                loaded++;
-            }
-        }
-
-        return loaded;
-    }
-
     private (TKey Key, TValue Value, long ExpiresAt) ReadEntry(ReadOnlyMemory<byte> entry, long offset)
     {
         try
@@ -731,4 +795,6 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
                 offset);
         }
     }
+
+    private readonly record struct DecodedExtent(Extent<TKey> Extent, TValue[] Values, long[] Expiries, int Dead);
 }

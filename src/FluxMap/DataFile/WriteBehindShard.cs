@@ -169,23 +169,20 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>At open: keeps the newer of two records of a key, by commit timestamp.</summary>
-    internal void Load(TKey key, RecordLocation<TKey> location, bool newer)
+    /// <summary>At open: the key's newest record.</summary>
+    internal void Load(TKey key, RecordLocation<TKey> location)
     {
         lock (_index)
         {
-            if (!newer)
-            {
-                _file.MarkDead(location);
-                return;
-            }
-
-            if (_index.TryGetValue(key, out var old))
-            {
-                _file.MarkDead(old);
-            }
-
             _index[key] = location;
+        }
+    }
+
+    internal void Reserve(int keys)
+    {
+        lock (_index)
+        {
+            _index.EnsureCapacity(keys);
         }
     }
 

@@ -17,6 +17,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
     private ulong _random = 0x9E3779B97F4A7C15UL;
     private int _height = 1;
     private int _count;
+    private SkipListNode<TKey, TValue>[]? _tails;
 
     /// <param name="ordering">Key order and equality.</param>
     /// <param name="indexed">
@@ -57,6 +58,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
     /// </summary>
     internal SkipListNode<TKey, TValue> AddAbsent(TKey key)
     {
+        _tails = null;
         var preds = _preds;
         var x = _head;
         for (var level = _height - 1; level >= 0; level--)
@@ -104,12 +106,48 @@ internal sealed class VersionedSkipList<TKey, TValue>
     }
 
     /// <summary>
+    /// Links in a node for a key above every key so far without searching: loading an empty list
+    /// in key order at open, before anyone reads it. Any other insert or removal ends the run.
+    /// </summary>
+    internal SkipListNode<TKey, TValue> Append(TKey key)
+    {
+        if (_tails is null)
+        {
+            if (_count != 0)
+            {
+                throw new InvalidOperationException("Append works only on a list built by appends alone.");
+            }
+
+            _tails = new SkipListNode<TKey, TValue>[_maxHeight];
+            Array.Fill(_tails, _head);
+        }
+        else if (!ReferenceEquals(_tails[0], _head) && _comparer.Compare(_tails[0].Key, key) >= 0)
+        {
+            throw new InvalidOperationException("Append needs keys in ascending order.");
+        }
+
+        var height = RandomHeight();
+        var node = new SkipListNode<TKey, TValue>(key, height);
+        for (var level = 0; level < height; level++)
+        {
+            _tails[level].SetNext(level, node);
+            _tails[level] = node;
+        }
+
+        _height = Math.Max(_height, height);
+        _index?.Add(node);
+        _count++;
+        return node;
+    }
+
+    /// <summary>
     /// Unlinks a node. Writers only. The node keeps its own forward links, so a reader standing on
     /// it still reaches the rest of the list; it may miss keys linked in after the removal, which
     /// are newer than any snapshot that reader could have.
     /// </summary>
     internal void Remove(SkipListNode<TKey, TValue> node)
     {
+        _tails = null;
         var x = _head;
         for (var level = _height - 1; level >= 0; level--)
         {
