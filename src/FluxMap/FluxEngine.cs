@@ -158,20 +158,25 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             var recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(checkpoint, engine.Replay);
             var lastLsn = Math.Max(recovered.LastLsn, engine._newestLoaded);
             engine.Transactions.Restore(lastLsn);
-            engine._wal = new WalWriter<TKey, TValue>(
-                storage, directory, options, codec, recovered with { LastLsn = lastLsn }, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             if (engine._dataFile is { } dataFile)
             {
-                dataFile.Log = engine._wal;
                 dataFile.AcceptReplayed(engine._replayed!, engine.Store, lastLsn);
                 engine._replayed = null;
-                engine._wal.WriteBehind = dataFile;
                 if (engine.Memory is not null)
                 {
                     engine.Transactions.Pager = dataFile.TryPageOut;
                 }
 
                 engine.AddDataFileService(dataFile, options, settings.TimeProvider);
+            }
+
+            // Last: nothing after the writer starts can fail and leave it running.
+            engine._wal = new WalWriter<TKey, TValue>(
+                storage, directory, options, codec, recovered with { LastLsn = lastLsn }, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+            if (engine._dataFile is not null)
+            {
+                engine._dataFile.Log = engine._wal;
+                engine._wal.WriteBehind = engine._dataFile;
             }
 
             engine.Transactions.Log = engine._wal;
@@ -474,9 +479,30 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// <summary>Reads a paged-out value back without blocking, keeping it in memory again (the memory limit decides for how long).</summary>
     internal async ValueTask<FluxValue<TValue>> ReadPagedAsync(TKey key, PagedVersion<TValue> paged, CancellationToken cancellationToken)
     {
-        var value = await paged.LoadAsync(cancellationToken).ConfigureAwait(false);
-        Transactions.PageIn(Store.Find(key), paged, value);
-        return new FluxValue<TValue>(value);
+        while (true)
+        {
+            TValue value;
+            try
+            {
+                value = await paged.LoadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CorruptionException) when (paged.IsReleased)
+            {
+                // A newer commit replaced the version while it was read and its record's space may
+                // have been reused since: the newest version answers instead.
+                var version = ReadLatest(key);
+                if (version is PagedVersion<TValue> newer)
+                {
+                    paged = newer;
+                    continue;
+                }
+
+                return version is null ? default : new FluxValue<TValue>(version.Value);
+            }
+
+            Transactions.PageIn(Store.Find(key), paged, value);
+            return new FluxValue<TValue>(value);
+        }
     }
 
     /// <summary>
@@ -522,9 +548,18 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     }
 
     // Opening a data file: one record per key, in key order, into an empty store.
-    private void Load(TKey key, long timestamp, TValue value, long expiresAt)
+    private void Load(TKey key, long timestamp, TValue value, long expiresAt, PagedVersion<TValue>? paged)
     {
-        Store.Append(key).Overwrite(timestamp, value, isTombstone: false, expiresAt);
+        var node = Store.Append(key);
+        if (paged is not null)
+        {
+            node.Overwrite(paged);
+        }
+        else
+        {
+            node.Overwrite(timestamp, value, isTombstone: false, expiresAt);
+        }
+
         _newestLoaded = Math.Max(_newestLoaded, timestamp);
     }
 }

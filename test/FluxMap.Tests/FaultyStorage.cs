@@ -106,6 +106,9 @@ internal sealed class FaultyStorage : StorageSystem
 
     public bool FailCreates { get; set; }
 
+    /// <summary>Review helper: runs (outside the lock) before every file write, with the file's path and offset.</summary>
+    public Action<string, long>? BeforeWrite { get; set; }
+
     public byte[] ReadFile(string path)
     {
         lock (_gate)
@@ -184,7 +187,7 @@ internal sealed class FaultyStorage : StorageSystem
                 throw new FileNotFoundException(path);
             }
 
-            return new FileHandle(this, _files[path], _generation);
+            return new FileHandle(this, _files[path], _generation, path);
         }
     }
 
@@ -276,7 +279,7 @@ internal sealed class FaultyStorage : StorageSystem
         internal List<byte> Durable { get; set; } = [];
     }
 
-    private sealed class FileHandle(FaultyStorage owner, MemoryFile file, int generation) : StorageFile
+    private sealed class FileHandle(FaultyStorage owner, MemoryFile file, int generation, string filePath) : StorageFile
     {
         internal override string Path => "memory";
 
@@ -294,6 +297,7 @@ internal sealed class FaultyStorage : StorageSystem
 
         internal override void Write(ReadOnlySpan<byte> data, long offset)
         {
+            owner.BeforeWrite?.Invoke(filePath, offset);
             lock (owner._gate)
             {
                 ThrowIfDead();

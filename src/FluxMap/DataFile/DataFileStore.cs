@@ -38,8 +38,16 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     private readonly WriteBehindShard<TKey, TValue>[] _shards;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+
+    // Held by compaction from listing a copy until every copied record is resolved (moved, or dead
+    // on arrival), and by a checkpoint while it takes its snapshot: a table never lists a copy
+    // as live whose original a later delete already superseded.
+    private readonly SemaphoreSlim _moveGate = new(1, 1);
     private readonly HashSet<Extent<TKey>> _extents = [];
     private readonly double _compactionThreshold;
+
+    // Under a memory limit open leaves lasting values in the file, loading keys and locations only.
+    private readonly bool _pagedLoad;
     private readonly ByteBuffer _entry = new(256);
     private ExtentAllocator _allocator;
     private List<Extent<TKey>> _freed = [];
@@ -60,6 +68,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         _logger = logger;
         _counters = counters;
         _compactionThreshold = options.CompactionThreshold;
+        _pagedLoad = options.MemoryLimit > 0;
         MaxBatchEntries = options.WriteBehindMaxEntries;
         MaxBatchBytes = options.WriteBehindMaxBytes;
         _fileLength = file.Length;
@@ -112,7 +121,8 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
 
     /// <summary>
     /// Opens or creates the data file in <paramref name="directory"/> and hands every live record
-    /// to <paramref name="load"/>, in key order, one record per key.
+    /// to <paramref name="load"/>, in key order, one record per key; under a memory limit values
+    /// without a time-to-live come as paged-out versions.
     /// </summary>
     internal static DataFileStore<TKey, TValue> Open(
         StorageSystem storage,
@@ -225,23 +235,46 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
                 await FlushAllAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var lsn = _shards.Min(s => s.FlushedThrough);
+            long lsn;
             List<ExtentImage> images;
             List<Extent<TKey>> freed;
-            lock (_gate)
+            await _moveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                if (lsn <= _header.CheckpointLsn && _freed.Count == 0)
+                lsn = _shards.Min(s => s.FlushedThrough);
+                lock (_gate)
                 {
-                    return _header.CheckpointLsn;
-                }
+                    if (lsn <= _header.CheckpointLsn && _freed.Count == 0)
+                    {
+                        return _header.CheckpointLsn;
+                    }
 
-                images = [.. _extents.Select(e => e.Image()).OrderBy(e => e.Start)];
-                (freed, _freed) = (_freed, []);
+                    images = [.. _extents.Select(e => e.Image()).OrderBy(e => e.Start)];
+                    (freed, _freed) = (_freed, []);
+                }
+            }
+            finally
+            {
+                _moveGate.Release();
             }
 
             // Every record the table lists came from a commit the log already holds: make the log
             // durable up to it, so a crash can never leave the data file ahead of the log.
-            await Log!.FlushAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Log!.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // No table was written: what it would have released stays waiting for the next one.
+                lock (_gate)
+                {
+                    _freed.AddRange(freed);
+                }
+
+                throw;
+            }
+
             var previous = _header;
             var header = WriteCheckpoint(lsn, images, freed);
 
@@ -437,6 +470,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     {
         _file.Dispose();
         _checkpointGate.Dispose();
+        _moveGate.Dispose();
         foreach (var shard in _shards)
         {
             shard.Dispose();
@@ -507,10 +541,18 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             return 0;
         }
 
-        var copy = WriteExtent(output, [.. keys], [.. timestamps], [.. offsets]);
-        for (var j = 0; j < keys.Count; j++)
+        _moveGate.Wait();
+        try
         {
-            ShardOf(keys[j]).Move(keys[j], new RecordLocation<TKey>(victim, origins[j]), new RecordLocation<TKey>(copy, j));
+            var copy = WriteExtent(output, [.. keys], [.. timestamps], [.. offsets]);
+            for (var j = 0; j < keys.Count; j++)
+            {
+                ShardOf(keys[j]).Move(keys[j], new RecordLocation<TKey>(victim, origins[j]), new RecordLocation<TKey>(copy, j));
+            }
+        }
+        finally
+        {
+            _moveGate.Release();
         }
 
         return keys.Count;
@@ -576,7 +618,8 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     {
         var watch = Stopwatch.StartNew();
         var path = _path;
-        if (!exists || ReadNewestHeader() is not { } newest)
+        var headers = exists ? ReadHeaders() : [];
+        if (headers.Count == 0)
         {
             Span<byte> block = new byte[DataFileFormat.BlockSize * DataFileFormat.FirstDataBlock];
             DataFileFormat.WriteHeader(block, _header);
@@ -587,34 +630,29 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             return;
         }
 
-        _header = newest;
-        var images = new List<ExtentImage>();
-        if (_header.TableLength > 0)
-        {
-            var offset = _header.TableBlock * DataFileFormat.BlockSize;
-            var table = new byte[_header.TableLength];
-            if (_file.Read(table, offset) != table.Length || WalFormat.Crc32C(table) != _header.TableCrc)
-            {
-                throw new CorruptionException(
-                    $"The checkpoint table of the data file '{path}' at offset {offset} is damaged (checkpoint LSN {_header.CheckpointLsn}). Restore from a backup.", path, offset);
-            }
+        _header = headers[0];
+        var images = ReadTable(_header) ?? throw new CorruptionException(
+            $"The checkpoint table of the data file '{path}' at offset {_header.TableBlock * DataFileFormat.BlockSize} is damaged (checkpoint LSN {_header.CheckpointLsn}). Restore from a backup.",
+            path,
+            _header.TableBlock * DataFileFormat.BlockSize);
+        var used = Extents(_header, images);
 
-            images = DataFileFormat.ReadTable(table, path, offset);
-        }
-
-        var used = images.Select(e => (e.Start, e.Blocks)).ToList();
-        if (_header.TableLength > 0)
+        // The other header copy stays the fallback until the next checkpoint: keep what only it
+        // lists untouched until then, as a running database would.
+        if (headers.Count > 1 && ReadTable(headers[1]) is { } previous)
         {
-            used.Add((_header.TableBlock, DataFileFormat.BlocksFor(_header.TableLength)));
+            var current = used.ToHashSet();
+            _releasing = [.. Extents(headers[1], previous).Where(e => !current.Contains(e))];
+            used.AddRange(_releasing);
         }
 
         try
         {
-            _allocator = ExtentAllocator.Rebuild(DataFileFormat.FirstDataBlock, _header.EndBlock, used);
+            _allocator = ExtentAllocator.Rebuild(DataFileFormat.FirstDataBlock, Math.Max(_header.EndBlock, headers[^1].EndBlock), used);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentOutOfRangeException)
         {
-            throw new CorruptionException($"The checkpoint table of the data file '{path}' lists extents that overlap or lie outside the file: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
+            throw new CorruptionException($"The checkpoint tables of the data file '{path}' list extents that overlap or lie outside the file: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
         }
 
         var records = LoadRecords(images, watch, load);
@@ -638,9 +676,9 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         {
             Parallel.For(0, images.Count, i => decoded[i] = DecodeExtent(images[i]));
         }
-        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is CorruptionException or IOException) is { } first)
+        catch (AggregateException e)
         {
-            ExceptionDispatchInfo.Throw(first);
+            ExceptionDispatchInfo.Throw(e.InnerExceptions.FirstOrDefault(x => x is CorruptionException) ?? e.InnerExceptions[0]);
         }
 
         var live = decoded.Sum(d => d.Extent.Keys.Length - d.Dead);
@@ -691,12 +729,31 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
                     continue;
                 }
 
-                load(keys[i], decoded[extent].Extent.Timestamps[index], decoded[extent].Values[index], decoded[extent].Expiries[index]);
+                var timestamp = decoded[extent].Extent.Timestamps[index];
+                var expiresAt = decoded[extent].Expiries[index];
                 ShardOf(keys[i]).Load(keys[i], location);
+                PagedVersion<TValue>? paged = null;
+                if (_pagedLoad && expiresAt == 0)
+                {
+                    location.Extent.Pin();
+                    paged = new PagedRecord<TKey, TValue>(this, keys[i], location, timestamp);
+                }
+
+                load(keys[i], timestamp, decoded[extent].Values[index], expiresAt, paged);
                 loaded++;
             }
 
             start = end;
+        }
+
+        // A table can list an extent none of whose records is live (one a paged-out version
+        // pinned, or caught between its last record dying and its release): nothing would ever free it now.
+        foreach (var extent in decoded)
+        {
+            if (extent.Extent.FreeIfEmpty())
+            {
+                Free(extent.Extent);
+            }
         }
 
         return loaded;
@@ -737,7 +794,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
                 offsets[i] = at;
                 if ((image.Live[i >> 6] & (1UL << (i & 63))) != 0)
                 {
-                    (keys[i], values[i], expiries[i]) = ReadEntry(data.Slice(at + DataFileFormat.RecordPrefixSize, length - DataFileFormat.RecordPrefixSize), fileOffset + at);
+                    (keys[i], values[i], expiries[i]) = ReadEntry(data.Slice(at + DataFileFormat.RecordPrefixSize, length - DataFileFormat.RecordPrefixSize), fileOffset + at, _pagedLoad);
                 }
                 else
                 {
@@ -755,35 +812,61 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         }
     }
 
-    private DataFileHeader? ReadNewestHeader()
+    // The valid header copies, newest first.
+    private List<DataFileHeader> ReadHeaders()
     {
-        DataFileHeader? header = null;
+        var headers = new List<DataFileHeader>();
         Span<byte> block = new byte[DataFileFormat.BlockSize];
         for (var copy = 0; copy < DataFileFormat.FirstDataBlock; copy++)
         {
             var offset = (long)copy * DataFileFormat.BlockSize;
-            if (_file.Read(block, offset) == block.Length && DataFileFormat.TryReadHeader(block, _path, offset, out var candidate) &&
-                candidate.Generation > (header?.Generation ?? -1))
+            if (_file.Read(block, offset) == block.Length && DataFileFormat.TryReadHeader(block, _path, offset, out var header))
             {
-                header = candidate;
+                headers.Add(header);
             }
         }
 
         // A file that never got past its first header write (a crash while creating it) holds nothing.
-        if (header is null && _file.Length > DataFileFormat.BlockSize * DataFileFormat.FirstDataBlock)
+        if (headers.Count == 0 && _file.Length > DataFileFormat.BlockSize * DataFileFormat.FirstDataBlock)
         {
             throw new CorruptionException($"Neither header copy of the data file '{_path}' is valid. Restore from a backup.", _path, 0);
         }
 
-        return header;
+        return [.. headers.OrderByDescending(h => h.Generation)];
     }
 
-    private (TKey Key, TValue Value, long ExpiresAt) ReadEntry(ReadOnlyMemory<byte> entry, long offset)
+    // A header's table, or null when it fails its checksum.
+    private List<ExtentImage>? ReadTable(DataFileHeader header)
+    {
+        if (header.TableLength == 0)
+        {
+            return [];
+        }
+
+        var offset = header.TableBlock * DataFileFormat.BlockSize;
+        var table = new byte[header.TableLength];
+        return _file.Read(table, offset) == table.Length && WalFormat.Crc32C(table) == header.TableCrc
+            ? DataFileFormat.ReadTable(table, _path, offset)
+            : null;
+    }
+
+    private static List<(long Start, int Blocks)> Extents(DataFileHeader header, List<ExtentImage> images)
+    {
+        var extents = images.Select(e => (e.Start, e.Blocks)).ToList();
+        if (header.TableLength > 0)
+        {
+            extents.Add((header.TableBlock, DataFileFormat.BlocksFor(header.TableLength)));
+        }
+
+        return extents;
+    }
+
+    private (TKey Key, TValue Value, long ExpiresAt) ReadEntry(ReadOnlyMemory<byte> entry, long offset, bool skipLastingValue = false)
     {
         try
         {
             var reader = new MessagePackReader(entry);
-            var (key, value, isDelete, expiresAt) = _codec.ReadEntry(ref reader);
+            var (key, value, isDelete, expiresAt) = _codec.ReadEntry(ref reader, skipLastingValue);
             return isDelete ? throw new MessagePackSerializationException("A data file record holds a delete.") : (key, value, expiresAt);
         }
         catch (MessagePackSerializationException e)

@@ -112,6 +112,15 @@ internal sealed class Extent<TKey>
         }
     }
 
+    /// <summary>At open: true (free it then) if no record is live.</summary>
+    internal bool FreeIfEmpty()
+    {
+        lock (_live)
+        {
+            return BecameFree();
+        }
+    }
+
     private bool BecameFree()
     {
         if (_liveCount > 0 || _pins > 0 || _freed)

@@ -12,6 +12,8 @@ internal sealed class PagedRecord<TKey, TValue>(DataFileStore<TKey, TValue> file
 
     internal override ValueTask<TValue> LoadAsync(CancellationToken cancellationToken) => file.ReadValueAsync(key, location, Timestamp, cancellationToken);
 
+    internal override bool IsReleased => Volatile.Read(ref _released) != 0;
+
     internal override void Release()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)

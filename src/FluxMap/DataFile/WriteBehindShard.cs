@@ -101,8 +101,10 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
                     Write(writes, bytes);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                // The batch is gone from the buffers: no checkpoint may claim it now, so the log
+                // keeps it, whatever the failure was.
                 throw _file.Fail(e);
             }
             finally

@@ -52,13 +52,26 @@ internal sealed class WalCodec<TKey, TValue>
         }
     }
 
-    /// <summary>Decodes one entry (the data file stores entries exactly as the log does).</summary>
-    internal (TKey Key, TValue Value, bool IsDelete, long ExpiresAt) ReadEntry(ref MessagePackReader reader)
+    /// <summary>
+    /// Decodes one entry (the data file stores entries exactly as the log does);
+    /// <paramref name="skipLastingValue"/> leaves out the value of a put without a time-to-live.
+    /// </summary>
+    internal (TKey Key, TValue Value, bool IsDelete, long ExpiresAt) ReadEntry(ref MessagePackReader reader, bool skipLastingValue = false)
     {
         var (isDelete, expiresAt) = ReadKind(ref reader);
         var key = MessagePackSerializer.Deserialize<TKey>(ref reader, _options);
-        var value = isDelete ? default! : MessagePackSerializer.Deserialize<TValue>(ref reader, _options);
-        return (key, value, isDelete, expiresAt);
+        if (isDelete)
+        {
+            return (key, default!, true, 0);
+        }
+
+        if (skipLastingValue && expiresAt == 0)
+        {
+            reader.Skip();
+            return (key, default!, false, 0);
+        }
+
+        return (key, MessagePackSerializer.Deserialize<TValue>(ref reader, _options), false, expiresAt);
     }
 
     /// <summary>Steps over one entry without decoding its key or value; returns whether it is a delete.</summary>

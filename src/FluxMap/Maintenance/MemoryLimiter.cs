@@ -58,6 +58,23 @@ internal sealed class MemoryLimiter<TKey, TValue>
         }
     }
 
+    /// <summary>Accounts a key loaded at open; one whose value stayed in the data file waits off the list until read.</summary>
+    internal void OnLoaded(SkipListNode<TKey, TValue> node)
+    {
+        var head = node.Head!;
+        var entry = node.Lru = new LruEntry<TKey, TValue>(node, _sizer.NodeBytes(node)) { HeadBytes = _sizer.VersionBytes(head) };
+        TotalBytes += entry.NodeBytes + entry.HeadBytes;
+        if (!head.IsTombstone)
+        {
+            LiveBytes += entry.NodeBytes + entry.HeadBytes;
+        }
+
+        if (!head.IsTombstone && head is not PagedVersion<TValue>)
+        {
+            MoveToNewest(entry);
+        }
+    }
+
     internal void OnTrimmed(VersionEntry<TValue>? dropped)
     {
         for (var version = dropped; version is not null; version = version.Older)

@@ -13,6 +13,9 @@ internal abstract class PagedVersion<TValue>(long timestamp) : VersionEntry<TVal
     /// <summary>Reads the value from the data file.</summary>
     internal abstract ValueTask<TValue> LoadAsync(CancellationToken cancellationToken);
 
+    /// <summary>Gets a value indicating whether the version left its chain (<see cref="Release"/> ran).</summary>
+    internal abstract bool IsReleased { get; }
+
     /// <summary>The version left the chain: the data file may reuse the space of its record.</summary>
     internal abstract void Release();
 }

@@ -94,7 +94,10 @@ internal sealed class SkipListNode<TKey, TValue>
     /// workspace (timestamp 0), or the replayed newest version at open, when no snapshot exists.
     /// </summary>
     internal void Overwrite(long timestamp, TValue value, bool isTombstone, long expiresAt) =>
-        Volatile.Write(ref _head, VersionEntry<TValue>.Create(timestamp, value, isTombstone, expiresAt, null));
+        Overwrite(VersionEntry<TValue>.Create(timestamp, value, isTombstone, expiresAt, null));
+
+    /// <summary>Replaces the whole chain with <paramref name="version"/> (at open: a value left in the data file).</summary>
+    internal void Overwrite(VersionEntry<TValue> version) => Volatile.Write(ref _head, version);
 
     /// <summary>The newest version at or below <paramref name="snapshot"/>, or null.</summary>
     internal VersionEntry<TValue>? Read(long snapshot)

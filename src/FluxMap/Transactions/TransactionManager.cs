@@ -524,6 +524,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 _counters.Versions++;
                 _counters.LiveKeys += head.IsTombstone ? 0 : 1;
                 TrackExpiry(node, head);
+                _memory?.OnLoaded(node);
             }
 
             _lastCommit = lastCommit;
