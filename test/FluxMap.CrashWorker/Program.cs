@@ -1,20 +1,19 @@
 // Crash-test workload: bank transfers on a durable FluxMap database, one "ack" line per commit
 // that returned. The crash tests kill this process at random points and check the recovered state.
-//   full:    8 concurrent writers, each transfer also writes a marker tx:<run>:<n>; prints "ack <marker>"
-//   relaxed: one writer; transfer n is a pure function of n and the balances; prints "ack <n>"
+//   full:    8 concurrent writers, each transfer also writes a marker tx:<run>:<w>:<n> and deletes
+//            one of the writer's older markers (CrashModel.FullDeletes); prints "ack <marker>" and
+//            then "del <older marker>" once the commit returned
+//   relaxed: one writer; transfer n is a pure function of n and the balances, writes marker n and
+//            deletes marker CrashModel.RelaxedDeletes(n); prints "ack <n>"
+// The data file runs as hard as it can: tiny write-behind batches flushed every 2 ms over three
+// shards, a checkpoint every few milliseconds, compaction at a low garbage share, and a log of
+// small segments with a pool of two, so segments are released and recycled all the time.
 using FluxMap;
 using FluxMap.CrashWorker;
 
 var directory = args[0];
 var full = args[1] == "full";
-await using var db = await FluxDatabase.OpenAsync<string, long>(new FluxMapOptions
-{
-    Durability = full ? DurabilityMode.Full : DurabilityMode.Relaxed,
-    DataDirectory = directory,
-    WalSegmentSize = 64 * 1024,
-    FlushAfterCommits = 5,
-    FlushInterval = TimeSpan.FromMilliseconds(2),
-});
+await using var db = await FluxDatabase.OpenAsync<string, long>(CrashModel.Options(directory, full ? DurabilityMode.Full : DurabilityMode.Relaxed));
 var handle = db.CreateHandle();
 if (!await handle.ContainsKeyAsync(CrashModel.NextKey))
 {
@@ -38,14 +37,25 @@ if (full)
         var random = new Random(w);
         for (var n = 0; ; n++)
         {
-            var marker = $"tx:{run}:{w}:{n}";
+            var marker = CrashModel.FullMarker(run, w, n);
+            var deleted = CrashModel.FullDeletes(n) is { } old ? CrashModel.FullMarker(run, w, old) : null;
             var (from, to, amount) = (random.Next(CrashModel.Accounts), random.Next(CrashModel.Accounts), random.Next(1, 50));
             await handle.TransactionAsync(async (tx, ct) =>
             {
                 await CrashModel.TransferAsync(tx, from, to, amount, ct);
                 await tx.InsertAsync(marker, amount, ct);
+                if (deleted is not null)
+                {
+                    await tx.RemoveAsync(deleted, ct);
+                }
             });
-            Console.WriteLine($"ack {marker}");
+
+            // One write, so a kill never separates the two lines.
+            Console.Write(deleted is null ? $"ack {marker}\n" : $"ack {marker}\ndel {deleted}\n");
+            if (w == 0 && n % 20 == 19)
+            {
+                Console.WriteLine(CrashModel.Stats(db.GetStatistics()));
+            }
         }
     })));
 }
@@ -58,10 +68,19 @@ else
             var next = (await tx.GetAsync(CrashModel.NextKey, ct)).Value;
             var (from, to, amount) = CrashModel.RelaxedTransfer(next);
             await CrashModel.TransferAsync(tx, from, to, amount, ct);
-            await tx.InsertAsync($"tx:{next:D8}", amount, ct);
+            await tx.InsertAsync(CrashModel.RelaxedMarker(next), amount, ct);
+            if (CrashModel.RelaxedDeletes(next) is { } old)
+            {
+                await tx.RemoveAsync(CrashModel.RelaxedMarker(old), ct);
+            }
+
             await tx.InsertAsync(CrashModel.NextKey, next + 1, ct);
             return next;
         });
         Console.WriteLine($"ack {n}");
+        if (n % 20 == 19)
+        {
+            Console.WriteLine(CrashModel.Stats(db.GetStatistics()));
+        }
     }
 }
