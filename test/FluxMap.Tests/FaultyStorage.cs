@@ -109,6 +109,15 @@ internal sealed class FaultyStorage : StorageSystem
     /// <summary>Review helper: runs (outside the lock) before every file write, with the file's path and offset.</summary>
     public Action<string, long>? BeforeWrite { get; set; }
 
+    /// <summary>
+    /// Gets or sets what runs on the writing thread right after a file write took effect (path,
+    /// offset, length), so a test can capture what a crash at that instant leaves.
+    /// </summary>
+    public Action<string, long, int>? AfterWrite { get; set; }
+
+    /// <summary>Gets or sets what runs on the syncing thread right after a file sync made its bytes durable.</summary>
+    public Action<string>? AfterSync { get; set; }
+
     public byte[] ReadFile(string path)
     {
         lock (_gate)
@@ -318,6 +327,8 @@ internal sealed class FaultyStorage : StorageSystem
                     current[(int)offset + i] = data[i];
                 }
             }
+
+            owner.AfterWrite?.Invoke(filePath, offset, data.Length);
         }
 
         internal override int Read(Span<byte> buffer, long offset)
@@ -348,6 +359,8 @@ internal sealed class FaultyStorage : StorageSystem
                     file.Durable = [.. file.Current];
                     owner.Syncs++;
                 }
+
+                owner.AfterSync?.Invoke(filePath);
             }
             finally
             {

@@ -1,0 +1,576 @@
+using FluxMap.DataFile;
+using static FluxMap.Tests.Fixture;
+
+namespace FluxMap.Tests.DataFile;
+
+/// <summary>
+/// Power loss and process kills at every step of the data file's work (write-behind flush,
+/// checkpoint, compaction, the log's segment release), captured at the exact write or sync, and
+/// damage to what the data file holds. After each crash the database must hold every
+/// acknowledged commit, no deleted key, no half of a transaction, and the same again after a
+/// second restart; damage must be a <see cref="CorruptionException"/> naming the file and the
+/// offset, never a wrong value.
+/// </summary>
+public sealed class DataFileCrashTests
+{
+    private const string Dir = "/datafile-crash/db";
+    private const int Groups = 120;
+    private static readonly string DataPath = Path.Combine(Dir, DataFileFormat.FileName);
+
+    // Each transaction writes or deletes a whole group: five keys, which spread over the three
+    // write-behind shards, all holding the same value.
+    private static readonly string[] Parts = ["a", "b", "c", "d", "e"];
+
+    /// <summary>Where in the data file's work the crash happens.</summary>
+    public enum CrashPoint
+    {
+        /// <summary>A write-behind flush wrote an extent no checkpoint lists yet.</summary>
+        FlushExtentWritten,
+
+        /// <summary>The checkpoint table is written, not yet synced.</summary>
+        TableWritten,
+
+        /// <summary>The table is synced; the header is not yet written.</summary>
+        TableSynced,
+
+        /// <summary>The header copy is written, not yet synced (and, as a torn write, only half of it).</summary>
+        HeaderWritten,
+
+        /// <summary>The header is synced; the log has not yet released the segments the previous checkpoint covers.</summary>
+        HeaderSynced,
+
+        /// <summary>The log renamed or deleted covered segments; the directory is not yet synced.</summary>
+        SegmentsReleasing,
+
+        /// <summary>Compaction wrote a new extent; the old one is not yet freed by a checkpoint.</summary>
+        CompactionExtentWritten,
+
+        /// <summary>After several checkpoints recycled segments, with commits in the recycled files.</summary>
+        AfterRecycling,
+    }
+
+    private static FluxMapOptions Options() => new()
+    {
+        Durability = DurabilityMode.Full,
+        DataDirectory = Dir,
+        WalSegmentSize = 64 * 1024,
+        WalPoolSize = 2,
+        RetryBaseDelay = TimeSpan.Zero,
+        FlushInterval = TimeSpan.FromHours(1),
+        WriteBehindInterval = TimeSpan.FromHours(1),
+        CheckpointInterval = TimeSpan.FromHours(1),
+        VacuumInterval = TimeSpan.Zero,
+        WriteBehindShards = 3,
+        WriteBehindMaxEntries = 1_000_000,
+        CompactionThreshold = 0.25,
+    };
+
+    private static ValueTask<FluxDatabase<string, string>> OpenAsync(FaultyStorage storage, FluxMapOptions? options = null) =>
+        FluxDatabase.CreateBuilder<string, string>().WithOptions(options ?? Options()).WithStorage(storage).OpenAsync(Ct);
+
+    private static async Task<Dictionary<string, string>> ContentAsync(FluxDatabase<string, string> db) =>
+        (await db.CreateHandle().ScanAsync(KeyRange<string>.All, cancellationToken: Ct).ToListAsync()).ToDictionary(p => p.Key, p => p.Value);
+
+    private static string Key(int group, string part) => $"g{group:D3}{part}";
+
+    private static async Task WriteGroupAsync(FluxHandle<string, string> handle, Dictionary<string, string> model, int group, int version)
+    {
+        var value = $"{group}:{version}:{new string((char)('a' + (version % 26)), 300)}";
+        await handle.TransactionAsync(
+            async (tx, ct) =>
+            {
+                foreach (var part in Parts)
+                {
+                    await tx.InsertAsync(Key(group, part), value, ct);
+                }
+            },
+            Ct);
+        foreach (var part in Parts)
+        {
+            model[Key(group, part)] = value;
+        }
+    }
+
+    private static async Task DeleteGroupAsync(FluxHandle<string, string> handle, Dictionary<string, string> model, int group)
+    {
+        await handle.TransactionAsync(
+            async (tx, ct) =>
+            {
+                foreach (var part in Parts)
+                {
+                    Assert.True(await tx.RemoveAsync(Key(group, part), ct));
+                }
+            },
+            Ct);
+        foreach (var part in Parts)
+        {
+            model.Remove(Key(group, part));
+        }
+    }
+
+    // Every group is whole: all five keys with one value, or none of them.
+    private static void AssertGroupsWhole(Dictionary<string, string> content, string label)
+    {
+        foreach (var group in content.Keys.GroupBy(k => k[..4]))
+        {
+            var values = group.Select(k => content[k]).Distinct().ToList();
+            Assert.True(group.Count() == Parts.Length && values.Count == 1, $"{label}: transaction of group {group.Key} half applied: {string.Join(", ", group)}");
+        }
+    }
+
+    private static void AssertSame(Dictionary<string, string> expected, Dictionary<string, string> actual, string label)
+    {
+        var missing = expected.Keys.Where(k => !actual.ContainsKey(k)).Take(5).ToList();
+        var extra = actual.Keys.Where(k => !expected.ContainsKey(k)).Take(5).ToList();
+        var wrong = expected.Keys.Where(k => actual.TryGetValue(k, out var v) && v != expected[k]).Take(5).ToList();
+        Assert.True(
+            missing.Count + extra.Count + wrong.Count == 0,
+            $"{label}: missing (acknowledged) [{string.Join(", ", missing)}], present (deleted or never written) [{string.Join(", ", extra)}], wrong value [{string.Join(", ", wrong)}]");
+    }
+
+    // Opens what the crash left, checks it, then restarts twice: once by a power loss right after
+    // recovery and once by a clean close; both must find exactly what recovery found.
+    private static async Task VerifyAsync(FaultyStorage crashed, Dictionary<string, string> expected, string label)
+    {
+        Dictionary<string, string> recovered;
+        await using (var db = await OpenAsync(crashed))
+        {
+            recovered = await ContentAsync(db);
+            AssertGroupsWhole(recovered, label);
+            AssertSame(expected, recovered, label);
+            await using var again = await OpenAsync(crashed.CloneDurable());
+            AssertSame(recovered, await ContentAsync(again), $"{label}, then power loss after recovery");
+        }
+
+        await using var reopened = await OpenAsync(crashed);
+        AssertSame(recovered, await ContentAsync(reopened), $"{label}, then a clean restart");
+    }
+
+    [Theory]
+    [InlineData(CrashPoint.FlushExtentWritten)]
+    [InlineData(CrashPoint.TableWritten)]
+    [InlineData(CrashPoint.TableSynced)]
+    [InlineData(CrashPoint.HeaderWritten)]
+    [InlineData(CrashPoint.HeaderSynced)]
+    [InlineData(CrashPoint.SegmentsReleasing)]
+    [InlineData(CrashPoint.CompactionExtentWritten)]
+    [InlineData(CrashPoint.AfterRecycling)]
+    public async Task A_crash_at_each_step_keeps_acknowledged_commits_and_deletes_and_whole_transactions(CrashPoint point)
+    {
+        var storage = new FaultyStorage();
+        var crashes = new CrashRecorder(storage, point);
+        var db = await OpenAsync(storage);
+        var handle = db.CreateHandle();
+        var dataFile = db.Engine.DataFile!;
+        var model = new Dictionary<string, string>();
+        crashes.Model = model;
+
+        async Task FlushAndCheckpointAsync()
+        {
+            crashes.Phase = CrashPoint.FlushExtentWritten;
+            await dataFile.FlushAllAsync(Ct);
+            crashes.Phase = CrashPoint.TableWritten;
+            await db.CheckpointAsync(Ct);
+            crashes.Phase = null;
+        }
+
+        // Round 0 fills the file; round 1 supersedes three groups in four and deletes every eighth,
+        // leaving round 0's extents sparse; compaction moves their live records.
+        for (var g = 0; g < Groups; g++)
+        {
+            await WriteGroupAsync(handle, model, g, 0);
+        }
+
+        await FlushAndCheckpointAsync();
+        for (var g = 0; g < Groups; g++)
+        {
+            if (g % 8 == 0)
+            {
+                await DeleteGroupAsync(handle, model, g);
+            }
+            else if (g % 4 != 0)
+            {
+                await WriteGroupAsync(handle, model, g, 1);
+            }
+        }
+
+        await FlushAndCheckpointAsync();
+        crashes.Phase = CrashPoint.CompactionExtentWritten;
+        var moved = dataFile.Compact();
+        crashes.Phase = null;
+        await FlushAndCheckpointAsync();
+
+        // Round 2 brings some deleted groups back and deletes others; two more checkpoints free
+        // what compaction left behind and release the log's covered segments into the pool.
+        for (var g = 0; g < Groups; g++)
+        {
+            if (g % 16 == 0)
+            {
+                await WriteGroupAsync(handle, model, g, 2);
+            }
+            else if (g % 4 == 1)
+            {
+                await DeleteGroupAsync(handle, model, g);
+            }
+        }
+
+        await FlushAndCheckpointAsync();
+        for (var g = 0; g < Groups; g += 3)
+        {
+            if (model.ContainsKey(Key(g, "a")))
+            {
+                await WriteGroupAsync(handle, model, g, 3);
+            }
+        }
+
+        await FlushAndCheckpointAsync();
+
+        // Commits after the last checkpoint go to recycled segment files.
+        for (var g = 1; g < Groups; g += 2)
+        {
+            await WriteGroupAsync(handle, model, g, 4);
+        }
+
+        crashes.Capture(CrashPoint.AfterRecycling);
+        var stats = db.GetStatistics();
+        await db.DisposeAsync();
+
+        Assert.True(moved > 0, "compaction moved nothing");
+        Assert.True(stats.Checkpoints >= 5, $"{stats.Checkpoints} checkpoints");
+        var highestSegment = storage.ListFiles(Dir, "wal-*.log").Max(name => long.Parse(name[4..^4], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(storage.Creates <= highestSegment, $"the log recycled no segment: {storage.Creates} files created for {highestSegment} segments");
+        Assert.NotEmpty(crashes.Crashes);
+        foreach (var (crashed, expected, label) in crashes.Crashes)
+        {
+            await VerifyAsync(crashed, expected, label);
+        }
+    }
+
+    [Fact]
+    public async Task A_torn_header_write_falls_back_to_the_previous_checkpoint()
+    {
+        var storage = new FaultyStorage();
+        var db = await OpenAsync(storage);
+        var handle = db.CreateHandle();
+        var model = new Dictionary<string, string>();
+        for (var g = 0; g < 40; g++)
+        {
+            await WriteGroupAsync(handle, model, g, 0);
+        }
+
+        await db.CheckpointAsync(Ct);
+        var previous = db.GetStatistics().CheckpointLsn;
+        for (var g = 0; g < 40; g += 2)
+        {
+            await DeleteGroupAsync(handle, model, g);
+        }
+
+        // The next checkpoint's header write reaches the disk only halfway: its first 30 bytes.
+        FaultyStorage? torn = null;
+        storage.AfterWrite = (path, offset, length) =>
+        {
+            if (path == DataPath && offset < DataFileFormat.FirstDataBlock * DataFileFormat.BlockSize)
+            {
+                torn = TearWrite(storage, path, offset, DataFileFormat.HeaderSize / 2);
+            }
+        };
+        await db.CheckpointAsync(Ct);
+        storage.AfterWrite = null;
+        Assert.True(db.GetStatistics().CheckpointLsn > previous);
+        await db.DisposeAsync();
+
+        Assert.NotNull(torn);
+        await using (var reopened = await OpenAsync(torn))
+        {
+            Assert.Equal(previous, reopened.GetStatistics().CheckpointLsn);
+        }
+
+        await VerifyAsync(torn, model, "torn header");
+    }
+
+    [Fact]
+    public async Task A_commit_in_flight_at_a_crash_is_all_or_nothing_though_write_behind_already_wrote_it()
+    {
+        var storage = new FaultyStorage();
+        using var gate = new ManualResetEventSlim(false);
+        var db = await OpenAsync(storage);
+        var handle = db.CreateHandle();
+        var model = new Dictionary<string, string>();
+        for (var g = 0; g < 30; g++)
+        {
+            await WriteGroupAsync(handle, model, g, 0);
+        }
+
+        await db.CheckpointAsync(Ct);
+        var acknowledged = new Dictionary<string, string>(model);
+
+        // The commit's log sync is held: it is not acknowledged, yet the log handed it to the
+        // write-behind buffers, and a flush writes it to the data file.
+        storage.ResetSyncSignals();
+        storage.SyncGate = gate;
+        var inFlight = new Dictionary<string, string>(model);
+        var commit = WriteGroupAsync(handle, inFlight, 7, 1);
+        await storage.SyncStarted.WaitAsync(Ct);
+        await db.Engine.DataFile!.FlushAllAsync(Ct);
+        Assert.False(commit.IsCompleted);
+        var powerLoss = storage.CloneDurable();
+        var kill = storage.CloneCurrent();
+        gate.Set();
+        await commit;
+        await db.DisposeAsync();
+
+        // Power loss: the log never synced it, so it is gone, all five keys. A kill: the log's
+        // written record survives in the page cache, so it is back, all five keys.
+        await VerifyAsync(powerLoss, acknowledged, "power loss with a commit in flight");
+        await VerifyAsync(kill, inFlight, "kill with a commit in flight");
+    }
+
+    public enum Damage
+    {
+        LiveRecord,
+        Table,
+        BothHeaders,
+    }
+
+    [Theory]
+    [InlineData(Damage.LiveRecord)]
+    [InlineData(Damage.Table)]
+    [InlineData(Damage.BothHeaders)]
+    public async Task A_flipped_byte_is_corruption_naming_the_data_file_and_offset(Damage damage)
+    {
+        var storage = new FaultyStorage();
+        await using (var db = await OpenAsync(storage))
+        {
+            var handle = db.CreateHandle();
+            var model = new Dictionary<string, string>();
+            for (var g = 0; g < 60; g++)
+            {
+                await WriteGroupAsync(handle, model, g, 0);
+            }
+
+            await db.CheckpointAsync(Ct);
+            for (var g = 0; g < 60; g += 3)
+            {
+                await WriteGroupAsync(handle, model, g, 1);
+            }
+        }
+
+        var bytes = storage.ReadFile(DataPath);
+        var header = NewestHeader(bytes);
+        var tableOffset = header.TableBlock * DataFileFormat.BlockSize;
+        long expectedOffset;
+        switch (damage)
+        {
+            case Damage.LiveRecord:
+                // A live record in the middle of an extent, not its first: the offset must be the record's.
+                var table = DataFileFormat.ReadTable(bytes.AsSpan((int)tableOffset, header.TableLength), DataPath, tableOffset);
+                var (extent, record) = table
+                    .SelectMany(e => Enumerable.Range(1, Math.Max(0, e.RecordCount - 1)).Select(i => (Extent: e, Index: i)))
+                    .First(r => (r.Extent.Live[r.Index >> 6] & (1UL << (r.Index & 63))) != 0);
+                expectedOffset = RecordOffset(bytes, extent, record);
+                bytes[expectedOffset + DataFileFormat.RecordPrefixSize + 5] ^= 0x20;
+                break;
+            case Damage.Table:
+                expectedOffset = tableOffset;
+                bytes[tableOffset + 14] ^= 0x01;
+                break;
+            default:
+                expectedOffset = 0;
+                bytes[20] ^= 0x01;
+                bytes[DataFileFormat.BlockSize + 20] ^= 0x01;
+                break;
+        }
+
+        storage.ReplaceFile(DataPath, bytes);
+        var e = await Assert.ThrowsAsync<CorruptionException>(async () => await OpenAsync(storage));
+        Assert.Equal(DataPath, e.FilePath);
+        Assert.Equal(expectedOffset, e.Offset);
+        Assert.Contains(DataPath, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_in_a_paged_out_record_is_corruption_on_read_never_a_wrong_value()
+    {
+        var storage = new FaultyStorage();
+        var options = Options();
+        options.MemoryLimit = 64 * 1024;
+        await using var db = await OpenAsync(storage, options);
+        var handle = db.CreateHandle();
+        var model = new Dictionary<string, string>();
+        for (var g = 0; g < 60; g++)
+        {
+            await WriteGroupAsync(handle, model, g, 0);
+        }
+
+        await db.CheckpointAsync(Ct);
+        db.Engine.Transactions.PageOutOverLimit();
+        Assert.True(db.GetStatistics().PagedOutValues > 0, "nothing was paged out");
+
+        // Damage one byte in every record's body of the first extent the table lists.
+        var bytes = storage.ReadFile(DataPath);
+        var header = NewestHeader(bytes);
+        var tableOffset = header.TableBlock * DataFileFormat.BlockSize;
+        var extent = DataFileFormat.ReadTable(bytes.AsSpan((int)tableOffset, header.TableLength), DataPath, tableOffset)[0];
+        var damaged = Enumerable.Range(0, extent.RecordCount).Select(i => RecordOffset(bytes, extent, i)).ToHashSet();
+        foreach (var at in damaged)
+        {
+            bytes[at + DataFileFormat.RecordPrefixSize + 5] ^= 0x20;
+        }
+
+        storage.ReplaceFile(DataPath, bytes);
+        var failures = 0;
+        foreach (var (key, value) in model)
+        {
+            try
+            {
+                Assert.Equal(value, (await handle.GetAsync(key, Ct)).Value);
+            }
+            catch (CorruptionException e)
+            {
+                Assert.Equal(DataPath, e.FilePath);
+                Assert.Contains(e.Offset, damaged);
+                failures++;
+            }
+        }
+
+        Assert.True(failures > 0, "no read touched a damaged record");
+    }
+
+    private static DataFileHeader NewestHeader(byte[] bytes)
+    {
+        DataFileHeader? newest = null;
+        for (var copy = 0; copy < DataFileFormat.FirstDataBlock; copy++)
+        {
+            var offset = copy * DataFileFormat.BlockSize;
+            if (DataFileFormat.TryReadHeader(bytes.AsSpan(offset, DataFileFormat.BlockSize), DataPath, offset, out var header) && header.Generation > (newest?.Generation ?? -1))
+            {
+                newest = header;
+            }
+        }
+
+        Assert.NotNull(newest);
+        return newest;
+    }
+
+    // Walks the extent's records to the offset of record `index`.
+    private static long RecordOffset(byte[] bytes, ExtentImage extent, int index)
+    {
+        var offset = extent.Start * DataFileFormat.BlockSize;
+        for (var i = 0; i < index; i++)
+        {
+            var length = DataFileFormat.ReadRecord(bytes.AsSpan((int)offset), out _);
+            Assert.True(length > 0);
+            offset += length;
+        }
+
+        return offset;
+    }
+
+    // What a power loss leaves when a write reached the disk only in part: the durable state with
+    // just the first `written` bytes of the write in place.
+    private static FaultyStorage TearWrite(FaultyStorage storage, string path, long offset, int written)
+    {
+        var torn = storage.CloneDurable();
+        var current = storage.ReadFile(path);
+        var durable = torn.ReadFile(path);
+        if (durable.Length < offset + written)
+        {
+            Array.Resize(ref durable, (int)offset + written);
+        }
+
+        Array.Copy(current, offset, durable, offset, written);
+        torn.ReplaceFile(path, durable);
+        return torn;
+    }
+
+    /// <summary>
+    /// Watches the storage and, at each instant of the chosen step, records what a power loss
+    /// (synced state) and a process kill (written state) would leave, with the commits
+    /// acknowledged by then.
+    /// </summary>
+    private sealed class CrashRecorder
+    {
+        private readonly FaultyStorage _storage;
+        private readonly CrashPoint _step;
+        private string? _lastDataWrite;
+        private int _captures;
+
+        public CrashRecorder(FaultyStorage storage, CrashPoint step)
+        {
+            _storage = storage;
+            _step = step;
+            storage.AfterWrite = OnWrite;
+            storage.AfterSync = OnSync;
+            storage.BeforeDirectorySync = OnDirectorySync;
+        }
+
+        public Dictionary<string, string> Model { get; set; } = [];
+
+        /// <summary>Gets or sets what the test is doing: flushing, checkpointing or compacting; null while committing.</summary>
+        public CrashPoint? Phase { get; set; }
+
+        public List<(FaultyStorage Storage, Dictionary<string, string> Expected, string Label)> Crashes { get; } = [];
+
+        public void Capture(CrashPoint step, long offset = -1, int length = 0)
+        {
+            if (step != _step)
+            {
+                return;
+            }
+
+            var label = $"{step} #{_captures++}";
+            Crashes.Add((_storage.CloneDurable(), new Dictionary<string, string>(Model), $"power loss at {label}"));
+            Crashes.Add((_storage.CloneCurrent(), new Dictionary<string, string>(Model), $"kill at {label}"));
+            if (length > 0)
+            {
+                // The disk may persist unsynced writes in any order: this one made it, the ones before it did not.
+                Crashes.Add((TearWrite(_storage, DataPath, offset, length), new Dictionary<string, string>(Model), $"power loss at {label}, only this write persisted"));
+            }
+
+            if (step == CrashPoint.HeaderWritten)
+            {
+                Crashes.Add((TearWrite(_storage, DataPath, offset, DataFileFormat.HeaderSize / 2), new Dictionary<string, string>(Model), $"torn write at {label}"));
+            }
+        }
+
+        private void OnWrite(string path, long offset, int length)
+        {
+            if (path != DataPath || Phase is null)
+            {
+                return;
+            }
+
+            if (offset < DataFileFormat.FirstDataBlock * DataFileFormat.BlockSize)
+            {
+                _lastDataWrite = "header";
+                Capture(CrashPoint.HeaderWritten, offset, length);
+            }
+            else if (Phase == CrashPoint.TableWritten)
+            {
+                _lastDataWrite = "table";
+                Capture(CrashPoint.TableWritten, offset, length);
+            }
+            else
+            {
+                _lastDataWrite = "extent";
+                Capture(Phase.Value, offset, length);
+            }
+        }
+
+        private void OnSync(string path)
+        {
+            if (path == DataPath && Phase == CrashPoint.TableWritten)
+            {
+                Capture(_lastDataWrite == "table" ? CrashPoint.TableSynced : CrashPoint.HeaderSynced);
+            }
+        }
+
+        private void OnDirectorySync()
+        {
+            if (Phase == CrashPoint.TableWritten)
+            {
+                Capture(CrashPoint.SegmentsReleasing);
+            }
+        }
+    }
+}
