@@ -95,6 +95,9 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
 
     internal FluxMapIOException? Failure => _failure;
 
+    /// <summary>Test seam: runs after compaction listed a copy of live records, before their keys point at it.</summary>
+    internal Action? CompactionCopyListed { get; set; }
+
     internal string Path => _path;
 
     internal long FileBytes
@@ -545,6 +548,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
         try
         {
             var copy = WriteExtent(output, [.. keys], [.. timestamps], [.. offsets]);
+            CompactionCopyListed?.Invoke();
             for (var j = 0; j < keys.Count; j++)
             {
                 ShardOf(keys[j]).Move(keys[j], new RecordLocation<TKey>(victim, origins[j]), new RecordLocation<TKey>(copy, j));

@@ -247,6 +247,62 @@ public sealed class DataFileCrashTests
     }
 
     [Fact]
+    public async Task A_delete_committed_while_compaction_moves_the_key_stays_deleted_after_a_checkpoint_and_power_loss()
+    {
+        var storage = new FaultyStorage();
+        var db = await OpenAsync(storage);
+        var handle = db.CreateHandle();
+        var dataFile = db.Engine.DataFile!;
+        var model = new Dictionary<string, string>();
+        for (var g = 0; g < Groups; g++)
+        {
+            await WriteGroupAsync(handle, model, g, 0);
+        }
+
+        await db.CheckpointAsync(Ct);
+        for (var g = 0; g < Groups; g++)
+        {
+            if (g % 4 != 0)
+            {
+                await WriteGroupAsync(handle, model, g, 1);
+            }
+        }
+
+        await db.CheckpointAsync(Ct);
+
+        // Compaction copied the live records of its first victim (groups g % 4 == 0) and listed
+        // the copy, but has not yet pointed the keys at it. Meanwhile every one of those groups is
+        // deleted, and a checkpoint that covers the deletes starts; compaction then goes on.
+        using var resume = new ManualResetEventSlim(false);
+        using var reached = new SemaphoreSlim(0);
+        var first = true;
+        dataFile.CompactionCopyListed = () =>
+        {
+            if (first)
+            {
+                first = false;
+                reached.Release();
+                resume.Wait();
+            }
+        };
+        var compaction = Task.Run(dataFile.Compact, Ct);
+        await reached.WaitAsync(Ct);
+        for (var g = 0; g < Groups; g += 4)
+        {
+            await DeleteGroupAsync(handle, model, g);
+        }
+
+        var checkpoint = db.CheckpointAsync(Ct);
+        resume.Set();
+        Assert.True(await compaction > 0);
+        await checkpoint;
+        var crashed = storage.CloneDurable();
+        await db.DisposeAsync();
+
+        await VerifyAsync(crashed, model, "power loss after a checkpoint taken while compaction moved deleted keys");
+    }
+
+    [Fact]
     public async Task A_torn_header_write_falls_back_to_the_previous_checkpoint()
     {
         var storage = new FaultyStorage();
