@@ -25,7 +25,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     where TKey : notnull
 {
     private const long MinCompactionBytes = 256L << 10;
-    private const long CompactionBytesPerRound = 16L << 20;
+    private const long CompactionBytesPerRound = 4L << 20;
 
     private readonly StorageSystem _storage;
     private readonly StorageFile _file;
@@ -278,11 +278,13 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
                 throw;
             }
 
-            var previous = _header;
             var header = WriteCheckpoint(lsn, images, freed);
 
-            // The log keeps what the previous checkpoint does not cover, for the same fallback.
-            await Log.ReleaseThroughAsync(previous.CheckpointLsn, cancellationToken).ConfigureAwait(false);
+            // The header is durable: a crash from now on opens from it, so the log gives back what
+            // it covers. (A header copy damaged later, after it was written whole, falls back to
+            // the previous checkpoint, whose log tail is gone by then: open reports the gap as
+            // corruption rather than guess.)
+            await Log.ReleaseThroughAsync(header.CheckpointLsn, cancellationToken).ConfigureAwait(false);
             return header.CheckpointLsn;
         }
         finally
