@@ -49,27 +49,18 @@ public sealed class DataFileCrashTests
         AfterRecycling,
     }
 
-    private static FluxMapOptions Options(DurabilityMode mode = DurabilityMode.Full) => new()
+    private static FluxMapOptions Options(DurabilityMode mode = DurabilityMode.Full)
     {
-        Durability = mode,
-        DataDirectory = Dir,
-        WalSegmentSize = 64 * 1024,
-        WalPoolSize = 2,
-        RetryBaseDelay = TimeSpan.Zero,
-        FlushInterval = TimeSpan.FromHours(1),
-        WriteBehindInterval = TimeSpan.FromHours(1),
-        CheckpointInterval = TimeSpan.FromHours(1),
-        VacuumInterval = TimeSpan.Zero,
-        WriteBehindShards = 3,
-        WriteBehindMaxEntries = 1_000_000,
-        CompactionThreshold = 0.25,
-    };
+        var options = DataFileFixture.Manual(Dir, mode, shards: 3, maxEntries: 1_000_000);
+        options.WalPoolSize = 2;
+        options.CompactionThreshold = 0.25;
+        return options;
+    }
 
     private static ValueTask<FluxDatabase<string, string>> OpenAsync(FaultyStorage storage, FluxMapOptions? options = null) =>
-        FluxDatabase.CreateBuilder<string, string>().WithOptions(options ?? Options()).WithStorage(storage).OpenAsync(Ct);
+        DataFileFixture.OpenAsync(storage, options ?? Options());
 
-    private static async Task<Dictionary<string, string>> ContentAsync(FluxDatabase<string, string> db) =>
-        (await db.CreateHandle().ScanAsync(KeyRange<string>.All, cancellationToken: Ct).ToListAsync()).ToDictionary(p => p.Key, p => p.Value);
+    private static Task<Dictionary<string, string>> ContentAsync(FluxDatabase<string, string> db) => DataFileFixture.ContentAsync(db);
 
     private static string Key(int group, string part) => $"g{group:D3}{part}";
 

@@ -9,22 +9,27 @@ public sealed class DataFileReviewTests
 {
     private const string Dir = "/review/db";
 
-    private static FluxMapOptions Options(DurabilityMode mode = DurabilityMode.Full) => new()
-    {
-        Durability = mode,
-        DataDirectory = Dir,
-        WalSegmentSize = 64 * 1024,
-        RetryBaseDelay = TimeSpan.Zero,
-        FlushInterval = TimeSpan.FromHours(1),
-        WriteBehindInterval = TimeSpan.FromHours(1),
-        CheckpointInterval = TimeSpan.FromHours(1),
-        VacuumInterval = TimeSpan.Zero,
-        WriteBehindShards = 1,
-        WriteBehindMaxEntries = 100_000,
-    };
+    private static FluxMapOptions Options(DurabilityMode mode = DurabilityMode.Full) => DataFileFixture.Manual(Dir, mode, shards: 1, maxEntries: 100_000);
 
     private static ValueTask<FluxDatabase<string, string>> OpenAsync(FaultyStorage storage, FluxMapOptions? options = null) =>
-        FluxDatabase.CreateBuilder<string, string>().WithOptions(options ?? Options()).WithStorage(storage).OpenAsync(Ct);
+        DataFileFixture.OpenAsync(storage, options ?? Options());
+
+    // Relaxed, a 1 MiB memory limit and small write-behind batches: values page out early.
+    private static FluxMapOptions PagedOptions()
+    {
+        var options = Options(DurabilityMode.Relaxed);
+        options.MemoryLimit = 1L << 20;
+        options.WriteBehindMaxEntries = 64;
+        return options;
+    }
+
+    private static async Task FillAsync(FluxHandle<string, string> handle, int keys)
+    {
+        for (var i = 0; i < keys; i++)
+        {
+            await handle.InsertAsync($"k{i:D5}", new string('a', 2_000), Ct);
+        }
+    }
 
     private static T Field<T>(object target, string name) =>
         (T)target.GetType().GetField(name, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(target)!;
@@ -111,16 +116,11 @@ public sealed class DataFileReviewTests
     public async Task Extents_listed_with_no_live_record_are_freed_after_a_reopen()
     {
         var storage = new FaultyStorage();
-        var options = Options(DurabilityMode.Relaxed);
-        options.MemoryLimit = 1L << 20;
-        options.WriteBehindMaxEntries = 64;
+        var options = PagedOptions();
         await using (var db = await OpenAsync(storage, options))
         {
             var handle = db.CreateHandle();
-            for (var i = 0; i < 2_000; i++)
-            {
-                await handle.InsertAsync($"k{i:D5}", new string('a', 2_000), Ct);
-            }
+            await FillAsync(handle, 2_000);
 
             await db.FlushAsync(Ct);
             await db.Engine.DataFile!.FlushAllAsync(Ct);
@@ -156,16 +156,10 @@ public sealed class DataFileReviewTests
     public async Task Values_loaded_at_open_are_held_to_the_memory_limit()
     {
         var storage = new FaultyStorage();
-        var options = Options(DurabilityMode.Relaxed);
-        options.MemoryLimit = 1L << 20;
-        options.WriteBehindMaxEntries = 64;
+        var options = PagedOptions();
         await using (var db = await OpenAsync(storage, options))
         {
-            var handle = db.CreateHandle();
-            for (var i = 0; i < 4_000; i++)
-            {
-                await handle.InsertAsync($"k{i:D5}", new string('a', 2_000), Ct);
-            }
+            await FillAsync(db.CreateHandle(), 4_000);
         }
 
         await using var reopened = await OpenAsync(storage, options);

@@ -9,25 +9,12 @@ public sealed class DataFileTests
     private const string Dir = "/datafile/db";
     private static readonly string DataPath = Path.Combine(Dir, DataFileFormat.FileName);
 
-    private static FluxMapOptions Options(DurabilityMode mode = DurabilityMode.Full) => new()
-    {
-        Durability = mode,
-        DataDirectory = Dir,
-        WalSegmentSize = 64 * 1024,
-        RetryBaseDelay = TimeSpan.Zero,
-        FlushInterval = TimeSpan.FromHours(1),
-        WriteBehindInterval = TimeSpan.FromHours(1),
-        CheckpointInterval = TimeSpan.FromHours(1),
-        VacuumInterval = TimeSpan.Zero,
-        WriteBehindShards = 3,
-        WriteBehindMaxEntries = 100,
-    };
+    private static FluxMapOptions Options(DurabilityMode mode = DurabilityMode.Full) => DataFileFixture.Manual(Dir, mode, shards: 3, maxEntries: 100);
 
     private static ValueTask<FluxDatabase<string, string>> OpenAsync(FaultyStorage storage, FluxMapOptions? options = null) =>
-        FluxDatabase.CreateBuilder<string, string>().WithOptions(options ?? Options()).WithStorage(storage).OpenAsync(Ct);
+        DataFileFixture.OpenAsync(storage, options ?? Options());
 
-    private static async Task<Dictionary<string, string>> ContentAsync(FluxDatabase<string, string> db) =>
-        (await db.CreateHandle().ScanAsync(KeyRange<string>.All, cancellationToken: Ct).ToListAsync()).ToDictionary(p => p.Key, p => p.Value);
+    private static Task<Dictionary<string, string>> ContentAsync(FluxDatabase<string, string> db) => DataFileFixture.ContentAsync(db);
 
     private static void DeleteLog(FaultyStorage storage)
     {
