@@ -4,7 +4,8 @@ using FluxMap.Benchmarks;
 // `-- memory [keyCount]` measures bytes of overhead per key; `-- durability [--quick]` drives the
 // write-ahead log against the fsync latency measured in the same run; `-- maintenance [--quick]`
 // measures vacuum and the memory limit against the same load without them; `-- increment [--quick]`
-// compares 8 tasks incrementing one counter with 1; anything else goes to BenchmarkDotNet.
+// compares 8 tasks incrementing one counter with 1; `-- datafile [--wal-minutes M] [--quick] [--only 1,2,3,4]`
+// measures the write-behind data file's targets; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
 {
     return await MemoryOverhead.RunAsync(args[1..]);
@@ -23,6 +24,11 @@ if (args.Length > 0 && string.Equals(args[0], "maintenance", StringComparison.Or
 if (args.Length > 0 && string.Equals(args[0], "increment", StringComparison.OrdinalIgnoreCase))
 {
     return await IncrementDriver.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && string.Equals(args[0], "datafile", StringComparison.OrdinalIgnoreCase))
+{
+    return await DataFileDriver.RunAsync(args[1..]);
 }
 
 Console.WriteLine(BenchmarkData.Describe());
