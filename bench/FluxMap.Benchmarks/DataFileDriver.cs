@@ -501,14 +501,12 @@ internal sealed partial class DataFileDriver
     }
 
     /// <summary>Samples the log's and the data file's disk use every 100 ms, keeping the maxima and printing a row every <c>every</c>.</summary>
-    private sealed class WalSampler : IAsyncDisposable
+    private sealed class WalSampler : PeriodicSampler
     {
         private readonly FluxDatabase<string, byte[]> _db;
         private readonly TimeSpan _every;
-        private readonly CancellationTokenSource _stop = new();
         private readonly List<long> _wal = [];
         private readonly long _start = Stopwatch.GetTimestamp();
-        private readonly Task _loop;
         private TimeSpan _nextRow;
 
         public WalSampler(FluxDatabase<string, byte[]> db, TimeSpan every)
@@ -516,7 +514,7 @@ internal sealed partial class DataFileDriver
             _db = db;
             _every = every;
             _nextRow = every;
-            _loop = Task.Run(SampleAsync);
+            Start();
         }
 
         public long MaxWal => _wal.Max();
@@ -527,31 +525,7 @@ internal sealed partial class DataFileDriver
 
         public int AboveBound(long bound) => _wal.Count(w => w > bound);
 
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _loop;
-            _stop.Dispose();
-        }
-
-        private async Task SampleAsync()
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-            try
-            {
-                do
-                {
-                    Sample();
-                }
-                while (await timer.WaitForNextTickAsync(_stop.Token));
-            }
-            catch (OperationCanceledException)
-            {
-                Sample();
-            }
-        }
-
-        private void Sample()
+        protected override void Sample()
         {
             var statistics = _db.GetStatistics();
             _wal.Add(statistics.WalDiskBytes);

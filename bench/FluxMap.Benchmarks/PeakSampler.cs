@@ -5,48 +5,20 @@ namespace FluxMap.Benchmarks;
 /// peaks. Statistics are taken under the commit lock when a memory limit is set; ten times a
 /// second costs nothing measurable.
 /// </summary>
-internal sealed class PeakSampler : IAsyncDisposable
+internal sealed class PeakSampler : PeriodicSampler
 {
     private readonly FluxDatabase<string, string> _db;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
 
     public PeakSampler(FluxDatabase<string, string> db)
     {
         _db = db;
-        _loop = SampleAsync();
+        Start();
     }
 
-    /// <summary>Gets the peaks so far; read after <see cref="DisposeAsync"/> for the whole load.</summary>
+    /// <summary>Gets the peaks so far; read after <see cref="PeriodicSampler.DisposeAsync"/> for the whole load.</summary>
     public Figures Peaks { get; private set; }
 
-    /// <summary>Stops sampling, after one last sample.</summary>
-    /// <returns>A task that completes when the sampler has stopped.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _loop;
-        _stop.Dispose();
-    }
-
-    private async Task SampleAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        try
-        {
-            do
-            {
-                Sample();
-            }
-            while (await timer.WaitForNextTickAsync(_stop.Token));
-        }
-        catch (OperationCanceledException)
-        {
-            Sample();
-        }
-    }
-
-    private void Sample()
+    protected override void Sample()
     {
         var statistics = _db.GetStatistics();
         Peaks = new Figures(
