@@ -327,8 +327,10 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
                 moved += Move(victim);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // A copy may be listed with records still unresolved (live twice over); a later delete
+            // of such a key would leave the copy live. No checkpoint may follow, whatever failed.
             throw Fail(e);
         }
 
@@ -597,8 +599,9 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             lock (_gate)
             {
                 // What the previous checkpoint already left out is free now; what this one left
-                // out stays untouched until the next, so the previous header copy remains a whole
-                // checkpoint to fall back to if this one's copy is ever found damaged.
+                // out stays untouched until the next, so the extents the previous header copy
+                // lists stay readable if this one's copy is found damaged (open then needs the log
+                // after that checkpoint, and reports a gap if it was released).
                 foreach (var (start, count) in _releasing)
                 {
                     _allocator.Release(start, count);
@@ -614,8 +617,10 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             Volatile.Write(ref _counters.Checkpoints, _counters.Checkpoints + 1);
             return header;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Half a checkpoint (a table with no header, a header with the releases not done)
+            // must not be built on: whatever failed, checkpoints stop and the log keeps everything.
             throw Fail(e);
         }
     }
