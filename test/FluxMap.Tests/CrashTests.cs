@@ -99,8 +99,7 @@ public sealed class CrashTests : IDisposable
         work.AssertExercised(deletes: previous / 2);
     }
 
-    private static int Seed() =>
-        Environment.GetEnvironmentVariable("FLUXMAP_SEED") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : 20261123;
+    private static int Seed() => SeedOr(20261123);
 
     private static long[] Replay(long transfers)
     {

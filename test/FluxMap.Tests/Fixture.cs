@@ -5,6 +5,10 @@ internal static class Fixture
 {
     internal static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>The seed of a randomized test: FLUXMAP_SEED when set (to replay a printed one), else <paramref name="fallback"/>.</summary>
+    internal static int SeedOr(int fallback) =>
+        Environment.GetEnvironmentVariable("FLUXMAP_SEED") is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+
     /// <summary>A string-to-int database with retries that do not wait.</summary>
     internal static async Task<TestDb> OpenAsync(FluxMapOptions? options = null) =>
         new(await FluxDatabase.OpenAsync<string, int>(options ?? new FluxMapOptions { RetryBaseDelay = TimeSpan.Zero }, Ct));

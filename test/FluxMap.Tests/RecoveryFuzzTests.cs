@@ -37,7 +37,7 @@ public sealed class RecoveryFuzzTests
         var segments = original.FileNames.Where(n => n.EndsWith(".log", StringComparison.Ordinal)).ToList();
         Assert.True(segments.Count >= 3, $"only {segments.Count} segments");
         var recordEnds = segments.Select(path => RecordEnds(original.ReadFile(path))).ToList();
-        var seed = Environment.GetEnvironmentVariable("FLUXMAP_SEED") is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 1234;
+        var seed = SeedOr(1234);
         var random = new Random(seed);
         var outcomes = new Dictionary<string, int>();
 
@@ -48,24 +48,7 @@ public sealed class RecoveryFuzzTests
             var bytes = damaged.ReadFile(segments[s]);
             var dataEnd = recordEnds[s].LastOrDefault(WalFormat.SegmentHeaderSize);
             // Mostly hit records; sometimes the zeroed tail a segment keeps after its last record.
-            var offset = random.Next(5) == 0 ? random.Next(dataEnd, bytes.Length) : random.Next(0, dataEnd);
-            var kind = random.Next(3);
-            switch (kind)
-            {
-                case 0:
-                    for (var f = 0; f < 1 + random.Next(3); f++)
-                    {
-                        bytes[Math.Min(bytes.Length - 1, offset + random.Next(8))] ^= (byte)(1 << random.Next(8));
-                    }
-
-                    break;
-                case 1:
-                    bytes = bytes[..offset];
-                    break;
-                default:
-                    Array.Clear(bytes, offset, Math.Min(bytes.Length - offset, 1 + random.Next(600)));
-                    break;
-            }
+            (bytes, var offset, var kind) = SegmentDamage.Inflict(random, bytes, dataEnd, maxFlips: 3);
 
             damaged.ReplaceFile(segments[s], bytes);
             var intact = recordEnds.Take(s).Sum(ends => ends.Count) + recordEnds[s].Count(end => end <= offset);

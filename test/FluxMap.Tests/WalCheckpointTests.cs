@@ -595,7 +595,7 @@ public sealed class WalCheckpointTests
         Assert.True(segments.Count >= 2, $"only {segments.Count} segments");
         Assert.All(segments, path => Assert.True(WalFormat.IsRecycled(original.ReadFile(path)), path));
         var records = segments.Select(path => RecordsOf(original.ReadFile(path))).ToList();
-        var seed = Environment.GetEnvironmentVariable("FLUXMAP_SEED") is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 4321;
+        var seed = SeedOr(4321);
         var random = new Random(seed);
         var outcomes = new Dictionary<string, int>();
         for (var iteration = 0; iteration < 200; iteration++)
@@ -606,20 +606,7 @@ public sealed class WalCheckpointTests
             var dataEnd = records[s].LastOrDefault((0, WalFormat.SegmentHeaderSize)).End;
 
             // Mostly records; sometimes what follows them, the end mark and the old records.
-            var offset = random.Next(5) == 0 ? random.Next(dataEnd, bytes.Length) : random.Next(0, dataEnd);
-            var kind = random.Next(3);
-            switch (kind)
-            {
-                case 0:
-                    bytes[Math.Min(bytes.Length - 1, offset + random.Next(8))] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 1:
-                    bytes = bytes[..offset];
-                    break;
-                default:
-                    Array.Clear(bytes, offset, Math.Min(bytes.Length - offset, 1 + random.Next(600)));
-                    break;
-            }
+            (bytes, var offset, var kind) = SegmentDamage.Inflict(random, bytes, dataEnd, maxFlips: 1);
 
             damaged.ReplaceFile(segments[s], bytes);
             var intact = records.Take(s).Sum(r => r.Count(x => x.Lsn > checkpoint)) + records[s].Count(x => x.Lsn > checkpoint && x.End <= offset);
