@@ -129,8 +129,12 @@ public sealed class DataFileTests
         }
 
         // Each round supersedes every record of the round before, whose extents are freed and,
-        // after the next checkpoint, reused: the file settles at a few rounds' worth.
-        Assert.True(sizes[^1] <= sizes[3], $"data file sizes by round: {string.Join(", ", sizes)}");
+        // after the next checkpoint, reused: the file settles at a few rounds' worth. Which shard
+        // a key lands in follows string hashing, randomized per process, so extent sizes and with
+        // them best-fit fragmentation vary by a block or two between runs; without reuse, each
+        // round would add a whole round's worth.
+        var oneRound = sizes[1] - sizes[0];
+        Assert.True(sizes[^1] - sizes[3] < oneRound / 2, $"data file sizes by round: {string.Join(", ", sizes)}");
         var stats = db.GetStatistics();
         Assert.True(stats.DataFileLiveBytes * 4 >= stats.DataFileBytes / 2, $"live {stats.DataFileLiveBytes} of {stats.DataFileBytes}");
         Assert.Equal(model, await ContentAsync(db));
