@@ -129,7 +129,7 @@ public sealed class CompareHarnessTests(TinyRun run) : IClassFixture<TinyRun>, I
         {
             if (line.StartsWith("## ", StringComparison.Ordinal))
             {
-                current = line is "## Stores" || line.StartsWith("## Summary", StringComparison.Ordinal) ? null : sections[line[3..]] = [];
+                current = line is "## Stores" or "## Targets" || line.StartsWith("## Summary", StringComparison.Ordinal) ? null : sections[line[3..]] = [];
             }
             else if (current is not null && line.StartsWith("| ", StringComparison.Ordinal) && !line.StartsWith("| Store |", StringComparison.Ordinal))
             {

@@ -12,4 +12,7 @@ internal enum StoreFeatures
 
     /// <summary>Several keys can be read and written atomically and in isolation.</summary>
     Transactions = 2,
+
+    /// <summary>An in-memory collection the report uses as a ceiling, not a database a service would choose instead.</summary>
+    InMemoryCeiling = 4,
 }

@@ -49,6 +49,11 @@ internal static class MarkdownReport
         Line(text);
         WriteStores(text, report);
         WriteSummary(text, report);
+        foreach (var line in TargetReport.Lines(report))
+        {
+            Line(text, line);
+        }
+
         foreach (var workload in report.Workloads)
         {
             WriteTable(text, report, workload, charts.Contains(workload.Id));
