@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime;
 using FluxMap.Compare.Adapters;
 using FluxMap.Compare.Measurement;
 using FluxMap.Compare.Reporting;
@@ -16,7 +18,7 @@ internal static class CompareRunner
     public static async Task<CompareReport> RunAsync(CompareSettings settings, ICompareObserver observer)
     {
         var started = DateTimeOffset.UtcNow;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var stores = SelectStores(settings);
         var phases = WorkloadCatalog.Build(settings);
         var dataRoot = Path.Combine(settings.DataDirectory, $"run-{Environment.ProcessId}");
@@ -24,26 +26,14 @@ internal static class CompareRunner
         try
         {
             var (fsyncP50, fsyncP99) = FsyncProbe.Measure(dataRoot, settings.FsyncSamples);
-            var results = new List<CellResult>();
-            var unavailable = new Dictionary<string, string>();
-            var total = stores.Count * phases.Sum(p => p.Workloads.Count);
-            foreach (var store in stores)
+            if (settings.Rehearse)
             {
-                foreach (var phase in phases)
-                {
-                    var directory = Path.Combine(dataRoot, $"{store.Id}-{phase.Name}");
-                    Directory.CreateDirectory(directory);
-                    try
-                    {
-                        await RunPhaseAsync(store, phase, directory, settings, observer, results, unavailable, total);
-                    }
-                    finally
-                    {
-                        Directory.Delete(directory, recursive: true);
-                    }
-                }
+                var rehearsal = settings.Rehearsal();
+                await MeasureAsync(stores, WorkloadCatalog.Build(rehearsal), rehearsal, Path.Combine(dataRoot, "rehearsal"), new RehearsalObserver(observer));
+                await JitQuietAsync();
             }
 
+            var (results, unavailable) = await MeasureAsync(stores, phases, settings, dataRoot, observer);
             var report = new CompareReport(
                 settings, MachineInfo.Current(), fsyncP50, fsyncP99, stores,
                 [.. phases.SelectMany(p => p.Workloads).Select(w => new WorkloadInfo(w.Id, w.Title))],
@@ -54,6 +44,51 @@ internal static class CompareRunner
         finally
         {
             Directory.Delete(dataRoot, recursive: true);
+        }
+    }
+
+    private static async Task<(List<CellResult> Results, Dictionary<string, string> Unavailable)> MeasureAsync(
+        IReadOnlyList<StoreDefinition> stores, IReadOnlyList<Phase> phases, CompareSettings settings, string dataRoot, ICompareObserver observer)
+    {
+        var results = new List<CellResult>();
+        var unavailable = new Dictionary<string, string>();
+        var total = stores.Count * phases.Sum(p => p.Workloads.Count);
+        foreach (var store in stores)
+        {
+            foreach (var phase in phases)
+            {
+                var directory = Path.Combine(dataRoot, $"{store.Id}-{phase.Name}");
+                Directory.CreateDirectory(directory);
+                try
+                {
+                    await RunPhaseAsync(store, phase, directory, settings, observer, results, unavailable, total);
+                }
+                finally
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+        }
+
+        return (results, unavailable);
+    }
+
+    // Tier-1 compilation runs on a background thread after a method turns hot; measuring while it
+    // still works would charge its CPU to the first rows.
+    private static async Task JitQuietAsync()
+    {
+        var giveUp = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        var compiled = JitInfo.GetCompiledMethodCount();
+        while (Stopwatch.GetTimestamp() < giveUp)
+        {
+            await Task.Delay(250);
+            var now = JitInfo.GetCompiledMethodCount();
+            if (now == compiled)
+            {
+                return;
+            }
+
+            compiled = now;
         }
     }
 

@@ -38,6 +38,13 @@ internal sealed record CompareSettings
     /// </summary>
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// Whether every selected store first runs every workload once on tiny sizes, untimed, so the
+    /// JIT has compiled the harness's and each store's hot paths before anything is measured
+    /// (without it, the first store in the process pays for them).
+    /// </summary>
+    public bool Rehearse { get; init; } = true;
+
     /// <summary>4 KiB appends timed for the fsync latency.</summary>
     public int FsyncSamples { get; init; } = 200;
 
@@ -61,6 +68,18 @@ internal sealed record CompareSettings
 
     /// <summary>The command line that produced the run, for the report.</summary>
     public string Command { get; init; } = "";
+
+    /// <summary>These settings shrunk for the rehearsal: the same stores and workloads, small data, 0.1 s rows.</summary>
+    public CompareSettings Rehearsal() => this with
+    {
+        Records = Math.Min(Records, 2_000),
+        Operations = Math.Min(Operations, 2_000),
+        KeyCounts = [Math.Min(KeyCounts.Min(), 1_000)],
+        DurableKeys = Math.Min(DurableKeys, 1_000),
+        MaxCellDuration = TimeSpan.FromMilliseconds(Math.Min(MaxCellDuration.TotalMilliseconds, 100)),
+        WarmUp = TimeSpan.Zero,
+        Rehearse = false,
+    };
 
     /// <summary>The smoke run: small sizes, short rows, every store and workload, well under two minutes.</summary>
     public static CompareSettings Quick { get; } = new()

@@ -67,12 +67,13 @@ public sealed class CompareHarnessTests(TinyRun run) : IClassFixture<TinyRun>, I
     }
 
     [Fact]
-    public async Task Reports_progress_for_every_row()
+    public async Task Rehearses_every_workload_untimed_then_reports_progress_for_every_measured_row()
     {
         var observer = new RecordingObserver();
         var report = await CompareRunner.RunAsync(run.Settings(Path.Combine(_root, "out")) with { Stores = ["concurrent-dictionary"], Charts = false }, observer);
 
         Assert.Equal(Enumerable.Range(1, report.Results.Count), observer.Rows);
+        Assert.Equal(report.Results.Select(r => $"ConcurrentDictionary {r.WorkloadId}"), observer.Rehearsed);
         Assert.False(File.Exists(Path.Combine(_root, "out", ChartWriter.FileName("transfer"))));
     }
 

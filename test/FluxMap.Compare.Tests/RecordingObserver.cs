@@ -7,5 +7,17 @@ internal sealed class RecordingObserver : ICompareObserver
 {
     public List<int> Rows { get; } = [];
 
-    public void RowStarting(int index, int total, string store, string workload) => Rows.Add(index);
+    public List<string> Rehearsed { get; } = [];
+
+    public void RowStarting(int index, int total, string store, string workload)
+    {
+        if (store.StartsWith(RehearsalObserver.Prefix, StringComparison.Ordinal))
+        {
+            Rehearsed.Add($"{store[RehearsalObserver.Prefix.Length..]} {workload}");
+        }
+        else
+        {
+            Rows.Add(index);
+        }
+    }
 }

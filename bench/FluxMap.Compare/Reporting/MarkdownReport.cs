@@ -34,6 +34,8 @@ internal static class MarkdownReport
             $"{Format.Count(settings.Accounts)} transfer accounts; {string.Join("/", settings.Writers)} durable writers.");
         Line(text, $"- **Per row:** at most {Format.Count(settings.Operations)} operations (FeOxDB: one per key) or {settings.MaxCellDuration.TotalSeconds:0.###} s, whichever comes first; " +
             $"YCSB, scans and transfers on {settings.Threads} threads; seed {settings.Seed}.");
+        Line(text, "- **Warm-up:** " + (settings.Rehearse ? "before anything is timed, every store runs every workload once on tiny sizes (an untimed rehearsal), then the run waits until the JIT has compiled nothing for 250 ms; " : "") +
+            $"each phase then reads and rewrites its loaded keys for {settings.WarmUp.TotalSeconds:0.###} s before its first row.");
         if (settings.MaxCellDuration < TimeSpan.FromSeconds(1))
         {
             Line(text, $"- **Smoke run:** rows this short ({settings.MaxCellDuration.TotalSeconds:0.###} s, small data) show that every store and workload runs, " +
