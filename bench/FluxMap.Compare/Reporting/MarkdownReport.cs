@@ -46,7 +46,7 @@ internal static class MarkdownReport
         Line(text, "How to read a table: **ops/s** counts completed operations (a transfer or a commit is one). **p50/p99** are per-operation latencies. " +
             "**alloc B/op** is the growth of `GC.GetTotalAllocatedBytes(true)` (every thread, the stores' background threads too; native stores' own memory is not seen) per operation. " +
             "**peak RSS** is the process's resident high-water mark during the row (reset through /proc/self/clear_refs before it; it includes the harness's keys), " +
-            "**heap** the managed heap after it. **disk B/op** is the growth of /proc/self/io `write_bytes` per operation (background flushes falling in the row count too). " +
+            "**heap** the managed heap after it. **disk B/op** is the growth of /proc/self/io `write_bytes` per operation (background flushes falling in the row count too; the kernel counts a rewrite of file pages that were already written far above what reaches the device, so rows that append into a reused file, such as FluxMap Full after a checkpoint recycles WAL segments, read high: on this machine 900-byte synced appends to a reused file counted 2 MiB each where the device wrote 5 KiB). " +
             "**vs FluxMap** is ops/s over FluxMap's in the same durability class (none: InMemory, relaxed: Relaxed, strict: Full); above 1 the store is faster.");
         Line(text);
         WriteStores(text, report);
