@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using FluxMap.Storage;
 using FluxMap.Transactions;
 
@@ -13,7 +12,7 @@ namespace FluxMap;
 public sealed class FluxHandle<TKey, TValue>
     where TKey : notnull
 {
-    private static readonly TransactionOptions ReadOnlyScan = new() { ReadOnly = true };
+    internal static readonly TransactionOptions ReadOnlyScan = new() { ReadOnly = true };
 
     private readonly FluxEngine<TKey, TValue> _engine;
 
@@ -217,7 +216,7 @@ public sealed class FluxHandle<TKey, TValue>
     public IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanAsync(KeyRange<TKey> range, ScanDirection direction = ScanDirection.Forward, CancellationToken cancellationToken = default)
     {
         _engine.ThrowIfDisposed();
-        return ScanInTransactionAsync(_engine.CheckRange(range), direction, cancellationToken);
+        return FluxTransaction<TKey, TValue>.ScanCoreAsync(null, this, _engine.CheckRange(range), direction, cancellationToken);
     }
 
     /// <summary>Begins a read-write transaction.</summary>
@@ -328,21 +327,6 @@ public sealed class FluxHandle<TKey, TValue>
             },
             options,
             cancellationToken).ConfigureAwait(false);
-    }
-
-    private async IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanInTransactionAsync(
-        KeyRange<TKey> range, ScanDirection direction, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var tx = BeginTransaction(ReadOnlyScan);
-        await using (tx.ConfigureAwait(false))
-        {
-            await foreach (var pair in tx.ScanCoreAsync(range, direction, cancellationToken).ConfigureAwait(false))
-            {
-                yield return pair;
-            }
-
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
     }
 
     internal FluxEngine<TKey, TValue> Engine => _engine;

@@ -126,7 +126,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the scan.</param>
     /// <returns>The pairs, read lazily as the caller iterates.</returns>
     public IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanAsync(KeyRange<TKey> range, ScanDirection direction = ScanDirection.Forward, CancellationToken cancellationToken = default) =>
-        ScanCoreAsync(_engine.CheckRange(range), direction, cancellationToken);
+        ScanCoreAsync(this, null, _engine.CheckRange(range), direction, cancellationToken);
 
     /// <summary>Validates the transaction and publishes its writes atomically.</summary>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
@@ -193,58 +193,57 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return default;
     }
 
-    internal async IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanCoreAsync(
-        KeyRange<TKey> range, ScanDirection direction, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Scans in <paramref name="transaction"/>, or, when it is null, in a read-only transaction of
+    /// <paramref name="handle"/> begun at the first step and committed after the last: the
+    /// handle's scan, in one iterator so each element crosses one async state machine, not two.
+    /// </summary>
+    internal static async IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanCoreAsync(
+        FluxTransaction<TKey, TValue>? transaction, FluxHandle<TKey, TValue>? handle, KeyRange<TKey> range, ScanDirection direction,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ScanCursor<TKey, TValue> cursor;
-        RangeTrace<TKey>? trace;
-        Enter(cancellationToken);
+        var owned = transaction is null ? handle!.BeginTransaction(FluxHandle<TKey, TValue>.ReadOnlyScan) : null;
+        var tx = transaction ?? owned!;
         try
         {
-            await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
-
-            // Trace the whole range before reading it: a writer that commits into it while the
-            // scan runs must find the dependency, whichever side of the cursor it lands on.
-            trace = _record.Trace?.AddRange(range);
-            cursor = new ScanCursor<TKey, TValue>(this, _engine.Store, _engine.Keys.Comparer, range, direction);
-        }
-        finally
-        {
-            Exit();
-        }
-
-        var returned = false;
-        var completed = false;
-        TKey last = default!;
-        try
-        {
-            while (true)
+            var (cursor, trace) = await tx.OpenScanAsync(range, direction, cancellationToken).ConfigureAwait(false);
+            var returned = false;
+            var completed = false;
+            TKey last = default!;
+            try
             {
-                Enter(cancellationToken);
-                try
+                while (true)
                 {
-                    if (!Guard(cursor, static (_, c) => c.MoveNext()))
+                    if (!tx.Step(cursor, cancellationToken))
                     {
                         completed = true;
                         break;
                     }
-                }
-                finally
-                {
-                    Exit();
-                }
 
-                last = cursor.Current.Key;
-                returned = true;
-                yield return cursor.Current;
+                    last = cursor.Current.Key;
+                    returned = true;
+                    yield return cursor.Current;
+                }
+            }
+            finally
+            {
+                // A scan stopped early depends only on the keys up to the last one it returned.
+                if (!completed && trace is not null)
+                {
+                    tx._record.Trace?.Narrow(trace, returned ? (direction == ScanDirection.Forward ? range.EndingAt(last) : range.StartingAt(last)) : null);
+                }
+            }
+
+            if (owned is not null)
+            {
+                await owned.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            // A scan stopped early depends only on the keys up to the last one it returned.
-            if (!completed && trace is not null)
+            if (owned is not null)
             {
-                _record.Trace?.Narrow(trace, returned ? (direction == ScanDirection.Forward ? range.EndingAt(last) : range.StartingAt(last)) : null);
+                await owned.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -383,6 +382,38 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, value, isTombstone, expiresAt);
 
     // Runs a step; a serialization conflict found on the way rolls the transaction back.
+    private async ValueTask<(ScanCursor<TKey, TValue> Cursor, RangeTrace<TKey>? Trace)> OpenScanAsync(
+        KeyRange<TKey> range, ScanDirection direction, CancellationToken cancellationToken)
+    {
+        Enter(cancellationToken);
+        try
+        {
+            await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
+
+            // Trace the whole range before reading it: a writer that commits into it while the
+            // scan runs must find the dependency, whichever side of the cursor it lands on.
+            var trace = _record.Trace?.AddRange(range);
+            return (new ScanCursor<TKey, TValue>(this, _engine.Store, _engine.Keys.Comparer, range, direction), trace);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private bool Step(ScanCursor<TKey, TValue> cursor, CancellationToken cancellationToken)
+    {
+        Enter(cancellationToken);
+        try
+        {
+            return Guard(cursor, static (_, c) => c.MoveNext());
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     private TResult Guard<TState, TResult>(TState state, Func<FluxTransaction<TKey, TValue>, TState, TResult> step)
     {
         try
