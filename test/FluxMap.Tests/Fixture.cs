@@ -45,5 +45,17 @@ internal sealed class TestDb(FluxDatabase<string, int> db) : IAsyncDisposable
 
     public FluxHandle<string, int> Handle { get; } = db.CreateHandle();
 
+    /// <summary>How many versions of <paramref name="key"/> are kept: what no snapshot can read is dropped at the next commit.</summary>
+    public int ChainLength(string key)
+    {
+        var length = 0;
+        for (var version = Db.Engine.Store.Find(key)!.Head; version is not null; version = version.Older)
+        {
+            length++;
+        }
+
+        return length;
+    }
+
     public ValueTask DisposeAsync() => Db.DisposeAsync();
 }

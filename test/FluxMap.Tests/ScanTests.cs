@@ -200,6 +200,53 @@ public sealed class ScanTests
         Assert.Equal(2, seen);
     }
 
+    [Theory]
+    [InlineData("completed")]
+    [InlineData("broken off")]
+    [InlineData("cancelled")]
+    [InlineData("failed")]
+    [InlineData("never iterated")]
+    public async Task A_handle_scan_ends_its_transaction_however_it_stops(string how)
+    {
+        await using var db = await AlphabetAsync();
+        using var cancel = new CancellationTokenSource();
+        var scan = db.Handle.ScanRangeAsync("a", "z", cancel.Token);
+        var seen = 0;
+        try
+        {
+            await foreach (var _ in scan.Take(how == "never iterated" ? 0 : int.MaxValue))
+            {
+                seen++;
+                if (how == "broken off" && seen == 2)
+                {
+                    break;
+                }
+
+                if (how == "cancelled" && seen == 2)
+                {
+                    await cancel.CancelAsync();
+                }
+
+                if (how == "failed" && seen == 2)
+                {
+                    throw new InvalidDataException("the caller's own failure");
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidDataException)
+        {
+        }
+
+        // A scan whose snapshot stayed registered would keep every version written after it.
+        for (var i = 0; i < 10; i++)
+        {
+            await db.Handle.InsertAsync("a", i, Ct);
+        }
+
+        Assert.Equal(how switch { "completed" => 7, "never iterated" => 0, _ => 2 }, seen);
+        Assert.Equal(2, db.ChainLength("a"));
+    }
+
     [Fact]
     public async Task A_scan_reads_nothing_until_it_is_iterated()
     {
