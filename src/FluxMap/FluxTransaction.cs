@@ -381,7 +381,6 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     private void Write(TKey key, TValue value, bool isTombstone, long expiresAt = 0) =>
         (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, value, isTombstone, expiresAt);
 
-    // Runs a step; a serialization conflict found on the way rolls the transaction back.
     private async ValueTask<(ScanCursor<TKey, TValue> Cursor, RangeTrace<TKey>? Trace)> OpenScanAsync(
         KeyRange<TKey> range, ScanDirection direction, CancellationToken cancellationToken)
     {
@@ -414,6 +413,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
+    // Runs a step; a serialization conflict found on the way rolls the transaction back.
     private TResult Guard<TState, TResult>(TState state, Func<FluxTransaction<TKey, TValue>, TState, TResult> step)
     {
         try
