@@ -156,6 +156,16 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
 
     internal bool ExternallyHosted { get; private set; }
 
+    /// <summary>Where commits go instead of the write-ahead log's files; null for those.</summary>
+    internal ICommitLogSource<TKey, TValue>? CommitLogSource { get; private set; }
+
+    /// <summary>Keeps commits in <paramref name="source"/> instead of the write-ahead log; tests pass a log whose durability they control.</summary>
+    internal FluxDatabaseBuilder<TKey, TValue> WithCommitLog(ICommitLogSource<TKey, TValue> source)
+    {
+        CommitLogSource = source;
+        return this;
+    }
+
     /// <summary>Uses another file system; fault-injection tests pass one that fails on demand.</summary>
     internal FluxDatabaseBuilder<TKey, TValue> WithStorage(StorageSystem storage)
     {

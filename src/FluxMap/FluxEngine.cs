@@ -2,6 +2,7 @@ using FluxMap.DataFile;
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Maintenance;
+using FluxMap.Serialization;
 using FluxMap.Storage;
 using FluxMap.Transactions;
 using Microsoft.Extensions.Logging;
@@ -12,8 +13,9 @@ namespace FluxMap;
 internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     where TKey : notnull
 {
-    private WalWriter<TKey, TValue>? _wal;
+    private ICommitLog<TKey, TValue>? _log;
     private DataFileStore<TKey, TValue>? _dataFile;
+    private CheckpointCoordinator<TKey, TValue>? _checkpoints;
     private HashSet<TKey>? _replayed;
     private long _newestLoaded;
     private IDisposable? _directoryLock;
@@ -32,7 +34,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true);
         Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
-        Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory, settings.TimeProvider);
+        Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);
+        Values = ValueCopier<TValue>.Create(Codec?.Options ?? WalCodec<TKey, TValue>.Guarded(settings.SerializerOptions), options.AssumeImmutableValues);
+        Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory, settings.TimeProvider, Codec);
         Retry = new RetryPolicy(options, settings.TimeProvider);
         Vacuum = new Vacuum<TKey, TValue>(Store, Transactions, Memory, Counters);
         Metrics = new FluxMetrics(settings.MeterFactory, Name, Counters, () => MemoryBytes);
@@ -79,6 +83,12 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     internal string Name { get; }
 
+    /// <summary>Encodes commits on the committing caller; null in memory, where nothing is logged.</summary>
+    internal WalCodec<TKey, TValue>? Codec { get; }
+
+    /// <summary>Copies values in and out, so committed data changes only through commits.</summary>
+    internal ValueCopier<TValue> Values { get; }
+
     /// <summary>
     /// Whether a vacuum pass could reclaim anything. A pass walks every key, so automatic vacuum
     /// skips it while every key holds exactly one live version and no read set is retained: a
@@ -122,7 +132,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
 
         var storage = settings.Storage;
-        var codec = new WalCodec<TKey, TValue>(settings.SerializerOptions);
+        var codec = engine.Codec!;
         var directory = Path.GetFullPath(options.DataDirectory!);
         try
         {
@@ -155,8 +165,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             }
 
             var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
-            var recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(checkpoint, engine.Replay);
-            var lastLsn = Math.Max(recovered.LastLsn, engine._newestLoaded);
+            var source = settings.CommitLogSource
+                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+            var lastLsn = Math.Max(source.Recover(checkpoint, engine.Replay), engine._newestLoaded);
             engine.Transactions.Restore(lastLsn);
             if (engine._dataFile is { } dataFile)
             {
@@ -166,20 +177,17 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                 {
                     engine.Transactions.Pager = dataFile.TryPageOut;
                 }
-
-                engine.AddDataFileService(dataFile, options, settings.TimeProvider);
             }
 
-            // Last: nothing after the writer starts can fail and leave it running.
-            engine._wal = new WalWriter<TKey, TValue>(
-                storage, directory, options, codec, recovered with { LastLsn = lastLsn }, engine.Transactions.AdvanceVisible, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
-            if (engine._dataFile is not null)
+            // Last: nothing after the log starts can fail and leave it running.
+            engine._log = source.Start(lastLsn, engine.Transactions.AdvanceVisible, engine._dataFile);
+            if (engine._dataFile is { } started)
             {
-                engine._dataFile.Log = engine._wal;
-                engine._wal.WriteBehind = engine._dataFile;
+                engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started);
+                engine.AddDataFileService(started, engine._checkpoints, options, settings.TimeProvider);
             }
 
-            engine.Transactions.Log = engine._wal;
+            engine.Transactions.Log = engine._log;
             engine._directoryLock = directoryLock;
             return engine;
         }
@@ -199,7 +207,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     // Flushes the write-behind buffers every interval, checkpoints when the log has a segment to
     // give back (or the checkpoint interval passed with commits to cover), then compacts.
-    private void AddDataFileService(DataFileStore<TKey, TValue> dataFile, FluxMapOptions options, TimeProvider clock)
+    private void AddDataFileService(DataFileStore<TKey, TValue> dataFile, CheckpointCoordinator<TKey, TValue> checkpoints, FluxMapOptions options, TimeProvider clock)
     {
         var logger = _loggerFactory.CreateLogger("FluxMap.DataFile");
         var lastCheckpoint = clock.GetTimestamp();
@@ -209,9 +217,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         {
             await dataFile.FlushAllAsync(cancellationToken).ConfigureAwait(false);
             var due = clock.GetElapsedTime(lastCheckpoint) >= options.CheckpointInterval && Transactions.LastCommit > dataFile.CheckpointLsn;
-            if (_wal!.SegmentCount > 1 || due)
+            if (checkpoints.LogHasReleasable || due)
             {
-                await dataFile.CheckpointAsync(flushFirst: false, cancellationToken).ConfigureAwait(false);
+                await checkpoints.CheckpointAsync(everything: false, cancellationToken).ConfigureAwait(false);
                 lastCheckpoint = clock.GetTimestamp();
             }
 
@@ -272,7 +280,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             Retries = Volatile.Read(ref c.Retries),
             WalBytes = Volatile.Read(ref c.WalBytes),
             WalSyncs = Volatile.Read(ref c.WalSyncs),
-            WalUnsyncedCommits = _wal is null ? 0 : Math.Max(0, Transactions.LastCommit - _wal.DurableTimestamp),
+            WalUnsyncedCommits = _log is null ? 0 : Math.Max(0, Transactions.LastCommit - _log.DurableTimestamp),
             LiveMemoryBytes = live,
             MemoryBytes = total,
             MemoryLimit = Memory?.Limit ?? 0,
@@ -280,7 +288,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             VacuumRuns = Volatile.Read(ref c.VacuumRuns),
             VersionsReclaimed = Volatile.Read(ref c.VersionsReclaimed),
             KeysReclaimed = Volatile.Read(ref c.KeysReclaimed),
-            WalDiskBytes = _wal?.DiskBytes ?? 0,
+            WalDiskBytes = _log?.DiskBytes ?? 0,
             DataFileBytes = _dataFile?.FileBytes ?? 0,
             DataFileLiveBytes = _dataFile?.LiveBytes ?? 0,
             DataFileBytesWritten = Volatile.Read(ref c.DataFileBytesWritten),
@@ -294,7 +302,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     internal FluxHealth GetHealth()
     {
-        if (_wal?.Failure is { } failure)
+        if (_log?.Failure is { } failure)
         {
             return new FluxHealth(FluxHealthStatus.Failed, $"The database '{Name}' failed closed and acknowledges no more commits: {failure.Message}", failure);
         }
@@ -363,20 +371,20 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     internal async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        if (_dataFile is not null)
+        if (_checkpoints is not null)
         {
-            await _dataFile.CheckpointAsync(flushFirst: true, cancellationToken).ConfigureAwait(false);
+            await _checkpoints.CheckpointAsync(everything: true, cancellationToken).ConfigureAwait(false);
         }
-        else if (_wal is not null)
+        else if (_log is not null)
         {
-            await _wal.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _log.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     internal Task FlushAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        return _wal?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
+        return _log?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
@@ -404,9 +412,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                 await _dataFile.CloseAsync().ConfigureAwait(false);
             }
 
-            if (_wal is not null)
+            if (_log is not null)
             {
-                await _wal.DisposeAsync().ConfigureAwait(false);
+                await _log.DisposeAsync().ConfigureAwait(false);
             }
 
             _closed.TrySetResult();
@@ -428,14 +436,14 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     // commit, so closing goes on and the next open replays it.
     private async Task CloseDataFileAsync()
     {
-        if (_dataFile is null || _wal!.Failure is not null || _dataFile.Failure is not null)
+        if (_dataFile is null || _checkpoints is null || _log!.Failure is not null || _dataFile.Failure is not null)
         {
             return;
         }
 
         try
         {
-            await _dataFile.CheckpointAsync(flushFirst: true, CancellationToken.None).ConfigureAwait(false);
+            await _checkpoints.CheckpointAsync(everything: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (FluxMapIOException e)
         {
@@ -497,7 +505,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                     continue;
                 }
 
-                return version is null ? default : new FluxValue<TValue>(version.Value);
+                return version is null ? default : new FluxValue<TValue>(Values.Copy(version.Value, "value"));
             }
 
             Transactions.PageIn(Store.Find(key), paged, value);

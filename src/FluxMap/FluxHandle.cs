@@ -28,7 +28,7 @@ public sealed class FluxHandle<TKey, TValue>
         var version = _engine.ReadLatest(key);
         return version is PagedVersion<TValue> paged
             ? _engine.ReadPagedAsync(key, paged, cancellationToken)
-            : new(version is not null ? new FluxValue<TValue>(version.Value) : default);
+            : new(version is not null ? new FluxValue<TValue>(_engine.Values.Copy(version.Value, "value")) : default);
     }
 
     /// <summary>Tells whether a key exists.</summary>
@@ -134,7 +134,7 @@ public sealed class FluxHandle<TKey, TValue>
         Check(key, cancellationToken);
         return Update(
             key,
-            (expected, value),
+            (expected, value: _engine.Values.Copy(value, nameof(value))),
             static (current, _, swap) => current is not null && EqualityComparer<TValue>.Default.Equals(current.Value, swap.expected)
                 ? SingleWrite<TValue>.Put(swap.value, current.ExpiresAt)
                 : SingleWrite<TValue>.None,
@@ -149,7 +149,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> InsertIfAbsentAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return Update(key, value, static (current, _, value) => current is null ? SingleWrite<TValue>.Put(value, 0) : SingleWrite<TValue>.None, static (_, written) => written);
+        return Update(key, _engine.Values.Copy(value, nameof(value)), static (current, _, value) => current is null ? SingleWrite<TValue>.Put(value, 0) : SingleWrite<TValue>.None, static (_, written) => written);
     }
 
     /// <summary>
@@ -169,12 +169,13 @@ public sealed class FluxHandle<TKey, TValue>
         {
             // Compute outside the commit lock, then write only if the version is still the one read.
             var seen = _engine.ReadNewest(key);
-            var value = update(seen is null ? default : new FluxValue<TValue>(seen.Value));
+            var value = update(seen is null ? default : new FluxValue<TValue>(_engine.Values.Copy(seen.Value, "value")));
+            var stored = _engine.Values.Copy(value, nameof(value));
             var (_, written, durable) = _engine.Transactions.UpdateSingle(
                 key,
-                (seen, value),
+                (seen, stored),
                 static (current, _, attempt) => ReferenceEquals(current, attempt.seen)
-                    ? SingleWrite<TValue>.Put(attempt.value, current?.ExpiresAt ?? 0)
+                    ? SingleWrite<TValue>.Put(attempt.stored, current?.ExpiresAt ?? 0)
                     : SingleWrite<TValue>.None);
             if (written)
             {
@@ -350,8 +351,12 @@ public sealed class FluxHandle<TKey, TValue>
 
     private ValueTask Put(TKey key, TValue value, long expiresAt)
     {
+        // Encoded and copied here, outside the commit lock: a value that cannot be stored fails this call alone.
+        var payload = _engine.Codec?.EncodeSingle(key, value, isDelete: false, expiresAt);
+        var stored = _engine.Values.Copy(value, nameof(value));
         var started = _engine.Metrics.StartCommit();
-        var (_, _, durable) = _engine.Transactions.UpdateSingle(key, (value, expiresAt), static (_, _, put) => SingleWrite<TValue>.Put(put.value, put.expiresAt));
+        var (_, _, durable) = _engine.Transactions.UpdateSingle(
+            key, (stored, expiresAt, payload), static (_, _, put) => SingleWrite<TValue>.Put(put.stored, put.expiresAt, put.payload));
         return _engine.Metrics.EndCommit(durable, started);
     }
 

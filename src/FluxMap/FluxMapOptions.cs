@@ -98,6 +98,17 @@ public sealed class FluxMapOptions
     public int MaxExpiredKeysPerSweep { get; set; } = 1_000;
 
     /// <summary>
+    /// Gets or sets a value indicating whether values are stored and handed back as the caller's own
+    /// instances. Default false: committed data changes only through commits, so a value of a type
+    /// that can change (a byte array, a class) is copied when it is written and again when a read
+    /// returns it, and changing what you wrote or read never changes what any snapshot reads or
+    /// what is on disk. Strings, numbers, enums, dates, Guids and other structs without references
+    /// are immutable and never copied. Set it to true only if no value is ever changed after it is
+    /// written or read: reads and writes of mutable types then skip the copies.
+    /// </summary>
+    public bool AssumeImmutableValues { get; set; }
+
+    /// <summary>
     /// Gets or sets a value indicating whether a durable database keeps a write-behind data file
     /// (<c>fluxmap.data</c>) beside the write-ahead log. Default true: the newest value of every key
     /// is written there in the background, checkpoints let the log give back its segments, and an

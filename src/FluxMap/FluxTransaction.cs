@@ -316,7 +316,10 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     private ValueTask WaitForSafeSnapshotAsync(CancellationToken cancellationToken) =>
         _record.PendingWriters is null ? default : _engine.Transactions.WaitForSafeSnapshotAsync(_record, cancellationToken);
 
-    private FluxValue<TValue> Get(TKey key) => Read(key) is { } version ? new FluxValue<TValue>(version.Value) : default;
+    private FluxValue<TValue> Get(TKey key) => Read(key) is { } version ? new FluxValue<TValue>(_engine.Values.Copy(version.Value, "value")) : default;
+
+    /// <summary>A scanned entry as the caller receives it: copies of a mutable key and value, so changing them changes nothing stored.</summary>
+    internal KeyValuePair<TKey, TValue> Output(TKey key, TValue value) => new(_engine.Keys.Own(key), _engine.Values.Copy(value, "value"));
 
     // The version this transaction sees: its own pending write, or the shared one at its snapshot.
     private VersionEntry<TValue>? Read(TKey key)
@@ -344,7 +347,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     {
         ThrowIfReadOnly();
         var current = Read(key);
-        var value = update(current is null ? default : new FluxValue<TValue>(current.Value));
+        var value = update(current is null ? default : new FluxValue<TValue>(_engine.Values.Copy(current.Value, "value")));
         Write(key, value, isTombstone: false, current?.ExpiresAt ?? 0);
         return value;
     }
@@ -378,8 +381,13 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return default;
     }
 
-    private void Write(TKey key, TValue value, bool isTombstone, long expiresAt = 0) =>
-        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, value, isTombstone, expiresAt);
+    // The workspace keeps its own copy of a mutable value (made first, so a value that cannot be
+    // stored fails this call and leaves the workspace as it was).
+    private void Write(TKey key, TValue value, bool isTombstone, long expiresAt = 0)
+    {
+        var stored = isTombstone ? value : _engine.Values.Copy(value, nameof(value));
+        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, stored, isTombstone, expiresAt);
+    }
 
     private async ValueTask<(ScanCursor<TKey, TValue> Cursor, RangeTrace<TKey>? Trace)> OpenScanAsync(
         KeyRange<TKey> range, ScanDirection direction, CancellationToken cancellationToken)

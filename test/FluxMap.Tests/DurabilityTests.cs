@@ -232,20 +232,6 @@ public sealed class DurabilityTests : IDisposable
     }
 
     [Fact]
-    public async Task A_value_the_serializer_rejects_at_run_time_fails_the_database_closed_instead_of_hanging()
-    {
-        await using var db = await FluxDatabase.OpenAsync<string, object>(Options(), Ct);
-        var handle = db.CreateHandle();
-        await handle.InsertAsync("fine", 1, Ct);
-
-        var error = await Assert.ThrowsAsync<FluxMapIOException>(async () => await handle.InsertAsync("bad", new Func<int>(() => 1), Ct));
-
-        Assert.Contains("no longer accepts commits", error.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<FluxMapIOException>(async () => await handle.InsertAsync("after", 2, Ct));
-        Assert.Equal(1, (await handle.GetAsync("fine", Ct)).Value);
-    }
-
-    [Fact]
     public async Task Relaxed_commits_reach_the_disk_on_flush()
     {
         var options = Options(DurabilityMode.Relaxed);

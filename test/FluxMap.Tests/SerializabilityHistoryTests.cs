@@ -80,7 +80,7 @@ public sealed class SerializabilityHistoryTests
         await foreach (var (key, value) in handle.ScanPrefixAsync("g", ct))
         {
             Assert.True(final.TryGetValue(key, out var expected), $"final scan returned key {key} that a point read does not find");
-            Assert.Same(expected, value);
+            Assert.Equal(expected, value);
             scanned++;
         }
 

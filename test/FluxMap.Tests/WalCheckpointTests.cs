@@ -1,5 +1,6 @@
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
+using FluxMap.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
@@ -696,7 +697,7 @@ public sealed class WalCheckpointTests
             });
             LastLsn = Recovered.LastLsn;
             _metrics = new FluxMetrics(null, "checkpoint-tests", _counters, () => null);
-            Writer = new WalWriter<string, int>(storage, Dir, options, Codec, Recovered, _ => { }, TimeProvider.System, logger, _counters, _metrics);
+            Writer = new WalWriter<string, int>(storage, Dir, options, Recovered, _ => { }, subscriber: null, TimeProvider.System, logger, _counters, _metrics);
         }
 
         internal List<long> Applied { get; } = [];
@@ -717,7 +718,8 @@ public sealed class WalCheckpointTests
             for (var i = 0; i < count; i++)
             {
                 LastLsn++;
-                pending.Add(Writer.Append(CommitRecord<string, int>.ForSingle(LastLsn, Key(LastLsn), (int)LastLsn, false, 0)).AsTask());
+                var payload = Codec.EncodeSingle(Key(LastLsn), (int)LastLsn, isDelete: false, expiresAt: 0);
+                pending.Add(Writer.Append(CommitRecord<string, int>.ForSingle(LastLsn, payload, Key(LastLsn))).AsTask());
             }
 
             await Task.WhenAll(pending);

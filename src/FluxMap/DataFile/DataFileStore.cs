@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
+using FluxMap.Serialization;
 using FluxMap.Storage;
 using MessagePack;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ namespace FluxMap.DataFile;
 /// checkpoint that no longer lists it is durable. A delete needs no record: it marks the key's
 /// record dead, and the next table leaves it out.
 /// </remarks>
-internal sealed class DataFileStore<TKey, TValue> : IDisposable
+internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TValue>, IDisposable
     where TKey : notnull
 {
     private const long MinCompactionBytes = 256L << 10;
@@ -84,9 +85,6 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     internal int MaxBatchEntries { get; }
 
     internal long MaxBatchBytes { get; }
-
-    /// <summary>The log whose records a checkpoint covers; set once the log is open.</summary>
-    internal WalWriter<TKey, TValue>? Log { get; set; }
 
     /// <summary>Every change the log handed over up to this commit is in a shard's buffer or written.</summary>
     internal long HandedThrough => Volatile.Read(ref _handedThrough);
@@ -176,11 +174,12 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     }
 
     /// <summary>
-    /// Takes a commit's writes from the log's writer, in commit order, as the log encoded them:
-    /// each entry is copied to its key's shard.
+    /// Takes a durable commit's writes from the log, in commit order, as the committer encoded
+    /// them: each entry is copied to its key's shard.
     /// </summary>
-    internal void Accept(CommitRecord<TKey, TValue> record, ReadOnlyMemory<byte> payload)
+    public void Accept(CommitRecord<TKey, TValue> record)
     {
+        var payload = record.Payload;
         var reader = new MessagePackReader(payload);
         var count = reader.ReadArrayHeader();
         var node = record.Writes?.First;
@@ -190,7 +189,7 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             var isDelete = WalCodec<TKey, TValue>.SkipEntry(ref reader);
             var key = node is null ? record.Key : node.Key;
             node = node?.Next(0);
-            Hand(key, record.Timestamp, isDelete, payload.Span[start..(int)reader.Consumed]);
+            Hand(key, record.Timestamp, isDelete, payload.AsSpan(start..(int)reader.Consumed));
         }
 
         Volatile.Write(ref _handedThrough, record.Timestamp);
@@ -220,9 +219,10 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
     }
 
     /// <summary>
-    /// Makes the data file cover every change up to the slowest shard's flush mark, then lets the
-    /// log give back the segments below it. <paramref name="flushFirst"/> flushes every buffer
-    /// first, so the checkpoint covers everything committed so far.
+    /// Makes the data file cover every change up to the slowest shard's flush mark.
+    /// <paramref name="flushFirst"/> flushes every buffer first, so the checkpoint covers
+    /// everything handed over so far. The log gives back what the checkpoint covers afterwards
+    /// (see <see cref="CheckpointCoordinator{TKey, TValue}"/>).
     /// </summary>
     /// <returns>The checkpoint LSN.</returns>
     internal async Task<long> CheckpointAsync(bool flushFirst, CancellationToken cancellationToken)
@@ -233,8 +233,6 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
             ThrowIfFailed();
             if (flushFirst)
             {
-                // The log hands commits over as it writes them: drain it first.
-                await Log!.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await FlushAllAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -261,30 +259,10 @@ internal sealed class DataFileStore<TKey, TValue> : IDisposable
                 _moveGate.Release();
             }
 
-            // Every record the table lists came from a commit the log already holds: make the log
-            // durable up to it, so a crash can never leave the data file ahead of the log.
-            try
-            {
-                await Log!.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                // No table was written: what it would have released stays waiting for the next one.
-                lock (_gate)
-                {
-                    _freed.AddRange(freed);
-                }
-
-                throw;
-            }
-
+            // Every record the table lists came from a commit the log handed over once durable,
+            // so the data file can never be ahead of the log after a crash.
             var header = WriteCheckpoint(lsn, images, freed);
 
-            // The header is durable: a crash from now on opens from it, so the log gives back what
-            // it covers. (A header copy damaged later, after it was written whole, falls back to
-            // the previous checkpoint, whose log tail is gone by then: open reports the gap as
-            // corruption rather than guess.)
-            await Log.ReleaseThroughAsync(header.CheckpointLsn, cancellationToken).ConfigureAwait(false);
             return header.CheckpointLsn;
         }
         finally

@@ -1,4 +1,4 @@
-using FluxMap.Durability;
+using FluxMap.Serialization;
 
 namespace FluxMap.DataFile;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using FluxMap.Diagnostics;
+using FluxMap.Serialization;
 using MessagePack;
 using Microsoft.Extensions.Logging;
 

@@ -1,28 +1,27 @@
 using System.Diagnostics;
-using System.Threading.Channels;
-using FluxMap.DataFile;
 using FluxMap.Diagnostics;
+using FluxMap.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace FluxMap.Durability;
 
 /// <summary>
-/// The write-ahead log's single writer. Commits arrive through a channel in commit order; the
-/// writer takes everything queued, frames it into one buffer, writes it with one call and, in
-/// Full mode, acknowledges every commit of the batch after one sync (group commit). In Relaxed
-/// mode commits are acknowledged on arrival and the log is synced on the first of the interval,
-/// commit-count and byte triggers.
+/// The write-ahead log's single writer, on a thread of its own so that committers that keep every
+/// thread-pool thread busy cannot starve it. Commits arrive in commit order, already encoded; the
+/// writer takes everything queued, frames it into one buffer, writes it with one call and, in Full
+/// mode, acknowledges every commit of the batch after one sync (group commit). In Relaxed mode
+/// commits are acknowledged on arrival and the log is synced on the first of the interval,
+/// commit-count and byte triggers; a commit that would leave more than twice FlushAfterCommits
+/// commits, or twice FlushAfterBytes bytes, acknowledged but unsynced waits for its own sync, so a
+/// crash never loses more than that window. Synced commits go on to the subscriber (the data file).
 /// Checkpoints release the segments they cover; the writer recycles them into a pool of at most
 /// WalPoolSize files (live and pooled), so with checkpoints keeping up the log's disk use stays
 /// bounded and rotation renames a file instead of allocating one.
 /// </summary>
-internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsyncDisposable
+internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
     where TKey : notnull
 {
-    private const int MaxBatchRecords = 4096;
-    private const int MaxBatchBytes = 1 << 20;
-
-    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _queueGate = new();
     private readonly StorageSystem _storage;
     private readonly string _directory;
     private readonly long _segmentSize;
@@ -30,17 +29,26 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     private readonly bool _full;
     private readonly int _flushAfterCommits;
     private readonly long _flushAfterBytes;
-    private readonly WalCodec<TKey, TValue> _codec;
+    private readonly long _windowCommits;
+    private readonly long _windowBytes;
     private readonly Action<long> _publishDurable;
+    private readonly ICommitSubscriber<TKey, TValue>? _subscriber;
     private readonly ILogger _logger;
     private readonly EngineCounters _counters;
     private readonly FluxMetrics _metrics;
     private readonly ByteBuffer _batch = new(64 * 1024);
-    private readonly List<object> _requests = [];
     private readonly ITimer? _flushTimer;
-    private readonly Task _loop;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<WalSegmentInfo> _finished;
     private readonly List<WalPoolFile> _pool;
+
+    // Written but not yet synced, in commit order: handed to the subscriber by the sync that covers them.
+    private readonly List<CommitRecord<TKey, TValue>> _unsynced = [];
+    private List<object> _incoming = [];
+    private List<object> _requests = [];
+    private bool _writerWaiting;
+    private bool _closed;
     private WalSegment _segment;
     private long _lastSequence;
     private long _diskBytes;
@@ -51,15 +59,23 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     private long _lastAppended;
     private int _unsyncedCommits;
     private long _unsyncedBytes;
+
+    // The window: appended counts belong to committers (under the commit lock), synced ones to the writer.
+    private long _appendedCommits;
+    private long _appendedBytes;
+    private long _writtenCommits;
+    private long _writtenBytes;
+    private long _syncedCommits;
+    private long _syncedBytes;
     private volatile FluxMapIOException? _failure;
 
     internal WalWriter(
         StorageSystem storage,
         string directory,
         FluxMapOptions options,
-        WalCodec<TKey, TValue> codec,
         WalRecoveryResult recovered,
         Action<long> publishDurable,
+        ICommitSubscriber<TKey, TValue>? subscriber,
         TimeProvider timeProvider,
         ILogger logger,
         EngineCounters counters,
@@ -74,7 +90,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _full = options.Durability == DurabilityMode.Full;
         _flushAfterCommits = options.FlushAfterCommits;
         _flushAfterBytes = options.FlushAfterBytes;
-        _codec = codec;
+        _windowCommits = 2L * options.FlushAfterCommits;
+        _windowBytes = 2L * options.FlushAfterBytes;
         _segment = recovered.Segment;
         _finished = [.. recovered.Finished];
         _pool = [.. recovered.Pool];
@@ -83,17 +100,15 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _segmentCount = _finished.Count + 1;
         _lastLsn = _durableLsn = _publishedLsn = _lastAppended = recovered.LastLsn;
         _publishDurable = publishDurable;
+        _subscriber = subscriber;
         _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "FluxMap log writer" };
+        _thread.Start();
         if (!_full)
         {
-            _flushTimer = timeProvider.CreateTimer(static state => ((Channel<object>)state!).Writer.TryWrite(FlushTick.Instance), _queue, options.FlushInterval, options.FlushInterval);
+            _flushTimer = timeProvider.CreateTimer(static state => ((WalWriter<TKey, TValue>)state!).TryEnqueue(FlushTick.Instance), this, options.FlushInterval, options.FlushInterval);
         }
-
-        _loop = Task.Run(RunAsync);
     }
-
-    /// <summary>The write-behind data file each commit is handed to once framed; set before the first commit.</summary>
-    internal DataFileStore<TKey, TValue>? WriteBehind { get; set; }
 
     public bool PublishesWhenDurable => _full;
 
@@ -102,10 +117,10 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     public FluxMapIOException? Failure => _failure;
 
     /// <summary>Gets the bytes of every log file: live segments and pooled ones.</summary>
-    internal long DiskBytes => Volatile.Read(ref _diskBytes);
+    public long DiskBytes => Volatile.Read(ref _diskBytes);
 
     /// <summary>Gets the number of live segments, the one being written included.</summary>
-    internal int SegmentCount => Volatile.Read(ref _segmentCount);
+    public int SegmentCount => Volatile.Read(ref _segmentCount);
 
     public void ThrowIfFailed()
     {
@@ -117,14 +132,15 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
 
     public ValueTask Append(CommitRecord<TKey, TValue> record)
     {
-        if (_full)
+        _appendedCommits++;
+        _appendedBytes += record.Payload.Length;
+        if (_full || _appendedCommits - Volatile.Read(ref _syncedCommits) > _windowCommits || _appendedBytes - Volatile.Read(ref _syncedBytes) > _windowBytes)
         {
             record.Durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(record), typeof(FluxDatabase<TKey, TValue>));
+        ObjectDisposedException.ThrowIf(!TryEnqueue(record), typeof(FluxDatabase<TKey, TValue>));
         Volatile.Write(ref _lastAppended, record.Timestamp);
-
         return record.Durable is { } durable ? new ValueTask(durable.Task) : default;
     }
 
@@ -137,7 +153,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
     /// the directory says so durably. The writer's own task does the file work, so it never races
     /// a rotation.
     /// </summary>
-    internal Task ReleaseThroughAsync(long checkpointLsn, CancellationToken cancellationToken) =>
+    public Task ReleaseThroughAsync(long checkpointLsn, CancellationToken cancellationToken) =>
         SubmitAsync(new ReleaseRequest(checkpointLsn), cancellationToken);
 
     public async ValueTask DisposeAsync()
@@ -147,8 +163,16 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
             await _flushTimer.DisposeAsync().ConfigureAwait(false);
         }
 
-        _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        lock (_queueGate)
+        {
+            _closed = true;
+            if (_writerWaiting)
+            {
+                Monitor.Pulse(_queueGate);
+            }
+        }
+
+        await _stopped.Task.ConfigureAwait(false);
         _segment.Dispose();
 
         // Relaxed commits were acknowledged before they were synced: say so if some never were.
@@ -166,21 +190,57 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
             return Task.FromCanceled(cancellationToken);
         }
 
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(request), typeof(FluxDatabase<TKey, TValue>));
+        ObjectDisposedException.ThrowIf(!TryEnqueue(request), typeof(FluxDatabase<TKey, TValue>));
         return request.Completion.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task RunAsync()
+    private bool TryEnqueue(object item)
     {
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        lock (_queueGate)
         {
-            _requests.Clear();
-            while (_requests.Count < MaxBatchRecords && reader.TryRead(out var request))
+            if (_closed)
             {
-                _requests.Add(request);
+                return false;
             }
 
+            _incoming.Add(item);
+            if (_writerWaiting)
+            {
+                Monitor.Pulse(_queueGate);
+            }
+
+            return true;
+        }
+    }
+
+    // Blocks the writer's thread until there is work, then takes all of it; false once closed and drained.
+    private bool TakeAll()
+    {
+        _requests.Clear();
+        lock (_queueGate)
+        {
+            while (_incoming.Count == 0)
+            {
+                if (_closed)
+                {
+                    return false;
+                }
+
+                _writerWaiting = true;
+                Monitor.Wait(_queueGate);
+                _writerWaiting = false;
+            }
+
+            (_requests, _incoming) = (_incoming, _requests);
+        }
+
+        return true;
+    }
+
+    private void Run()
+    {
+        while (TakeAll())
+        {
             Process();
         }
 
@@ -191,6 +251,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
             _requests.Add(new FlushRequest());
             Process();
         }
+
+        _stopped.TrySetResult();
     }
 
     private void Process()
@@ -211,14 +273,9 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
                 {
                     case CommitRecord<TKey, TValue> record:
                         Frame(record);
+                        _unsynced.Add(record);
                         commits++;
-
-                        // Write large batches in pieces, so the buffer stays small however big the values.
-                        if (_batch.Count >= MaxBatchBytes)
-                        {
-                            WriteBatch();
-                        }
-
+                        syncRequested |= record.Durable is not null;
                         break;
                     case FlushRequest or FlushTick:
                         syncRequested = true;
@@ -240,8 +297,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         }
         catch (Exception e)
         {
-            // Any failure here (I/O, or a value the serializer rejects) leaves the log's tail
-            // unknown: fail closed rather than acknowledge anything after it. What a sync before
+            // Any failure here leaves the log's tail unknown: fail closed rather than acknowledge
+            // anything after it, and never retry a failed sync (the kernel may have dropped the pages). What a sync before
             // the failure covered (a rotation syncs the finished segment) is durable all the same.
             _failure = new FluxMapIOException(
                 $"Writing the write-ahead log in '{_directory}' failed, so the database no longer accepts commits; commits not yet acknowledged were not made durable. Reopen the database to recover. ({e.GetType().Name}: {e.Message})",
@@ -289,29 +346,30 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
 
     private void Frame(CommitRecord<TKey, TValue> record)
     {
-        var start = _batch.Count;
-        _batch.GetSpan(WalFormat.RecordHeaderSize + WalFormat.BodyPrefixSize);
-        _batch.Advance(WalFormat.RecordHeaderSize + WalFormat.BodyPrefixSize);
-        _codec.WritePayload(_batch, record);
-        var size = _batch.Count - start;
+        const int payloadStart = WalFormat.RecordHeaderSize + WalFormat.BodyPrefixSize;
+        var size = payloadStart + record.Payload.Length;
 
         // Records never span segments: when this one does not fit, finish the segment without it.
-        if (_segment.Position + _batch.Count > _segment.Length)
+        if (_segment.Position + _batch.Count + size > _segment.Length)
         {
-            var bytes = _batch.Written[start..].ToArray();
-            _batch.Truncate(start);
             WriteBatch();
             Sync();
             Rotate(Math.Max(_segmentSize, WalFormat.SegmentHeaderSize + size));
-            bytes.CopyTo(_batch.GetSpan(size));
-            _batch.Advance(size);
-            start = 0;
         }
 
-        WalFormat.SealRecord(_batch.Written.Slice(start, size), record.Timestamp, _durableLsn, WalFormat.CommitKind);
-        const int payloadStart = WalFormat.RecordHeaderSize + WalFormat.BodyPrefixSize;
-        WriteBehind?.Accept(record, _batch.WrittenMemory.Slice(start + payloadStart, size - payloadStart));
+        var span = _batch.GetSpan(size)[..size];
+        record.Payload.CopyTo(span[payloadStart..]);
+        WalFormat.SealRecord(span, record.Timestamp, _durableLsn, WalFormat.CommitKind);
+        _batch.Advance(size);
         _lastLsn = record.Timestamp;
+        _writtenCommits++;
+        _writtenBytes += record.Payload.Length;
+
+        // Write large batches in pieces, so the buffer stays small however big the values.
+        if (_batch.Count >= 1 << 20)
+        {
+            WriteBatch();
+        }
     }
 
     // Finishes the current segment and goes on in the next: a pooled file when there is one,
@@ -407,8 +465,16 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>, IAsync
         _metrics.RecordSync(Stopwatch.GetElapsedTime(started));
         Volatile.Write(ref _counters.WalSyncs, _counters.WalSyncs + 1);
         Volatile.Write(ref _durableLsn, _lastLsn);
+        Volatile.Write(ref _syncedCommits, _writtenCommits);
+        Volatile.Write(ref _syncedBytes, _writtenBytes);
         _unsyncedCommits = 0;
         _unsyncedBytes = 0;
+        foreach (var record in _unsynced)
+        {
+            _subscriber?.Accept(record);
+        }
+
+        _unsynced.Clear();
     }
 
     /// <summary>A request whose caller waits for the writer to have handled it.</summary>

@@ -61,7 +61,7 @@ internal sealed class ScanCursor<TKey, TValue>
                 _position = node.Key;
                 if (_owner.ReadVisible(node) is { } visible)
                 {
-                    Current = new(node.Key, visible.Value);
+                    Current = _owner.Output(node.Key, visible.Value);
                     return true;
                 }
 
@@ -77,7 +77,7 @@ internal sealed class ScanCursor<TKey, TValue>
             var pending = own.Head!;
             if (!pending.IsTombstone)
             {
-                Current = new(own.Key, pending.Value);
+                Current = _owner.Output(own.Key, pending.Value);
                 return true;
             }
         }

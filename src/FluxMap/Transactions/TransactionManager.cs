@@ -1,6 +1,7 @@
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Maintenance;
+using FluxMap.Serialization;
 using FluxMap.Storage;
 
 namespace FluxMap.Transactions;
@@ -33,6 +34,7 @@ internal sealed class TransactionManager<TKey, TValue>
     private readonly EngineCounters _counters;
     private readonly MemoryLimiter<TKey, TValue>? _memory;
     private readonly TimeProvider _clock;
+    private readonly WalCodec<TKey, TValue>? _codec;
 
     private readonly ExpiryQueue<TKey, TValue> _expiring = new();
 
@@ -66,9 +68,16 @@ internal sealed class TransactionManager<TKey, TValue>
     private Exception? _halfPublished;
 
     internal TransactionManager(
-        VersionedSkipList<TKey, TValue> store, KeyOrdering<TKey> keys, int maxRetained, EngineCounters counters, MemoryLimiter<TKey, TValue>? memory, TimeProvider clock)
+        VersionedSkipList<TKey, TValue> store,
+        KeyOrdering<TKey> keys,
+        int maxRetained,
+        EngineCounters counters,
+        MemoryLimiter<TKey, TValue>? memory,
+        TimeProvider clock,
+        WalCodec<TKey, TValue>? codec)
     {
         _clock = clock;
+        _codec = codec;
         _store = store;
         _keys = keys;
         _maxRetained = maxRetained;
@@ -264,8 +273,12 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <summary>Validates and publishes an explicit transaction.</summary>
     /// <returns>A task that completes when the commit may be acknowledged (at once unless durability waits for a sync).</returns>
     /// <exception cref="SerializationConflictException">The transaction was aborted instead.</exception>
+    /// <exception cref="ArgumentException">A key or value cannot be encoded; the transaction stays active.</exception>
     internal ValueTask Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
     {
+        // Encoded here, on the committing caller, before the commit takes its timestamp: a value
+        // that cannot be written fails this call alone, and the log writes exactly these bytes.
+        var payload = writes is { Count: > 0 } && _codec is not null ? _codec.EncodeCommit(writes) : null;
         lock (_gate)
         {
             if (tx.Status != RecordStatus.Active)
@@ -351,7 +364,7 @@ internal sealed class TransactionManager<TKey, TValue>
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
-                var durable = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, writes));
+                var durable = Publish(commit, payload is null || Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, payload, writes));
                 EvictOverLimit(horizon);
                 Retire(tx, RecordStatus.Committed);
                 return durable;
@@ -420,12 +433,14 @@ internal sealed class TransactionManager<TKey, TValue>
             return (current, false, durable);
         }
 
+        // Before the commit takes its timestamp, so a value that cannot be encoded changes nothing.
+        var payload = Log is null ? null : write.Payload ?? _codec!.EncodeSingle(key, write.Value, write.IsDelete, write.ExpiresAt);
         node ??= _store.AddAbsent(_keys.Own(key));
         var commit = NextCommit(0, now);
         var horizon = Horizon;
         Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
         NoteBlindWrite(node.Key, commit);
-        var acknowledged = Publish(commit, Log is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, node.Key, write.Value, write.IsDelete, write.ExpiresAt));
+        var acknowledged = Publish(commit, payload is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, payload, node.Key));
         EvictOverLimit(horizon);
         Prune();
         return (current, true, acknowledged);
@@ -484,7 +499,7 @@ internal sealed class TransactionManager<TKey, TValue>
         if (commit != 0)
         {
             // Nobody waits for this commit: the deadlines themselves are durable already.
-            _ = Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, logged)).AsTask();
+            _ = Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, _codec!.EncodeCommit(logged), logged)).AsTask();
             Prune();
         }
 

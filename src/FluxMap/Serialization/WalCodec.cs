@@ -1,8 +1,9 @@
 using System.Buffers;
+using FluxMap.Storage;
 using MessagePack;
 using MessagePack.Resolvers;
 
-namespace FluxMap.Durability;
+namespace FluxMap.Serialization;
 
 /// <summary>Serializes a commit's writes as MessagePack: an array of [isDelete, key, value?] entries.</summary>
 internal sealed class WalCodec<TKey, TValue>
@@ -10,34 +11,97 @@ internal sealed class WalCodec<TKey, TValue>
 {
     private const int ExpiringPut = 2;
 
+    [ThreadStatic]
+    private static ByteBuffer? _scratch;
+
     private readonly MessagePackSerializerOptions _options;
 
     internal WalCodec(MessagePackSerializerOptions? options)
     {
-        _options = options ?? ContractlessStandardResolver.Options;
+        _options = Guarded(options);
         Require<TKey>("key");
         Require<TValue>("value");
     }
 
-    internal void WritePayload(IBufferWriter<byte> output, CommitRecord<TKey, TValue> record)
+    /// <summary>The options the codec writes with: the caller's (or contractless), guarded against cycles.</summary>
+    internal MessagePackSerializerOptions Options => _options;
+
+    /// <summary><paramref name="options"/> (or contractless ones) with a resolver that turns cycles and failing members into errors.</summary>
+    internal static MessagePackSerializerOptions Guarded(MessagePackSerializerOptions? options)
     {
+        options ??= ContractlessStandardResolver.Options;
+        return options.WithResolver(new GuardedResolver(options.Resolver));
+    }
+
+    /// <summary>Encodes a transaction's workspace as one commit payload, on the committing caller.</summary>
+    /// <exception cref="ArgumentException">A key or value cannot be encoded.</exception>
+    internal byte[] EncodeCommit(VersionedSkipList<TKey, TValue> writes)
+    {
+        var output = Scratch();
         var writer = new MessagePackWriter(output);
-        if (record.Writes is { } writes)
+        writer.WriteArrayHeader(writes.Count);
+        for (var node = writes.First; node is not null; node = node.Next(0))
         {
-            writer.WriteArrayHeader(writes.Count);
-            for (var node = writes.First; node is not null; node = node.Next(0))
-            {
-                var pending = node.Head!;
-                WriteEntry(ref writer, node.Key, pending.Value, pending.IsTombstone, pending.ExpiresAt);
-            }
-        }
-        else
-        {
-            writer.WriteArrayHeader(1);
-            WriteEntry(ref writer, record.Key, record.Value, record.IsDelete, record.ExpiresAt);
+            var pending = node.Head!;
+            WriteChecked(ref writer, node.Key, pending.Value, pending.IsTombstone, pending.ExpiresAt);
         }
 
         writer.Flush();
+        return output.Written.ToArray();
+    }
+
+    /// <summary>Encodes one write as a whole commit payload.</summary>
+    /// <exception cref="ArgumentException">The key or value cannot be encoded.</exception>
+    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt)
+    {
+        var output = Scratch();
+        var writer = new MessagePackWriter(output);
+        writer.WriteArrayHeader(1);
+        WriteChecked(ref writer, key, value, isDelete, expiresAt);
+        writer.Flush();
+        return output.Written.ToArray();
+    }
+
+    private static ByteBuffer Scratch()
+    {
+        var scratch = _scratch ??= new ByteBuffer(4096);
+        scratch.Reset(1 << 20);
+        return scratch;
+    }
+
+    // Writes one entry; a key or value that cannot be encoded fails with a message naming it.
+    private void WriteChecked(ref MessagePackWriter writer, TKey key, TValue value, bool isDelete, long expiresAt)
+    {
+        if (expiresAt != 0 && !isDelete)
+        {
+            writer.Write(ExpiringPut);
+            writer.Write(expiresAt);
+        }
+        else
+        {
+            writer.Write(isDelete);
+        }
+
+        try
+        {
+            MessagePackSerializer.Serialize(ref writer, key, _options);
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
+        {
+            throw EncodingFailure.For("key", key.GetType(), e);
+        }
+
+        if (!isDelete)
+        {
+            try
+            {
+                MessagePackSerializer.Serialize(ref writer, value, _options);
+            }
+            catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
+            {
+                throw EncodingFailure.For($"value written to key {KeyFormatter.Format(key)}", value!.GetType(), e);
+            }
+        }
     }
 
     /// <summary>Decodes a payload, handing each entry to <paramref name="apply"/>.</summary>
@@ -90,7 +154,7 @@ internal sealed class WalCodec<TKey, TValue>
     internal void WriteEntry(IBufferWriter<byte> output, TKey key, TValue value, bool isDelete, long expiresAt)
     {
         var writer = new MessagePackWriter(output);
-        WriteEntry(ref writer, key, value, isDelete, expiresAt);
+        WriteChecked(ref writer, key, value, isDelete, expiresAt);
         writer.Flush();
     }
 
@@ -108,31 +172,12 @@ internal sealed class WalCodec<TKey, TValue>
             : throw new MessagePackSerializationException("Unknown write-ahead log entry kind.");
     }
 
-    private void WriteEntry(ref MessagePackWriter writer, TKey key, TValue value, bool isDelete, long expiresAt)
-    {
-        if (expiresAt != 0 && !isDelete)
-        {
-            writer.Write(ExpiringPut);
-            writer.Write(expiresAt);
-        }
-        else
-        {
-            writer.Write(isDelete);
-        }
-
-        MessagePackSerializer.Serialize(ref writer, key, _options);
-        if (!isDelete)
-        {
-            MessagePackSerializer.Serialize(ref writer, value, _options);
-        }
-    }
-
     // Refuse a type MessagePack cannot handle now, at open, instead of at the first commit.
     private void Require<T>(string role)
     {
         try
         {
-            _ = _options.Resolver.GetFormatterWithVerify<T>();
+            _ = ((GuardedResolver)_options.Resolver).Inner.GetFormatterWithVerify<T>();
         }
         catch (Exception e) when (e is FormatterNotRegisteredException or TypeInitializationException or MessagePackSerializationException)
         {

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace FluxMap.Durability;
+namespace FluxMap.Serialization;
 
 /// <summary>A growable byte buffer that, unlike ArrayBufferWriter, can give back its tail.</summary>
 internal sealed class ByteBuffer(int capacity) : IBufferWriter<byte>

@@ -1,0 +1,33 @@
+using FluxMap.Diagnostics;
+using FluxMap.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace FluxMap.Durability;
+
+/// <summary>The write-ahead log's files in the data directory as the database's commit log.</summary>
+internal sealed class WalLogSource<TKey, TValue>(
+    StorageSystem storage,
+    string directory,
+    FluxMapOptions options,
+    WalCodec<TKey, TValue> codec,
+    TimeProvider timeProvider,
+    ILogger logger,
+    EngineCounters counters,
+    FluxMetrics metrics) : ICommitLogSource<TKey, TValue>
+    where TKey : notnull
+{
+    private WalRecoveryResult? _recovered;
+
+    public long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply)
+    {
+        _recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(afterLsn, apply);
+        return _recovered.LastLsn;
+    }
+
+    public ICommitLog<TKey, TValue> Start(long lastLsn, Action<long> publishDurable, ICommitSubscriber<TKey, TValue>? subscriber)
+    {
+        var recovered = _recovered ?? throw new InvalidOperationException("The log starts after it was recovered.");
+        return new WalWriter<TKey, TValue>(
+            storage, directory, options, recovered with { LastLsn = lastLsn }, publishDurable, subscriber, timeProvider, logger, counters, metrics);
+    }
+}

@@ -1,0 +1,36 @@
+using MessagePack;
+
+namespace FluxMap.Serialization;
+
+/// <summary>Turns a failure to encode a key or value into the error its caller sees.</summary>
+internal static class EncodingFailure
+{
+    /// <summary>An <see cref="ArgumentException"/> naming the type and, where known, the member at fault.</summary>
+    internal static ArgumentException For(string role, Type type, Exception failure)
+    {
+        var where = Find(failure) is { } located ? $" at {located.Where()}: {located.Reason}" : $": {failure.GetBaseException().Message}";
+        return new ArgumentException(
+            $"The {role} of type {TypeFacts.Readable(type)} cannot be stored{where}. Nothing was written. " +
+            "Store a type MessagePack can write (public members of serializable types, no cycles), or pass serializer options with a resolver that handles it.",
+            role,
+            failure);
+    }
+
+    private static ValueEncodingException? Find(Exception? failure)
+    {
+        for (; failure is not null; failure = failure.InnerException)
+        {
+            if (failure is ValueEncodingException located)
+            {
+                return located;
+            }
+
+            if (failure is not MessagePackSerializationException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,199 @@
+using static FluxMap.Tests.Fixture;
+
+namespace FluxMap.Tests;
+
+/// <summary>
+/// What is stored is what was committed: keys and values are encoded on the committing caller,
+/// so a value that cannot be written fails its own call and nothing else, and committed data
+/// changes only through commits, never by changing an object that was written or read.
+/// </summary>
+public sealed class StoredValueTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private FluxMapOptions Options(DurabilityMode mode) =>
+        new() { Durability = mode, DataDirectory = mode == DurabilityMode.InMemory ? null : _dir.Path, RetryBaseDelay = TimeSpan.Zero };
+
+    private Task<FluxDatabase<string, TValue>> OpenAsync<TValue>(DurabilityMode mode) =>
+        FluxDatabase.OpenAsync<string, TValue>(Options(mode), Ct).AsTask();
+
+    [Theory]
+    [InlineData(DurabilityMode.Relaxed)]
+    [InlineData(DurabilityMode.Full)]
+    public async Task A_value_with_a_member_the_codec_cannot_write_fails_only_its_own_call(DurabilityMode mode)
+    {
+        await using (var db = await OpenAsync<Mail>(mode))
+        {
+            var handle = db.CreateHandle();
+            await handle.InsertAsync("before", new Mail { Title = "kept" }, Ct);
+
+            var bad = new Mail { Title = "bad", Attachment = new MemoryStream([1, 2]) };
+            var autocommit = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.InsertAsync("bad", bad, Ct));
+            Assert.Contains("Mail.Attachment", autocommit.Message, StringComparison.Ordinal);
+            Assert.Contains("Nothing was written", autocommit.Message, StringComparison.Ordinal);
+
+            // In a transaction the write itself fails; the transaction goes on and commits the rest.
+            await handle.TransactionAsync(async (tx, ct) =>
+            {
+                await tx.InsertAsync("in-tx", new Mail { Title = "tx" }, ct);
+                var inTx = await Assert.ThrowsAsync<ArgumentException>(async () => await tx.InsertAsync("bad", bad, ct));
+                Assert.Contains("Attachment", inTx.Message, StringComparison.Ordinal);
+            }, Ct);
+
+            await handle.InsertAsync("after", new Mail { Title = "also kept" }, Ct);
+            Assert.False(await handle.ContainsKeyAsync("bad", Ct));
+            await db.FlushAsync(Ct);
+        }
+
+        await using var reopened = await OpenAsync<Mail>(mode);
+        var content = await reopened.CreateHandle().ScanAsync(KeyRange<string>.All, cancellationToken: Ct).ToListAsync();
+        Assert.Equal(["after", "before", "in-tx"], content.Select(p => p.Key));
+        Assert.Equal(["also kept", "kept", "tx"], content.Select(p => p.Value.Title));
+    }
+
+    [Theory]
+    [InlineData(DurabilityMode.InMemory)]
+    [InlineData(DurabilityMode.Relaxed)]
+    [InlineData(DurabilityMode.Full)]
+    public async Task A_value_that_refers_to_itself_throws_and_the_process_lives_on(DurabilityMode mode)
+    {
+        await using var db = await OpenAsync<Node>(mode);
+        var handle = db.CreateHandle();
+        var cycle = new Node { Name = "loop" };
+        cycle.Next = cycle;
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.InsertAsync("cycle", cycle, Ct));
+        Assert.Contains("refers to itself", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Node.Next", error.Message, StringComparison.Ordinal);
+
+        var inTx = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.TransactionAsync((tx, ct) => tx.InsertAsync("cycle", cycle, ct), Ct));
+        Assert.Contains("refers to itself", inTx.Message, StringComparison.Ordinal);
+
+        await handle.InsertAsync("chain", new Node { Name = "a", Next = new Node { Name = "b" } }, Ct);
+        Assert.Equal("b", (await handle.GetAsync("chain", Ct)).Value.Next!.Name);
+        Assert.False(await handle.ContainsKeyAsync("cycle", Ct));
+    }
+
+    [Theory]
+    [InlineData(DurabilityMode.InMemory)]
+    [InlineData(DurabilityMode.Full)]
+    public async Task Changing_an_object_after_writing_or_reading_it_changes_nothing_stored(DurabilityMode mode)
+    {
+        await using (var db = await OpenAsync<Document>(mode))
+        {
+            var handle = db.CreateHandle();
+            var written = new Document { Title = "original", Tags = ["a"] };
+            await handle.InsertAsync("doc", written, Ct);
+            written.Title = "changed after insert";
+            written.Tags.Add("b");
+
+            var read = (await handle.GetAsync("doc", Ct)).Value;
+            read.Title = "changed after read";
+
+            await handle.TransactionAsync(async (tx, ct) =>
+            {
+                var inTx = new Document { Title = "tx", Tags = ["t"] };
+                await tx.InsertAsync("tx-doc", inTx, ct);
+                inTx.Title = "changed before commit";
+                (await tx.GetAsync("doc", ct)).Value.Tags.Add("changed in a transaction");
+            }, Ct);
+
+            await foreach (var (_, value) in handle.ScanAsync(KeyRange<string>.All, cancellationToken: Ct))
+            {
+                value.Title = "changed while scanning";
+            }
+
+            await AssertStoredAsync(handle);
+        }
+
+        if (mode != DurabilityMode.InMemory)
+        {
+            await using var reopened = await OpenAsync<Document>(mode);
+            await AssertStoredAsync(reopened.CreateHandle());
+        }
+
+        static async Task AssertStoredAsync(FluxHandle<string, Document> handle)
+        {
+            var doc = (await handle.GetAsync("doc", Ct)).Value;
+            Assert.Equal("original", doc.Title);
+            Assert.Equal(["a"], doc.Tags);
+            Assert.Equal("tx", (await handle.GetAsync("tx-doc", Ct)).Value.Title);
+        }
+    }
+
+    [Fact]
+    public async Task Byte_array_keys_and_values_are_copied_in_and_out()
+    {
+        await using var db = await FluxDatabase.OpenAsync<byte[], byte[]>(Options(DurabilityMode.Full), Ct);
+        var handle = db.CreateHandle();
+        byte[] key = [1, 2, 3];
+        byte[] value = [9, 9];
+        await handle.InsertAsync(key, value, Ct);
+        key[0] = 0;
+        value[0] = 0;
+
+        var read = (await handle.GetAsync([1, 2, 3], Ct)).Value;
+        Assert.Equal([9, 9], read);
+        read[1] = 0;
+        await foreach (var (scannedKey, scannedValue) in handle.ScanAsync(KeyRange<byte[]>.All, cancellationToken: Ct))
+        {
+            scannedKey[0] = 7;
+            scannedValue[0] = 7;
+        }
+
+        var all = await handle.ScanAsync(KeyRange<byte[]>.All, cancellationToken: Ct).ToListAsync();
+        var only = Assert.Single(all);
+        Assert.Equal([1, 2, 3], only.Key);
+        Assert.Equal([9, 9], only.Value);
+    }
+
+    [Fact]
+    public async Task With_AssumeImmutableValues_the_callers_instance_is_stored()
+    {
+        var options = Options(DurabilityMode.InMemory);
+        options.AssumeImmutableValues = true;
+        await using var db = await FluxDatabase.OpenAsync<string, Document>(options, Ct);
+        var handle = db.CreateHandle();
+        var written = new Document { Title = "shared" };
+        await handle.InsertAsync("doc", written, Ct);
+
+        Assert.Same(written, (await handle.GetAsync("doc", Ct)).Value);
+    }
+
+    [Fact]
+    public async Task A_value_that_would_read_back_as_another_type_is_refused()
+    {
+        await using var db = await FluxDatabase.OpenAsync<string, object>(Options(DurabilityMode.InMemory), Ct);
+        var handle = db.CreateHandle();
+        await handle.InsertAsync("number", 42, Ct);
+        Assert.Equal(42, (await handle.GetAsync("number", Ct)).Value);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.InsertAsync("doc", new Document { Title = "x" }, Ct));
+        Assert.Contains("would read back as", error.Message, StringComparison.Ordinal);
+        Assert.False(await handle.ContainsKeyAsync("doc", Ct));
+    }
+
+    public sealed class Document
+    {
+        public string Title { get; set; } = "";
+
+        public List<string> Tags { get; set; } = [];
+    }
+
+    /// <summary>Opens and stores fine, until its attachment holds something MessagePack cannot write (a stream).</summary>
+    public sealed class Mail
+    {
+        public string Title { get; set; } = "";
+
+        public object? Attachment { get; set; }
+    }
+
+    public sealed class Node
+    {
+        public string Name { get; set; } = "";
+
+        public Node? Next { get; set; }
+    }
+}
