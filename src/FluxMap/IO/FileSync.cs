@@ -8,7 +8,7 @@ namespace FluxMap.IO;
 /// trusts only their result: on .NET 10.0.12 <see cref="RandomAccess.FlushToDisk"/> and
 /// <c>FileStream.Flush(true)</c> return normally when fsync fails (docs/architecture.md,
 /// "Durable syncs"). A failed sync throws an <see cref="IOException"/> naming the error; an
-/// interrupted one (EINTR) is made again, as it synced nothing.
+/// interrupted one (EINTR) is made again, since it reports a signal, not the disk.
 /// </summary>
 internal sealed partial class FileSync(ISyncCalls calls)
 {
@@ -25,11 +25,11 @@ internal sealed partial class FileSync(ISyncCalls calls)
 
     /// <summary>Makes the bytes written to <paramref name="handle"/> durable, and of its metadata only what reading them back needs.</summary>
     internal void SyncData(SafeFileHandle handle, string path) =>
-        Run(static (os, fd) => os.SyncData(fd), handle, "the data of", path);
+        Run(static (os, descriptor) => os.SyncData(descriptor), handle, "the data of", path);
 
     /// <summary>Makes <paramref name="handle"/>'s bytes and all its metadata (its size, its inode) durable.</summary>
     internal void SyncFile(SafeFileHandle handle, string path) =>
-        Run(static (os, fd) => os.SyncFile(fd), handle, "the data and metadata of", path);
+        Run(static (os, descriptor) => os.SyncFile(descriptor), handle, "the data and metadata of", path);
 
     /// <summary>Makes the files created, renamed or deleted in <paramref name="directory"/> survive a crash.</summary>
     internal void SyncDirectory(string directory)
@@ -48,7 +48,7 @@ internal sealed partial class FileSync(ISyncCalls calls)
         }
 
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        Run(static (os, fd) => os.SyncDirectory(fd), handle, "the directory", directory);
+        Run(static (os, descriptor) => os.SyncDirectory(descriptor), handle, "the directory", directory);
     }
 
     private static string Describe(int error)
