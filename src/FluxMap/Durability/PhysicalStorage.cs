@@ -1,12 +1,13 @@
-using System.Runtime.InteropServices;
+using FluxMap.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace FluxMap.Durability;
 
-/// <summary>The real file system.</summary>
-internal sealed partial class PhysicalStorage : StorageSystem
+/// <summary>The real file system, synced through <paramref name="sync"/>.</summary>
+/// <param name="sync">The sync calls: <see cref="FileSync.Native"/>, or in tests one whose calls fail as a disk does.</param>
+internal sealed class PhysicalStorage(FileSync sync) : StorageSystem
 {
-    internal static readonly PhysicalStorage Instance = new();
+    internal static readonly PhysicalStorage Instance = new(FileSync.Native);
 
     internal override void CreateDirectory(string path) => Directory.CreateDirectory(path);
 
@@ -27,39 +28,14 @@ internal sealed partial class PhysicalStorage : StorageSystem
             RandomAccess.SetLength(handle, preallocate);
         }
 
-        return new PhysicalFile(path, handle);
+        return new PhysicalFile(path, handle, sync, created: create);
     }
 
     internal override void Delete(string path) => File.Delete(path);
 
     internal override void Move(string from, string to) => File.Move(from, to, overwrite: false);
 
-    internal override void SyncDirectory(string directory)
-    {
-        // .NET has no API to sync a directory entry; on Unix open the directory and fsync it.
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var fd = Open(directory, 0);
-        if (fd < 0)
-        {
-            throw new IOException($"Could not open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw new IOException($"Could not sync directory '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
+    internal override void SyncDirectory(string directory) => sync.SyncDirectory(directory);
 
     internal override IDisposable LockDirectory(string directory)
     {
@@ -78,17 +54,15 @@ internal sealed partial class PhysicalStorage : StorageSystem
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
-
-    private sealed class PhysicalFile(string path, SafeFileHandle handle) : StorageFile
+    private sealed class PhysicalFile(string path, SafeFileHandle handle, FileSync sync, bool created) : StorageFile
     {
+        // 1 while the file's size or inode changed since its last sync (it was created or resized).
+        // fdatasync is specified to persist a new size too, but fsync makes the size and a new
+        // inode durable without resting on every file system getting that right; it is rare
+        // (creating a segment, growing the data file), so appends within preallocated space
+        // keep the cheaper fdatasync.
+        private int _metadataChanged = created ? 1 : 0;
+
         internal override string Path => path;
 
         internal override long Length => RandomAccess.GetLength(handle);
@@ -129,9 +103,25 @@ internal sealed partial class PhysicalStorage : StorageSystem
             return total;
         }
 
-        internal override void Sync() => RandomAccess.FlushToDisk(handle);
+        internal override void Sync()
+        {
+            if (Interlocked.Exchange(ref _metadataChanged, 0) == 1)
+            {
+                sync.SyncFile(handle, path);
+            }
+            else
+            {
+                sync.SyncData(handle, path);
+            }
+        }
 
-        internal override void SetLength(long length) => RandomAccess.SetLength(handle, length);
+        internal override void SetLength(long length)
+        {
+            RandomAccess.SetLength(handle, length);
+
+            // After the resize, so a sync that starts once this returns sees the flag.
+            Volatile.Write(ref _metadataChanged, 1);
+        }
 
         public override void Dispose() => handle.Dispose();
     }
