@@ -5,13 +5,21 @@
 //            then "del <older marker>" once the commit returned
 //   relaxed: one writer; transfer n is a pure function of n and the balances, writes marker n and
 //            deletes marker CrashModel.RelaxedDeletes(n); prints "ack <n>"
-// The data file runs as hard as it can: tiny write-behind batches flushed every 2 ms over three
-// shards, a checkpoint every few milliseconds, compaction at a low garbage share, and a log of
-// small segments with a pool of two, so segments are released and recycled all the time.
+//   window:  eight loops that never wait on a fresh Relaxed database (LossWindowWorkload); the
+//            acknowledgements go into a journal file, the third argument
+// In full and relaxed the data file runs as hard as it can: tiny write-behind batches flushed
+// every 2 ms over three shards, a checkpoint every few milliseconds, compaction at a low garbage
+// share, and a log of small segments with a pool of two, so segments are released and recycled.
 using FluxMap;
 using FluxMap.CrashWorker;
 
 var directory = args[0];
+if (args[1] == "window")
+{
+    await LossWindowWorkload.RunAsync(directory, args[2]);
+    return;
+}
+
 var full = args[1] == "full";
 await using var db = await FluxDatabase.OpenAsync<string, long>(CrashModel.Options(directory, full ? DurabilityMode.Full : DurabilityMode.Relaxed));
 var handle = db.CreateHandle();

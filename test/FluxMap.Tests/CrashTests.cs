@@ -9,9 +9,13 @@ namespace FluxMap.Tests;
 /// Kill -9 tests: a child process runs bank transfers on a durable database and reports every
 /// acknowledged commit; the test kills it at a random point, reopens the directory and checks
 /// the promises, then lets the next child continue on the same files (restart after restart).
+/// The loss-window test instead starts each child on fresh files and counts what a kill took.
 /// </summary>
 public sealed class CrashTests : IDisposable
 {
+    /// <summary>Kills of the loss-window test: each is a worker start, up to 0.8 s of commits and two opens.</summary>
+    private const int LossWindowRounds = 30;
+
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -99,6 +103,58 @@ public sealed class CrashTests : IDisposable
         work.AssertExercised(deletes: previous / 2);
     }
 
+    [Fact]
+    public async Task Relaxed_mode_loses_at_most_twice_FlushAfterCommits_acknowledged_commits_when_committers_never_wait()
+    {
+        var random = new Random(Seed());
+        var beyondWindow = new List<string>();
+        var acknowledgedInAll = 0L;
+        for (var round = 0; round < LossWindowRounds; round++)
+        {
+            var directory = Path.Combine(_dir.Path, $"window-{round}");
+            var journalPath = directory + ".acks";
+            await RunWindowAndKillAsync(directory, journalPath, TimeSpan.FromMilliseconds(random.Next(100, 800)));
+            var journal = AckJournal.Read(journalPath);
+            var acknowledged = new long[LossWindowModel.Loops];
+            foreach (var (loop, commit) in journal.OfType<(int Loop, long Commit)>())
+            {
+                acknowledged[loop] = Math.Max(acknowledged[loop], commit);
+            }
+
+            var recovered = new (long Commit, long AcknowledgedBefore)[LossWindowModel.Loops];
+            var balances = new long[CrashModel.Accounts];
+            await VerifyAndRestartAsync(LossWindowModel.Options(directory), async handle =>
+            {
+                for (var loop = 0; loop < LossWindowModel.Loops; loop++)
+                {
+                    recovered[loop] = LossWindowModel.ReadProgress((await handle.GetAsync(LossWindowModel.ProgressKey(loop), Ct)).Value);
+                }
+
+                balances = await BalancesAsync(handle);
+            });
+
+            AssertPrefixOfCommitOrder(round, journal, acknowledged, recovered, balances);
+            var lost = Enumerable.Range(0, LossWindowModel.Loops).Sum(loop => Math.Max(0, acknowledged[loop] - recovered[loop].Commit));
+            var line = $"round {round}: acknowledged {acknowledged.Sum()}, recovered {recovered.Sum(r => r.Commit)}, lost {lost}";
+            TestContext.Current.TestOutputHelper?.WriteLine(line);
+            if (lost > LossWindowModel.MaxLoss)
+            {
+                beyondWindow.Add(line);
+            }
+
+            acknowledgedInAll += acknowledged.Sum();
+            Directory.Delete(directory, recursive: true);
+            File.Delete(journalPath);
+        }
+
+        Assert.True(
+            beyondWindow.Count == 0,
+            $"{beyondWindow.Count} of {LossWindowRounds} kills lost more than 2 x FlushAfterCommits = {LossWindowModel.MaxLoss} acknowledged commits: {string.Join("; ", beyondWindow)}");
+        Assert.True(
+            acknowledgedInAll > 4L * LossWindowModel.MaxLoss * LossWindowRounds,
+            $"the loops got only {acknowledgedInAll} commits acknowledged in {LossWindowRounds} runs, too few for the window to be tested");
+    }
+
     private static int Seed() => SeedOr(20261123);
 
     private static long[] Replay(long transfers)
@@ -117,6 +173,38 @@ public sealed class CrashTests : IDisposable
         return balances;
     }
 
+    // What survived a kill must be the state after a prefix of the commit order: no loop got back
+    // a commit it never made (the one in flight at the kill may survive unacknowledged); a
+    // surviving commit brings every commit acknowledged before it began, which precede it in the
+    // commit order, however many loops apart; and the balances are those of exactly the surviving
+    // commits, each whole (transfers commute, so the order within the prefix does not matter).
+    private static void AssertPrefixOfCommitOrder(
+        int round, (int Loop, long Commit)?[] journal, long[] acknowledged, (long Commit, long AcknowledgedBefore)[] recovered, long[] balances)
+    {
+        var expected = Enumerable.Repeat(CrashModel.InitialBalance, CrashModel.Accounts).ToArray();
+        for (var loop = 0; loop < LossWindowModel.Loops; loop++)
+        {
+            var (survivor, before) = recovered[loop];
+            Assert.True(survivor <= acknowledged[loop] + 1, $"round {round}: loop {loop} recovered its commit {survivor}, but only {acknowledged[loop]} were acknowledged");
+            for (var i = 0; i < Math.Min(before, journal.Length); i++)
+            {
+                if (journal[i] is var (other, commit) && recovered[other].Commit < commit)
+                {
+                    Assert.Fail($"round {round}: loop {loop}'s commit {survivor} survived, but loop {other}'s commit {commit}, acknowledged before it began, was lost");
+                }
+            }
+
+            for (var commit = 1L; LossWindowModel.Transfers(loop) && commit <= survivor; commit++)
+            {
+                var (from, to, amount) = LossWindowModel.Transfer(loop, commit);
+                expected[from] -= amount;
+                expected[to] += amount;
+            }
+        }
+
+        Assert.Equal(expected, balances);
+    }
+
     private static async Task<long[]> BalancesAsync(FluxHandle<string, long> handle) =>
         [.. (await handle.ScanPrefixAsync("acct:", Ct).ToListAsync()).Select(p => p.Value)];
 
@@ -128,49 +216,42 @@ public sealed class CrashTests : IDisposable
         Assert.All(balances, b => Assert.True(b >= 0));
     }
 
-    private ValueTask<FluxDatabase<string, long>> OpenAsync(DurabilityMode mode) =>
-        FluxDatabase.OpenAsync<string, long>(CrashModel.Options(_dir.Path, mode), Ct);
-
     // Opens the killed worker's files and checks them, then restarts once more: the second open
     // must find exactly what the first one recovered.
-    private async Task VerifyAndRestartAsync(DurabilityMode mode, Func<FluxHandle<string, long>, Task> verify)
+    private Task VerifyAndRestartAsync(DurabilityMode mode, Func<FluxHandle<string, long>, Task> verify) =>
+        VerifyAndRestartAsync(CrashModel.Options(_dir.Path, mode), verify);
+
+    private static async Task VerifyAndRestartAsync(FluxMapOptions options, Func<FluxHandle<string, long>, Task> verify)
     {
         List<KeyValuePair<string, long>> recovered;
-        await using (var db = await OpenAsync(mode))
+        await using (var db = await FluxDatabase.OpenAsync<string, long>(options, Ct))
         {
             var handle = db.CreateHandle();
             await verify(handle);
             recovered = await handle.ScanAsync(KeyRange<string>.All, cancellationToken: Ct).ToListAsync();
         }
 
-        await using var reopened = await OpenAsync(mode);
+        await using var reopened = await FluxDatabase.OpenAsync<string, long>(options, Ct);
         Assert.Equal(recovered, await reopened.CreateHandle().ScanAsync(KeyRange<string>.All, cancellationToken: Ct).ToListAsync());
     }
 
     // Starts the worker, reads its lines until `acks` commits were acknowledged, then kills it (SIGKILL).
     private async Task<(List<string> Acknowledged, List<string> Deleted)> RunAndKillAsync(string mode, int acks, WorkerStats work)
     {
-        var worker = Path.Combine(AppContext.BaseDirectory, "FluxMap.CrashWorker.dll");
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [worker, _dir.Path, mode])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var process = StartWorker(_dir.Path, mode);
         var acknowledged = new List<string>();
         var deleted = new List<string>();
         try
         {
-            Assert.Equal("ready", await process.StandardOutput.ReadLineAsync(Ct));
+            Assert.Equal("ready", await NextLineAsync(process));
             while (acknowledged.Count < acks)
             {
-                Read(await process.StandardOutput.ReadLineAsync(Ct)
-                    ?? throw new InvalidOperationException($"The worker exited early: {await process.StandardError.ReadToEndAsync(Ct)}"));
+                Read(await NextLineAsync(process));
             }
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(Ct);
+            await KillAsync(process);
         }
 
         // What the worker printed before it died was acknowledged too: with it, only the commit
@@ -200,6 +281,44 @@ public sealed class CrashTests : IDisposable
                     throw new InvalidOperationException($"The worker wrote '{line}'.");
             }
         }
+    }
+
+    // Starts a loss-window worker on fresh files and kills it (SIGKILL) `after` its first commit returned.
+    private static async Task RunWindowAndKillAsync(string directory, string journalPath, TimeSpan after)
+    {
+        using var process = StartWorker(directory, "window", journalPath);
+        try
+        {
+            Assert.Equal("acknowledged", await NextLineAsync(process));
+
+            // Not a wait for anything: the seed picks the kill point.
+            await Task.Delay(after, Ct);
+            if (process.HasExited)
+            {
+                Assert.Fail($"The worker stopped before the kill: {await process.StandardError.ReadToEndAsync(Ct)}");
+            }
+        }
+        finally
+        {
+            await KillAsync(process);
+        }
+    }
+
+    private static Process StartWorker(string directory, params string[] arguments) =>
+        Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FluxMap.CrashWorker.dll"), directory, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+
+    private static async Task<string> NextLineAsync(Process process) =>
+        await process.StandardOutput.ReadLineAsync(Ct)
+        ?? throw new InvalidOperationException($"The worker exited early: {await process.StandardError.ReadToEndAsync(Ct)}");
+
+    private static async Task KillAsync(Process process)
+    {
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync(Ct);
     }
 
     // What the workers reported of the data file's machinery, so a change that stops the
