@@ -189,10 +189,24 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
             throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(FluxMapOptions), result.Failures);
         }
 
-        var engine = FluxEngine<TKey, TValue>.Open(this, KeyOrdering<TKey>.Create(_comparer, _equality));
+        var keys = KeyOrdering<TKey>.Create(_comparer, _equality);
+
+        // Recovery reads and decodes files: off the caller's thread, cancellable between segments and extents.
+        var engine = _options.Durability == DurabilityMode.InMemory
+            ? FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken)
+            : await Task.Run(() => FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (!ExternallyHosted)
         {
-            await engine.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await engine.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // A half-started database must not keep the directory locked.
+                await engine.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
 
         return new FluxDatabase<TKey, TValue>(engine);

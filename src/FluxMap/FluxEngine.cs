@@ -122,7 +122,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     internal RetryPolicy Retry { get; }
 
     /// <summary>Opens the engine: in durable modes takes the directory, replays the log and starts its writer.</summary>
-    internal static FluxEngine<TKey, TValue> Open(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys)
+    /// <exception cref="OperationCanceledException">Cancelled between log segments or data file extents; the directory is left as it was and unlocked.</exception>
+    internal static FluxEngine<TKey, TValue> Open(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys, CancellationToken cancellationToken)
     {
         var engine = new FluxEngine<TKey, TValue>(settings, keys);
         var options = settings.Options;
@@ -160,14 +161,15 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
             if (options.UseDataFile)
             {
-                engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load);
+                engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, cancellationToken);
                 engine._replayed = new HashSet<TKey>(keys.Equality);
             }
 
             var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
             var source = settings.CommitLogSource
                 ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
-            var lastLsn = Math.Max(source.Recover(checkpoint, engine.Replay), engine._newestLoaded);
+            var lastLsn = Math.Max(source.Recover(checkpoint, engine.Replay, cancellationToken), engine._newestLoaded);
+            cancellationToken.ThrowIfCancellationRequested();
             engine.Transactions.Restore(lastLsn);
             if (engine._dataFile is { } dataFile)
             {

@@ -232,6 +232,24 @@ public sealed class DurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task An_open_cancelled_midway_throws_and_leaves_the_directory_free()
+    {
+        var storage = new FaultyStorage();
+        using var cancel = new CancellationTokenSource();
+
+        // The first file write of the open (the new log segment's header) cancels it; the open stops at its next check.
+        storage.BeforeWrite = (_, _) => cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await FluxDatabase.CreateBuilder<string, int>().WithOptions(Options()).WithStorage(storage).OpenAsync(cancel.Token));
+        Assert.True(cancel.IsCancellationRequested);
+
+        storage.BeforeWrite = null;
+        await using var db = await FluxDatabase.CreateBuilder<string, int>().WithOptions(Options()).WithStorage(storage).OpenAsync(Ct);
+        await db.CreateHandle().InsertAsync("after", 1, Ct);
+        Assert.Equal(1, await db.CreateHandle().ValueAsync("after"));
+    }
+
+    [Fact]
     public async Task Relaxed_commits_reach_the_disk_on_flush()
     {
         var options = Options(DurabilityMode.Relaxed);

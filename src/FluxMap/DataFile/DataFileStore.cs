@@ -133,7 +133,8 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         KeyOrdering<TKey> keys,
         ILogger logger,
         EngineCounters counters,
-        LoadRecord<TKey, TValue> load)
+        LoadRecord<TKey, TValue> load,
+        CancellationToken cancellationToken)
     {
         var path = System.IO.Path.Combine(directory, DataFileFormat.FileName);
         var exists = storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName);
@@ -141,7 +142,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         try
         {
             var store = new DataFileStore<TKey, TValue>(storage, file, path, options, codec, keys, logger, counters);
-            store.Load(directory, exists, load);
+            store.Load(directory, exists, load, cancellationToken);
             return store;
         }
         catch
@@ -603,7 +604,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         }
     }
 
-    private void Load(string directory, bool exists, LoadRecord<TKey, TValue> load)
+    private void Load(string directory, bool exists, LoadRecord<TKey, TValue> load, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var path = _path;
@@ -644,7 +645,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
             throw new CorruptionException($"The checkpoint tables of the data file '{path}' list extents that overlap or lie outside the file: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
         }
 
-        var records = LoadRecords(images, watch, load);
+        var records = LoadRecords(images, watch, load, cancellationToken);
         Diagnostics.Log.DataFileLoaded(_logger, records, path, _header.CheckpointLsn, watch.ElapsedMilliseconds);
         foreach (var shard in _shards)
         {
@@ -658,12 +659,12 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     // records over in key order, so the store is built by appending instead of searching. Where
     // two live records hold one key (a checkpoint taken between a flush and its superseded record
     // being marked dead), the newer commit wins.
-    private long LoadRecords(List<ExtentImage> images, Stopwatch watch, LoadRecord<TKey, TValue> load)
+    private long LoadRecords(List<ExtentImage> images, Stopwatch watch, LoadRecord<TKey, TValue> load, CancellationToken cancellationToken)
     {
         var decoded = new DecodedExtent[images.Count];
         try
         {
-            Parallel.For(0, images.Count, i => decoded[i] = DecodeExtent(images[i]));
+            Parallel.For(0, images.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => decoded[i] = DecodeExtent(images[i]));
         }
         catch (AggregateException e)
         {

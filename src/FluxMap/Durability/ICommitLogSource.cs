@@ -12,7 +12,8 @@ internal interface ICommitLogSource<TKey, TValue>
 {
     /// <summary>Replays, in commit order, every commit after <paramref name="afterLsn"/>, which the checkpoint covers.</summary>
     /// <returns>The newest commit replayed, or <paramref name="afterLsn"/> when there was none.</returns>
-    long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing was changed.</exception>
+    long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, CancellationToken cancellationToken);
 
     /// <summary>Starts taking commits after <paramref name="lastLsn"/>; called once, after <see cref="Recover"/>, last in open.</summary>
     /// <param name="lastLsn">The newest commit the database holds.</param>

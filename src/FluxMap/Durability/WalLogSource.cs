@@ -18,9 +18,9 @@ internal sealed class WalLogSource<TKey, TValue>(
 {
     private WalRecoveryResult? _recovered;
 
-    public long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply)
+    public long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, CancellationToken cancellationToken)
     {
-        _recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(afterLsn, apply);
+        _recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(afterLsn, apply, cancellationToken);
         return _recovered.LastLsn;
     }
 

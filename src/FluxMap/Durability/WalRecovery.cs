@@ -29,7 +29,7 @@ internal sealed class WalRecovery<TKey, TValue>(
     /// Replays every valid commit after <paramref name="afterLsn"/> (the checkpoint: everything up
     /// to it is safe elsewhere) into <paramref name="apply"/>.
     /// </summary>
-    internal WalRecoveryResult Recover(long afterLsn, ReplayWrite<TKey, TValue> apply)
+    internal WalRecoveryResult Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, CancellationToken cancellationToken = default)
     {
         var watch = Stopwatch.StartNew();
         var sequences = WalFileName.Segment.List(storage, directory);
@@ -58,6 +58,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         long applied = 0;
         for (var i = start; i < sequences.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var path = SegmentPath(sequences[i]);
             var data = ReadAll(path, ref _segmentBuffer);
             var headerValid = WalFormat.IsSegmentHeader(data, sequences[i]);
