@@ -35,6 +35,8 @@ internal static class DurabilityDriver
             var relaxed = await CommitRateAsync(Path.Combine(root, "relaxed"), DurabilityMode.Relaxed, writers: 1, seconds, valueSize: 100);
             Console.WriteLine($"In-memory inserts:   {memory,12:N0} /s");
             Console.WriteLine($"Relaxed inserts:     {relaxed,12:N0} /s = {relaxed / memory:P0} of in-memory               [target >= 70%]");
+            var relaxedMany = await CommitRateAsync(Path.Combine(root, "relaxed64"), DurabilityMode.Relaxed, writers: 64, seconds, valueSize: 100);
+            Console.WriteLine($"Relaxed, 64 writers: {relaxedMany,12:N0} /s = {relaxedMany / relaxed:F2} x one writer");
 
             var small = await RecoveryAsync(Path.Combine(root, "recover-small"), quick ? 200_000 : 1_000_000, valueSize: 16);
             Console.WriteLine($"Recovery, {small.Records:N0} small records: {small.Records / small.Open.TotalSeconds,12:N0} records/s ({small.Open.TotalSeconds:F2} s)   [target >= 1M/s]");

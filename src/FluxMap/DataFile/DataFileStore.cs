@@ -93,6 +93,9 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
 
     internal FluxMapIOException? Failure => _failure;
 
+    /// <summary>Test seam: runs on the log's writer when a write-behind buffer is past its bound, before the writer waits for its flush.</summary>
+    internal Action? WriterWaitsForFlush { get; set; }
+
     /// <summary>Test seam: runs after compaction listed a copy of live records, before their keys point at it.</summary>
     internal Action? CompactionCopyListed { get; set; }
 
@@ -469,9 +472,15 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     private void Hand(TKey key, long timestamp, bool isDelete, ReadOnlySpan<byte> entry)
     {
         var shard = ShardOf(key);
-        if (shard.Add(key, timestamp, isDelete, entry))
+        switch (shard.Add(key, timestamp, isDelete, entry))
         {
-            shard.ScheduleFlush();
+            case BufferLevel.FlushDue:
+                shard.ScheduleFlush();
+                break;
+            case BufferLevel.Full:
+                WriterWaitsForFlush?.Invoke();
+                shard.FlushNow();
+                break;
         }
     }
 

@@ -12,6 +12,9 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
 {
     private const int KeptBufferBytes = 1 << 20;
 
+    // A buffer may hold this many flush batches before the log waits for it.
+    private const int BoundFactor = 4;
+
     private readonly DataFileStore<TKey, TValue> _file;
     private readonly Lock _pendingGate = new();
     private readonly SemaphoreSlim _flushGate = new(1, 1);
@@ -37,8 +40,8 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
     /// <summary>Every change handed to this shard up to this commit is in an extent (synced by the next checkpoint).</summary>
     internal long FlushedThrough => Volatile.Read(ref _flushedThrough);
 
-    /// <summary>Queues a change; true when the buffer reached a flush threshold.</summary>
-    internal bool Add(TKey key, long timestamp, bool isDelete, ReadOnlySpan<byte> entry)
+    /// <summary>Queues a change and says how full the buffer is now.</summary>
+    internal BufferLevel Add(TKey key, long timestamp, bool isDelete, ReadOnlySpan<byte> entry)
     {
         lock (_pendingGate)
         {
@@ -46,7 +49,25 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
             entry.CopyTo(_bytes.GetSpan(entry.Length));
             _bytes.Advance(entry.Length);
             _writes.Add(new PendingWrite(key, timestamp, isDelete, offset, entry.Length));
-            return _writes.Count >= _file.MaxBatchEntries || _bytes.Count >= _file.MaxBatchBytes;
+            return _writes.Count >= BoundFactor * _file.MaxBatchEntries || _bytes.Count >= BoundFactor * _file.MaxBatchBytes ? BufferLevel.Full
+                : _writes.Count >= _file.MaxBatchEntries || _bytes.Count >= _file.MaxBatchBytes ? BufferLevel.FlushDue
+                : BufferLevel.Filling;
+        }
+    }
+
+    /// <summary>
+    /// Flushes on the calling thread (the log's writer): the buffer outgrew its bound because
+    /// flushes fall behind, and the log must wait for them rather than let the buffer grow.
+    /// </summary>
+    internal void FlushNow()
+    {
+        try
+        {
+            FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is FluxMapIOException or ObjectDisposedException)
+        {
+            // As for a scheduled flush: the store recorded the failure and the log keeps every change.
         }
     }
 

@@ -38,6 +38,45 @@ public sealed class DataFileTests
     }
 
     [Fact]
+    public async Task When_write_behind_flushes_stall_the_log_waits_instead_of_buffering_without_bound()
+    {
+        var storage = new FaultyStorage();
+        var options = DataFileFixture.Manual(Dir, DurabilityMode.Full, shards: 1, maxEntries: 4);
+        using var stalled = new ManualResetEventSlim(false);
+        using var stuck = new SemaphoreSlim(0);
+        var stallOnce = 0;
+        var waited = 0;
+        await using (var db = await OpenAsync(storage, options))
+        {
+            // The first background flush blocks in its write; the buffer fills past its bound
+            // (4 batches), the log's writer waits for a flush instead, and that wait releases the stall.
+            storage.BeforeWrite = (path, _) =>
+            {
+                if (path == DataPath && Interlocked.Exchange(ref stallOnce, 1) == 0)
+                {
+                    stuck.Release();
+                    stalled.Wait(TimeSpan.FromSeconds(30), Ct);
+                }
+            };
+            db.Engine.DataFile!.WriterWaitsForFlush = () =>
+            {
+                Interlocked.Increment(ref waited);
+                stalled.Set();
+            };
+
+            var model = await WriteAsync(db.CreateHandle(), 200, round: 1);
+            Assert.True(await stuck.WaitAsync(0, Ct), "no flush ever stalled");
+            Assert.True(Volatile.Read(ref waited) > 0, "the log never waited for a full buffer");
+            Assert.Equal(model, await ContentAsync(db));
+            await db.CheckpointAsync(Ct);
+        }
+
+        DeleteLog(storage);
+        await using var reopened = await OpenAsync(storage, options);
+        Assert.Equal(200, (await ContentAsync(reopened)).Count);
+    }
+
+    [Fact]
     public async Task After_a_checkpoint_the_data_file_alone_restores_every_key()
     {
         var storage = new FaultyStorage();
