@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static FluxMap.Hosting.Tests.TestHost;
 
@@ -86,6 +87,44 @@ public sealed class HostingTests
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
         Assert.Equal("orders", e.OptionsName);
         Assert.Contains("DataDirectory is required with Durability.Full", e.Message);
+    }
+
+    [Fact]
+    public async Task A_data_directory_bound_without_a_durable_mode_stops_the_host_saying_what_to_set()
+    {
+        using var dir = new TempDirectory();
+        var builder = CreateBuilder(contentRoot: dir.Path);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["FluxMap:DataDirectory"] = "bank" });
+        builder.Services.AddFluxMap<string, int>(builder.Configuration.GetSection("FluxMap"));
+        using var host = builder.Build();
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        Assert.Contains("Durability is InMemory", e.Message);
+        Assert.Contains("set Durability to Relaxed or Full", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Theory]
+    [InlineData(DurabilityMode.InMemory)]
+    [InlineData(DurabilityMode.Relaxed)]
+    public async Task The_open_and_close_log_lines_say_where_the_data_lives(DurabilityMode durability)
+    {
+        using var dir = new TempDirectory();
+        var builder = CreateBuilder(contentRoot: dir.Path);
+        builder.Logging.AddFakeLogging();
+        builder.Services.AddFluxMap<string, int>(options =>
+        {
+            options.Durability = durability;
+            options.DataDirectory = durability == DurabilityMode.InMemory ? null : "bank";
+        });
+        using var host = builder.Build();
+        await host.StartAsync(Ct);
+        await host.StopAsync(Ct);
+
+        var lines = host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id is EventIds.Opened or EventIds.Closed).Select(r => r.Message).ToList();
+        Assert.Equal(2, lines.Count);
+        var where = durability == DurabilityMode.InMemory ? "(InMemory durability, nothing on disk)" : $"(Relaxed durability, files in '{Path.Combine(dir.Path, "bank")}')";
+        Assert.All(lines, line => Assert.Contains(where, line));
     }
 
     [Fact]
