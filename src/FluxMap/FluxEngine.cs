@@ -16,7 +16,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     private DataFileStore<TKey, TValue>? _dataFile;
     private HashSet<TKey>? _replayed;
     private long _newestLoaded;
-    private IDisposable? _directoryLock;
+    private DirectoryLock? _directoryLock;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _disposed;
     private int _closing;
@@ -133,7 +133,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             throw new FluxMapIOException($"The data directory '{directory}' could not be created or opened: {e.Message}", e);
         }
 
-        IDisposable directoryLock;
+        DirectoryLock directoryLock;
         try
         {
             directoryLock = storage.LockDirectory(directory);
@@ -148,6 +148,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             // The new directory's own entry must survive a power loss too.
             storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
+            var recovery = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger);
+            recovery.CheckFiles();
             if (options.UseDataFile)
             {
                 engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load);
@@ -155,7 +157,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             }
 
             var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
-            var recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(checkpoint, engine.Replay);
+            var recovered = recovery.Recover(checkpoint, engine.Replay);
             var lastLsn = Math.Max(recovered.LastLsn, engine._newestLoaded);
             engine.Transactions.Restore(lastLsn);
             if (engine._dataFile is { } dataFile)
@@ -186,13 +188,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             engine._dataFile?.Dispose();
-            directoryLock.Dispose();
+            directoryLock.Abandon();
             throw new FluxMapIOException($"Reading or repairing the database files in '{directory}' failed: {e.Message}", e);
         }
         catch
         {
             engine._dataFile?.Dispose();
-            directoryLock.Dispose();
+            directoryLock.Abandon();
             throw;
         }
     }

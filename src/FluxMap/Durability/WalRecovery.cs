@@ -60,11 +60,6 @@ internal sealed class WalRecovery<TKey, TValue>(
             var path = SegmentPath(sequences[i]);
             var data = ReadAll(path, ref _segmentBuffer);
             var headerValid = WalFormat.IsSegmentHeader(data, sequences[i]);
-            if (headerValid && WalFormat.ReadFormatVersion(data) != WalFormat.FormatVersion)
-            {
-                throw new CorruptionException($"The write-ahead log segment '{path}' has format version {WalFormat.ReadFormatVersion(data)}; this FluxMap reads version {WalFormat.FormatVersion}.", path, 8);
-            }
-
             var offset = WalFormat.SegmentHeaderSize;
             while (headerValid && WalFormat.TryReadRecord(data, offset, expected, out var record) && record.Lsn == expected)
             {
@@ -135,6 +130,33 @@ internal sealed class WalRecovery<TKey, TValue>(
         Log.WalRecovered(logger, applied, directory, afterLsn, watch.ElapsedMilliseconds);
         var sequence = pool.Select(file => file.Sequence).Append(0).Max() + 1;
         return new WalRecoveryResult(WalSegment.Create(storage, directory, sequence, options.WalSegmentSize), afterLsn, finished, pool);
+    }
+
+    /// <summary>
+    /// Refuses the open before anything is written when a log file (a segment or a pooled one,
+    /// which a rotation would write over) is not one FluxMap wrote or is of another format version.
+    /// Call it before <see cref="Recover"/>, which repairs what it reads as a torn tail.
+    /// </summary>
+    /// <exception cref="CorruptionException">A file that is not ours, or of another format; the message names it.</exception>
+    internal void CheckFiles()
+    {
+        var paths = WalFileName.Segment.List(storage, directory).Select(SegmentPath)
+            .Concat(WalFileName.Pool.List(storage, directory).Select(sequence => WalFileName.Pool.Path(directory, sequence)));
+        var head = new byte[WalFormat.SegmentHeaderSize];
+        foreach (var path in paths)
+        {
+            bool headerWritten;
+            using (var file = storage.Open(path, create: false))
+            {
+                headerWritten = file.Read(head, 0) == head.Length && WalFormat.CheckIdentity(head, path);
+            }
+
+            // No header: a segment whose creation a crash cut short holds nothing but zeros.
+            if (!headerWritten)
+            {
+                _ = WalFormat.CheckIdentity(ReadAll(path, ref _probeBuffer), path);
+            }
+        }
     }
 
     private static bool IsZero(ReadOnlySpan<byte> data) => !data.ContainsAnyExcept((byte)0);
