@@ -1,3 +1,5 @@
+using FluxMap.Diagnostics;
+
 namespace FluxMap.Storage;
 
 /// <summary>
@@ -33,6 +35,18 @@ internal sealed class KeyOrdering<TKey>
             {
                 var bytes = ByteArrayKeyComparer.Instance;
                 return new((IComparer<TKey>)(object)bytes, equality ?? (IEqualityComparer<TKey>)(object)bytes, equality is null);
+            }
+
+            // Comparer<T>.Default of a type without an order fails only when two keys meet, a raw
+            // BCL message on the second insert; refuse it at open and say what to supply instead.
+            var type = Nullable.GetUnderlyingType(typeof(TKey)) ?? typeof(TKey);
+            if (!typeof(IComparable<>).MakeGenericType(type).IsAssignableFrom(type) && !typeof(IComparable).IsAssignableFrom(type))
+            {
+                var name = TypeName.Readable(typeof(TKey));
+                throw new NotSupportedException(
+                    $"The key type {name} has no order: it implements neither IComparable<{name}> nor IComparable, and no comparer was given. " +
+                    $"Implement IComparable<{name}> on it, or pass a comparer (and an equality comparer that agrees with it) with " +
+                    $"FluxDatabase.CreateBuilder<{name}, TValue>().WithComparer(comparer, equality).");
             }
 
             return new(Comparer<TKey>.Default, equality ?? EqualityComparer<TKey>.Default, false);
