@@ -105,6 +105,32 @@ public sealed class HostingTests
     }
 
     [Theory]
+    [InlineData(null)]
+    [InlineData("orders")]
+    public async Task A_misspelt_configuration_key_stops_the_host_naming_the_key(string? name)
+    {
+        var builder = CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FluxMap:Durabilty"] = "Full",
+            ["FluxMap:VacuumInterval"] = "00:00:05",
+        });
+        if (name is null)
+        {
+            builder.Services.AddFluxMap<string, int>(builder.Configuration.GetSection("FluxMap"));
+        }
+        else
+        {
+            builder.Services.AddKeyedFluxMap<string, int>(name, builder.Configuration.GetSection("FluxMap"));
+        }
+
+        using var host = builder.Build();
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(Ct));
+        Assert.Contains("properties were not found on the instance of FluxMap.FluxMapOptions: 'Durabilty'", e.Message);
+    }
+
+    [Theory]
     [InlineData(DurabilityMode.InMemory)]
     [InlineData(DurabilityMode.Relaxed)]
     public async Task The_open_and_close_log_lines_say_where_the_data_lives(DurabilityMode durability)
