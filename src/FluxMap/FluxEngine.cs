@@ -365,6 +365,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     internal async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         if (_dataFile is not null)
         {
             await _dataFile.CheckpointAsync(flushFirst: true, cancellationToken).ConfigureAwait(false);
@@ -378,6 +379,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     internal Task FlushAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         return _wal?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
