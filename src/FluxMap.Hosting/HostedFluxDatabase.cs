@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using FluxMap.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -51,7 +52,7 @@ internal sealed class HostedFluxDatabase<TKey, TValue> : IHostedService, IAsyncD
     internal FluxDatabase<TKey, TValue>? Current => _database;
 
     internal FluxDatabase<TKey, TValue> Database => _database ?? throw new InvalidOperationException(
-        $"The FluxMap database '{Name}' opens when the host starts. Resolve FluxDatabase<{typeof(TKey).Name}, {typeof(TValue).Name}> " +
+        $"The FluxMap database '{Name}' opens when the host starts. Resolve {TypeName.Readable(typeof(FluxDatabase<TKey, TValue>))} " +
         "or its handle after IHost.StartAsync (in a request, or in a hosted service's ExecuteAsync), not while the host is built or started.");
 
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -359,7 +359,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         return bytes;
     }
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
+    internal void ThrowIfDisposed() => Disposed.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
 
     /// <summary>Flushes every write-behind buffer and checkpoints; without a data file, syncs the log.</summary>
     internal async Task CheckpointAsync(CancellationToken cancellationToken)

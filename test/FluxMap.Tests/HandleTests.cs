@@ -87,13 +87,20 @@ public sealed class HandleTests
         var tx = handle.BeginTransaction();
         await db.DisposeAsync();
 
-        Assert.Throws<ObjectDisposedException>(() => db.CreateHandle());
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.GetAsync("a", Ct));
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.InsertAsync("a", 1, Ct));
-        Assert.Throws<ObjectDisposedException>(() => handle.BeginTransaction());
-        Assert.Throws<ObjectDisposedException>(() => handle.ScanRangeAsync("a", "b", Ct));
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.GetAsync("a", Ct));
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.CommitAsync(Ct));
+        ObjectDisposedException[] errors =
+        [
+            Assert.Throws<ObjectDisposedException>(() => db.CreateHandle()),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.GetAsync("a", Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.InsertAsync("a", 1, Ct)),
+            Assert.Throws<ObjectDisposedException>(() => handle.BeginTransaction()),
+            Assert.Throws<ObjectDisposedException>(() => handle.ScanRangeAsync("a", "b", Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.GetAsync("a", Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.CommitAsync(Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await db.VacuumAsync(Ct)),
+        ];
+
+        // Named as a reader writes the type, not FluxDatabase`2[[System.String, System.Private.CoreLib, ...]].
+        Assert.All(errors, e => Assert.Equal("FluxDatabase<string, int>", e.ObjectName));
         await tx.DisposeAsync();
         await db.DisposeAsync();
     }

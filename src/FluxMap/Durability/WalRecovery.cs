@@ -188,7 +188,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         catch (MessagePackSerializationException e)
         {
             throw new CorruptionException(
-                $"The commit with LSN {record.Lsn} in '{path}' at offset {record.Offset} passes its checksum but cannot be read as {typeof(TKey).Name} keys and {typeof(TValue).Name} values " +
+                $"The commit with LSN {record.Lsn} in '{path}' at offset {record.Offset} passes its checksum but cannot be read as {TypeName.Readable(typeof(TKey))} keys and {TypeName.Readable(typeof(TValue))} values " +
                 $"({e.GetBaseException().Message}). Was the database written with other key or value types, or other serializer options?",
                 path,
                 record.Offset);

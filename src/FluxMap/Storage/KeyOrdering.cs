@@ -54,7 +54,7 @@ internal sealed class KeyOrdering<TKey>
 
         equality ??= comparer as IEqualityComparer<TKey>
             ?? throw new ArgumentException(
-                $"The comparer {comparer.GetType().Name} does not implement IEqualityComparer<{typeof(TKey).Name}>. " +
+                $"The comparer {comparer.GetType().Name} does not implement IEqualityComparer<{TypeName.Readable(typeof(TKey))}>. " +
                 "Pass an equality comparer that agrees with it (keys that compare as 0 must be equal and hash alike).",
                 nameof(equality));
 
@@ -77,7 +77,7 @@ internal sealed class KeyOrdering<TKey>
         if (!_isDefaultOrdinal)
         {
             throw new NotSupportedException(
-                $"Prefix scans need string or byte[] keys in their default ordinal order; this database has {typeof(TKey).Name} keys" +
+                $"Prefix scans need string or byte[] keys in their default ordinal order; this database has {TypeName.Readable(typeof(TKey))} keys" +
                 (typeof(TKey) == typeof(string) || typeof(TKey) == typeof(byte[]) ? " with a custom comparer." : ".") +
                 " Use ScanAsync with a KeyRange instead.");
         }
