@@ -214,17 +214,21 @@ public sealed class HostingTests
     {
         var builder = CreateBuilder();
         builder.Services.AddKeyedFluxMap<string, int>("orders", _ => { });
+        builder.Services.AddKeyedFluxMap<string, int>("stock", _ => { });
         using var host = builder.Build();
         await host.StartAsync(Ct);
         using var commits = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), "FluxMap", "fluxmap.commits");
-        var handle = host.Services.GetRequiredKeyedService<FluxHandle<string, int>>("orders");
+        var orders = host.Services.GetRequiredKeyedService<FluxHandle<string, int>>("orders");
 
-        await handle.InsertAsync("a", 1, Ct);
-        await handle.InsertAsync("b", 2, Ct);
+        await orders.InsertAsync("a", 1, Ct);
+        await orders.InsertAsync("b", 2, Ct);
+        await host.Services.GetRequiredKeyedService<FluxHandle<string, int>>("stock").InsertAsync("a", 1, Ct);
         commits.RecordObservableInstruments();
 
-        Assert.Equal(2, commits.LastMeasurement!.Value);
-        Assert.Equal("orders", commits.LastMeasurement.Tags["fluxmap.database"]);
+        // The two databases share the factory's meter; the tag on each measurement tells them apart.
+        var byDatabase = commits.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["fluxmap.database"]!, m => m.Value);
+        Assert.Equal(new Dictionary<string, long> { ["orders"] = 2, ["stock"] = 1 }, byDatabase);
+        Assert.Null(commits.Instrument!.Meter.Tags);
         await host.StopAsync(Ct);
     }
 
