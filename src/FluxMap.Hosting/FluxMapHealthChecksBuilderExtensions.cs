@@ -1,3 +1,5 @@
+using FluxMap;
+using FluxMap.Diagnostics;
 using FluxMap.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -56,7 +58,7 @@ public static class FluxMapHealthChecksBuilderExtensions
         return builder.Add(new HealthCheckRegistration(
             name,
             sp => new FluxMapHealthCheck<TKey, TValue>(sp.GetKeyedService<HostedFluxDatabase<TKey, TValue>>(serviceKey) ?? throw new InvalidOperationException(
-                $"The health check '{name}' needs a FluxMap database<{typeof(TKey).Name}, {typeof(TValue).Name}> " +
+                $"The health check '{name}' needs a {TypeName.Readable(typeof(FluxDatabase<TKey, TValue>))} " +
                 (serviceKey is null ? "registered with AddFluxMap." : $"registered with AddKeyedFluxMap under '{serviceKey}'."))),
             failureStatus,
             tags));

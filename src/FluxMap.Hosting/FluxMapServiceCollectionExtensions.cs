@@ -42,7 +42,11 @@ public static class FluxMapServiceCollectionExtensions
         return Register(services, null, options => options.Configure(configure), configureDatabase);
     }
 
-    /// <summary>Registers a database whose options are bound from a configuration section, such as <c>configuration.GetSection("FluxMap")</c>.</summary>
+    /// <summary>
+    /// Registers a database whose options are bound from a configuration section, such as
+    /// <c>configuration.GetSection("FluxMap")</c>. A key in the section that names no option stops
+    /// the host from starting, so a misspelt setting never silently keeps its default.
+    /// </summary>
     /// <typeparam name="TKey">The key type.</typeparam>
     /// <typeparam name="TValue">The value type.</typeparam>
     /// <param name="services">The service collection.</param>
@@ -57,7 +61,7 @@ public static class FluxMapServiceCollectionExtensions
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return Register(services, null, options => options.Bind(configuration), configureDatabase);
+        return Register(services, null, options => Bind(options, configuration), configureDatabase);
     }
 
     /// <summary>Registers a database under <paramref name="name"/>, configured in code.</summary>
@@ -81,7 +85,10 @@ public static class FluxMapServiceCollectionExtensions
         return Register(services, name, options => options.Configure(configure), configureDatabase);
     }
 
-    /// <summary>Registers a database under <paramref name="name"/>, its options bound from a configuration section.</summary>
+    /// <summary>
+    /// Registers a database under <paramref name="name"/>, its options bound from a configuration
+    /// section. A key in the section that names no option stops the host from starting.
+    /// </summary>
     /// <typeparam name="TKey">The key type.</typeparam>
     /// <typeparam name="TValue">The value type.</typeparam>
     /// <param name="services">The service collection.</param>
@@ -99,8 +106,12 @@ public static class FluxMapServiceCollectionExtensions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(configuration);
-        return Register(services, name, options => options.Bind(configuration), configureDatabase);
+        return Register(services, name, options => Bind(options, configuration), configureDatabase);
     }
+
+    // A misspelt key ("Durabilty") would otherwise leave its setting at the default without a word.
+    private static void Bind(OptionsBuilder<FluxMapOptions> options, IConfiguration configuration) =>
+        options.Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
 
     private static IServiceCollection Register<TKey, TValue>(
         IServiceCollection services,

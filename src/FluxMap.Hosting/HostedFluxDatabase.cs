@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using FluxMap.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,11 @@ internal sealed class HostedFluxDatabase<TKey, TValue> : IHostedService, IAsyncD
     private readonly TimeProvider _timeProvider;
     private readonly Action<FluxDatabaseBuilder<TKey, TValue>>? _configure;
     private FluxDatabase<TKey, TValue>? _database;
+
+    // Where the open database keeps its data, for the open and close log lines. Validation refuses
+    // a data directory in memory, so a directory named here is the one in use.
+    private DurabilityMode _durability;
+    private string _storage = "";
 
     internal HostedFluxDatabase(
         string? key,
@@ -46,7 +52,7 @@ internal sealed class HostedFluxDatabase<TKey, TValue> : IHostedService, IAsyncD
     internal FluxDatabase<TKey, TValue>? Current => _database;
 
     internal FluxDatabase<TKey, TValue> Database => _database ?? throw new InvalidOperationException(
-        $"The FluxMap database '{Name}' opens when the host starts. Resolve FluxDatabase<{typeof(TKey).Name}, {typeof(TValue).Name}> " +
+        $"The FluxMap database '{Name}' opens when the host starts. Resolve {TypeName.Readable(typeof(FluxDatabase<TKey, TValue>))} " +
         "or its handle after IHost.StartAsync (in a request, or in a hosted service's ExecuteAsync), not while the host is built or started.");
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -66,7 +72,10 @@ internal sealed class HostedFluxDatabase<TKey, TValue> : IHostedService, IAsyncD
         var started = _timeProvider.GetTimestamp();
         _database = await builder.WithExternallyHostedServices().OpenAsync(cancellationToken).ConfigureAwait(false);
         var elapsedMs = (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds;
-        Log.Opened(Logger, Name, options.Durability, options.DataDirectory ?? "none", elapsedMs);
+        (_durability, _storage) = (options.Durability, options.Durability == DurabilityMode.InMemory
+            ? "nothing on disk"
+            : $"files in '{Path.GetFullPath(options.DataDirectory!)}'");
+        Log.Opened(Logger, Name, _durability, _storage, elapsedMs);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -79,8 +88,7 @@ internal sealed class HostedFluxDatabase<TKey, TValue> : IHostedService, IAsyncD
         // Closing syncs the log and cannot be called off; past the host's shutdown timeout the
         // host stops waiting, and disposing the container still waits for the close.
         await _database.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-        var options = _options.Get(_optionsName);
-        Log.Closed(Logger, Name, options.Durability, options.DataDirectory ?? "none");
+        Log.Closed(Logger, Name, _durability, _storage);
     }
 
     public ValueTask DisposeAsync() => _database?.DisposeAsync() ?? ValueTask.CompletedTask;

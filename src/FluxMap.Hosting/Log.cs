@@ -7,11 +7,12 @@ internal static partial class Log
 {
     internal const string Category = "FluxMap.Hosting";
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Opened the FluxMap database '{Database}' ({Durability} durability, data directory '{DataDirectory}') in {ElapsedMs} ms")]
-    internal static partial void Opened(ILogger logger, string database, DurabilityMode durability, string dataDirectory, long elapsedMs);
+    // Storage is "nothing on disk" or "files in '<directory>'", so an in-memory line never reads as if a directory were used.
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Opened the FluxMap database '{Database}' ({Durability} durability, {Storage}) in {ElapsedMs} ms")]
+    internal static partial void Opened(ILogger logger, string database, DurabilityMode durability, string storage, long elapsedMs);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Closed the FluxMap database '{Database}' ({Durability} durability, data directory '{DataDirectory}')")]
-    internal static partial void Closed(ILogger logger, string database, DurabilityMode durability, string dataDirectory);
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Closed the FluxMap database '{Database}' ({Durability} durability, {Storage})")]
+    internal static partial void Closed(ILogger logger, string database, DurabilityMode durability, string storage);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "Started {Count} background services of the FluxMap database '{Database}'")]
     internal static partial void ServicesStarted(ILogger logger, int count, string database);

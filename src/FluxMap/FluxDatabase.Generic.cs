@@ -48,11 +48,12 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
     /// keys, and conflict bookkeeping. It works in short slices, so commits go on meanwhile.
     /// Automatic vacuum does the same every <see cref="FluxMapOptions.VacuumInterval"/>.
     /// </summary>
-    /// <param name="cancellationToken">Stops the pass between slices.</param>
+    /// <param name="cancellationToken">Cancels the pass before it starts or between slices.</param>
     /// <returns>What the pass reclaimed.</returns>
     public ValueTask<VacuumResult> VacuumAsync(CancellationToken cancellationToken = default)
     {
         _engine.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         return _engine.Vacuum.RunAsync(cancellationToken);
     }
 
@@ -61,11 +62,12 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <see cref="FluxStatistics.MemoryBytes"/> for a running figure when a memory limit is set).
     /// Commits go on meanwhile.
     /// </summary>
-    /// <param name="cancellationToken">Stops the walk.</param>
+    /// <param name="cancellationToken">Cancels the walk before it starts or on the way.</param>
     /// <returns>Estimated bytes, as the memory limit would count them.</returns>
     public ValueTask<long> MeasureMemoryAsync(CancellationToken cancellationToken = default)
     {
         _engine.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         return _engine.MeasureMemoryAsync(cancellationToken);
     }
 

@@ -177,7 +177,10 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <returns>The open database.</returns>
     /// <exception cref="OptionsValidationException">The options are invalid; the message says which and why.</exception>
-    /// <exception cref="NotSupportedException">A durable mode cannot serialize the key or value type.</exception>
+    /// <exception cref="NotSupportedException">
+    /// The key type has no order (neither <see cref="IComparable{T}"/> nor <see cref="IComparable"/>)
+    /// and no comparer was given, or a durable mode cannot serialize the key or value type.
+    /// </exception>
     /// <exception cref="FluxMapIOException">The data directory cannot be used, or another database holds it.</exception>
     /// <exception cref="CorruptionException">The log is damaged where synced data must be.</exception>
     public async ValueTask<FluxDatabase<TKey, TValue>> OpenAsync(CancellationToken cancellationToken = default)

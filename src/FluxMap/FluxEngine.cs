@@ -18,7 +18,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     private CheckpointCoordinator<TKey, TValue>? _checkpoints;
     private HashSet<TKey>? _replayed;
     private long _newestLoaded;
-    private IDisposable? _directoryLock;
+    private DirectoryLock? _directoryLock;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _disposed;
     private int _closing;
@@ -144,7 +144,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             throw new FluxMapIOException($"The data directory '{directory}' could not be created or opened: {e.Message}", e);
         }
 
-        IDisposable directoryLock;
+        DirectoryLock directoryLock;
         try
         {
             directoryLock = storage.LockDirectory(directory);
@@ -159,6 +159,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             // The new directory's own entry must survive a power loss too.
             storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
+            var source = settings.CommitLogSource
+                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+            source.CheckFiles();
             if (options.UseDataFile)
             {
                 engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, cancellationToken);
@@ -166,8 +169,6 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             }
 
             var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
-            var source = settings.CommitLogSource
-                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             var lastLsn = Math.Max(source.Recover(checkpoint, engine.Replay, cancellationToken), engine._newestLoaded);
             cancellationToken.ThrowIfCancellationRequested();
             engine.Transactions.Restore(lastLsn);
@@ -196,13 +197,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             engine._dataFile?.Dispose();
-            directoryLock.Dispose();
+            directoryLock.Abandon();
             throw new FluxMapIOException($"Reading or repairing the database files in '{directory}' failed: {e.Message}", e);
         }
         catch
         {
             engine._dataFile?.Dispose();
-            directoryLock.Dispose();
+            directoryLock.Abandon();
             throw;
         }
     }
@@ -367,12 +368,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         return bytes;
     }
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
+    internal void ThrowIfDisposed() => Disposed.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
 
     /// <summary>Flushes every write-behind buffer and checkpoints; without a data file, syncs the log.</summary>
     internal async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         if (_checkpoints is not null)
         {
             await _checkpoints.CheckpointAsync(everything: true, cancellationToken).ConfigureAwait(false);
@@ -386,6 +388,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     internal Task FlushAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         return _log?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
     }
 

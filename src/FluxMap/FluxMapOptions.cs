@@ -11,7 +11,8 @@ public sealed class FluxMapOptions
 
     /// <summary>
     /// Gets or sets the directory of the database's files; required for <see cref="FluxMap.DurabilityMode.Relaxed"/>
-    /// and <see cref="FluxMap.DurabilityMode.Full"/>. Created when missing. One database at a time may
+    /// and <see cref="FluxMap.DurabilityMode.Full"/>, and refused with <see cref="FluxMap.DurabilityMode.InMemory"/>
+    /// (an in-memory database would leave a directory's data unread). Created when missing. One database at a time may
     /// use a directory (a lock file enforces it, across processes too).
     /// </summary>
     public string? DataDirectory { get; set; }

@@ -40,6 +40,14 @@ public sealed class FluxMapOptionsValidator : IValidateOptions<FluxMapOptions>
             failures.Add($"DataDirectory is required with Durability.{options.Durability}: it names the directory for the database's files.");
         }
 
+        // An in-memory database never reads its directory: a directory of durable data would open empty.
+        if (options.Durability == DurabilityMode.InMemory && !string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add(
+                $"DataDirectory ('{options.DataDirectory}') is set but Durability is InMemory, which keeps nothing on disk and never reads the directory: " +
+                "set Durability to Relaxed or Full to store the database there, or leave DataDirectory unset for an in-memory database.");
+        }
+
         if (options.WalSegmentSize < 64 * 1024)
         {
             failures.Add($"WalSegmentSize must be at least 65536 bytes (was {options.WalSegmentSize}).");

@@ -438,7 +438,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
     private void Enter(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        Disposed.ThrowIf(_disposed, typeof(FluxTransaction<TKey, TValue>));
         _engine.ThrowIfDisposed();
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {

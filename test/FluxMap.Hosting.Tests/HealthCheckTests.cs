@@ -102,7 +102,7 @@ public sealed class HealthCheckTests
         var health = host.Services.GetRequiredService<HealthCheckService>();
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => health.CheckHealthAsync(Ct));
-        Assert.Equal("The health check 'fluxmap-orders' needs a FluxMap database<String, Int32> registered with AddKeyedFluxMap under 'orders'.", e.Message);
+        Assert.Equal("The health check 'fluxmap-orders' needs a FluxDatabase<string, int> registered with AddKeyedFluxMap under 'orders'.", e.Message);
     }
 
     /// <summary>Ordinal order, until a test makes it throw.</summary>

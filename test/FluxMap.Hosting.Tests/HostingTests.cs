@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static FluxMap.Hosting.Tests.TestHost;
 
@@ -89,6 +90,70 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task A_data_directory_bound_without_a_durable_mode_stops_the_host_saying_what_to_set()
+    {
+        using var dir = new TempDirectory();
+        var builder = CreateBuilder(contentRoot: dir.Path);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["FluxMap:DataDirectory"] = "bank" });
+        builder.Services.AddFluxMap<string, int>(builder.Configuration.GetSection("FluxMap"));
+        using var host = builder.Build();
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        Assert.Contains("Durability is InMemory", e.Message);
+        Assert.Contains("set Durability to Relaxed or Full", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("orders")]
+    public async Task A_misspelt_configuration_key_stops_the_host_naming_the_key(string? name)
+    {
+        var builder = CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FluxMap:Durabilty"] = "Full",
+            ["FluxMap:VacuumInterval"] = "00:00:05",
+        });
+        if (name is null)
+        {
+            builder.Services.AddFluxMap<string, int>(builder.Configuration.GetSection("FluxMap"));
+        }
+        else
+        {
+            builder.Services.AddKeyedFluxMap<string, int>(name, builder.Configuration.GetSection("FluxMap"));
+        }
+
+        using var host = builder.Build();
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(Ct));
+        Assert.Contains("properties were not found on the instance of FluxMap.FluxMapOptions: 'Durabilty'", e.Message);
+    }
+
+    [Theory]
+    [InlineData(DurabilityMode.InMemory)]
+    [InlineData(DurabilityMode.Relaxed)]
+    public async Task The_open_and_close_log_lines_say_where_the_data_lives(DurabilityMode durability)
+    {
+        using var dir = new TempDirectory();
+        var builder = CreateBuilder(contentRoot: dir.Path);
+        builder.Logging.AddFakeLogging();
+        builder.Services.AddFluxMap<string, int>(options =>
+        {
+            options.Durability = durability;
+            options.DataDirectory = durability == DurabilityMode.InMemory ? null : "bank";
+        });
+        using var host = builder.Build();
+        await host.StartAsync(Ct);
+        await host.StopAsync(Ct);
+
+        var lines = host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id is EventIds.Opened or EventIds.Closed).Select(r => r.Message).ToList();
+        Assert.Equal(2, lines.Count);
+        var where = durability == DurabilityMode.InMemory ? "(InMemory durability, nothing on disk)" : $"(Relaxed durability, files in '{Path.Combine(dir.Path, "bank")}')";
+        Assert.All(lines, line => Assert.Contains(where, line));
+    }
+
+    [Fact]
     public async Task A_clean_stop_syncs_the_log_of_a_database_bound_from_configuration()
     {
         using var dir = new TempDirectory();
@@ -149,17 +214,21 @@ public sealed class HostingTests
     {
         var builder = CreateBuilder();
         builder.Services.AddKeyedFluxMap<string, int>("orders", _ => { });
+        builder.Services.AddKeyedFluxMap<string, int>("stock", _ => { });
         using var host = builder.Build();
         await host.StartAsync(Ct);
         using var commits = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), "FluxMap", "fluxmap.commits");
-        var handle = host.Services.GetRequiredKeyedService<FluxHandle<string, int>>("orders");
+        var orders = host.Services.GetRequiredKeyedService<FluxHandle<string, int>>("orders");
 
-        await handle.InsertAsync("a", 1, Ct);
-        await handle.InsertAsync("b", 2, Ct);
+        await orders.InsertAsync("a", 1, Ct);
+        await orders.InsertAsync("b", 2, Ct);
+        await host.Services.GetRequiredKeyedService<FluxHandle<string, int>>("stock").InsertAsync("a", 1, Ct);
         commits.RecordObservableInstruments();
 
-        Assert.Equal(2, commits.LastMeasurement!.Value);
-        Assert.Equal("orders", commits.LastMeasurement.Tags["fluxmap.database"]);
+        // The two databases share the factory's meter; the tag on each measurement tells them apart.
+        var byDatabase = commits.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["fluxmap.database"]!, m => m.Value);
+        Assert.Equal(new Dictionary<string, long> { ["orders"] = 2, ["stock"] = 1 }, byDatabase);
+        Assert.Null(commits.Instrument!.Meter.Tags);
         await host.StopAsync(Ct);
     }
 

@@ -106,6 +106,10 @@ public sealed class CommitLogSeamTests : IDisposable
         /// <summary>The process dies: what was not durable is gone, and the old session can make nothing durable any more.</summary>
         internal void Crash() => _die!();
 
+        public void CheckFiles()
+        {
+        }
+
         public long Recover(long afterLsn, ReplayWrite<string, int> apply, CancellationToken cancellationToken)
         {
             var last = afterLsn;

@@ -210,6 +210,34 @@ public sealed class DurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_data_directory_with_in_memory_durability_is_refused_and_its_data_left_alone()
+    {
+        await using (var durable = await OpenDbAsync())
+        {
+            await durable.CreateHandle().InsertAsync("kept", 10, Ct);
+        }
+
+        var files = _dir.Snapshot();
+        var inMemory = new FluxMapOptions { DataDirectory = _dir.Path };
+
+        var validated = new FluxMapOptionsValidator().Validate(null, inMemory);
+        var opened = await Assert.ThrowsAsync<OptionsValidationException>(async () => await FluxDatabase.OpenAsync<string, int>(inMemory, Ct));
+        var built = await Assert.ThrowsAsync<OptionsValidationException>(
+            async () => await FluxDatabase.CreateBuilder<string, int>().Configure(o => o.DataDirectory = _dir.Path).OpenAsync(Ct));
+
+        Assert.True(validated.Failed);
+        foreach (var message in new[] { validated.FailureMessage, opened.Message, built.Message })
+        {
+            Assert.Contains("Durability is InMemory", message, StringComparison.Ordinal);
+            Assert.Contains("set Durability to Relaxed or Full", message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(files, _dir.Snapshot());
+        await using var reopened = await OpenDbAsync();
+        Assert.Equal(10, await reopened.CreateHandle().ValueAsync("kept"));
+    }
+
+    [Fact]
     public async Task An_unwritable_directory_is_refused_with_a_clear_message()
     {
         var file = Path.Combine(_dir.Path, "not-a-directory");

@@ -245,7 +245,7 @@ internal sealed class FaultyStorage : StorageSystem
         }
     }
 
-    internal override IDisposable LockDirectory(string directory)
+    internal override DirectoryLock LockDirectory(string directory)
     {
         lock (_gate)
         {
@@ -276,9 +276,11 @@ internal sealed class FaultyStorage : StorageSystem
         }
     }
 
-    private sealed class Releaser(Action release) : IDisposable
+    private sealed class Releaser(Action release) : DirectoryLock
     {
-        public void Dispose() => release();
+        internal override void Abandon() => release();
+
+        public override void Dispose() => release();
     }
 
     private sealed class MemoryFile

@@ -87,13 +87,20 @@ public sealed class HandleTests
         var tx = handle.BeginTransaction();
         await db.DisposeAsync();
 
-        Assert.Throws<ObjectDisposedException>(() => db.CreateHandle());
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.GetAsync("a", Ct));
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.InsertAsync("a", 1, Ct));
-        Assert.Throws<ObjectDisposedException>(() => handle.BeginTransaction());
-        Assert.Throws<ObjectDisposedException>(() => handle.ScanRangeAsync("a", "b", Ct));
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.GetAsync("a", Ct));
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.CommitAsync(Ct));
+        ObjectDisposedException[] errors =
+        [
+            Assert.Throws<ObjectDisposedException>(() => db.CreateHandle()),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.GetAsync("a", Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await handle.InsertAsync("a", 1, Ct)),
+            Assert.Throws<ObjectDisposedException>(() => handle.BeginTransaction()),
+            Assert.Throws<ObjectDisposedException>(() => handle.ScanRangeAsync("a", "b", Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.GetAsync("a", Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await tx.CommitAsync(Ct)),
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await db.VacuumAsync(Ct)),
+        ];
+
+        // Named as a reader writes the type, not FluxDatabase`2[[System.String, System.Private.CoreLib, ...]].
+        Assert.All(errors, e => Assert.Equal("FluxDatabase<string, int>", e.ObjectName));
         await tx.DisposeAsync();
         await db.DisposeAsync();
     }
@@ -138,6 +145,23 @@ public sealed class HandleTests
     }
 
     [Fact]
+    public async Task A_key_type_without_an_order_is_refused_at_open_saying_what_to_supply()
+    {
+        var error = await Assert.ThrowsAsync<NotSupportedException>(async () => await FluxDatabase.OpenAsync<UnorderedKey, int>(cancellationToken: Ct));
+
+        Assert.Equal(
+            "The key type UnorderedKey has no order: it implements neither IComparable<UnorderedKey> nor IComparable, and no comparer was given. " +
+            "Implement IComparable<UnorderedKey> on it, or pass a comparer (and an equality comparer that agrees with it) with " +
+            "FluxDatabase.CreateBuilder<UnorderedKey, TValue>().WithComparer(comparer, equality).",
+            error.Message);
+        var byName = Comparer<UnorderedKey>.Create((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        await using var ordered = await FluxDatabase.CreateBuilder<UnorderedKey, int>().WithComparer(byName, EqualityComparer<UnorderedKey>.Default).OpenAsync(Ct);
+        await ordered.CreateHandle().InsertAsync(new UnorderedKey("b"), 2, Ct);
+        await ordered.CreateHandle().InsertAsync(new UnorderedKey("a"), 1, Ct);
+        Assert.Equal(["a", "b"], (await ordered.CreateHandle().ScanAsync(KeyRange<UnorderedKey>.All, cancellationToken: Ct).ToListAsync()).Select(p => p.Key.Name));
+    }
+
+    [Fact]
     public async Task Invalid_options_are_refused_with_a_message_naming_them()
     {
         var options = new FluxMapOptions { MaxTransactionAttempts = 0, RetryBaseDelay = TimeSpan.FromSeconds(2), RetryMaxDelay = TimeSpan.FromSeconds(1) };
@@ -159,4 +183,6 @@ public sealed class HandleTests
 
         Assert.Equal(7, await second.ValueAsync("k"));
     }
+
+    private sealed record UnorderedKey(string Name);
 }

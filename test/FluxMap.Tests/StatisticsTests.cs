@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using static FluxMap.Tests.Fixture;
 
 namespace FluxMap.Tests;
@@ -53,33 +54,96 @@ public sealed class StatisticsTests
     }
 
     [Fact]
-    public async Task The_meter_reports_the_same_figures_tagged_with_the_database_name()
+    public async Task The_meter_reports_the_same_figures_tagged_with_the_database_name_once()
     {
-        await using var db = await FluxDatabase.CreateBuilder<string, int>().WithName("orders").OpenAsync(Ct);
+        using var dir = new TempDirectory();
+        var options = new FluxMapOptions { Durability = DurabilityMode.Full, DataDirectory = dir.Path, UseDataFile = false };
+        await using var db = await FluxDatabase.CreateBuilder<string, int>().WithOptions(options).WithName("orders").OpenAsync(Ct);
+        var meter = db.Engine.Metrics.Meter;
+        using var commits = new MetricCollector<long>(meter, "fluxmap.commits");
+        using var keys = new MetricCollector<long>(meter, "fluxmap.keys");
+        using var reads = new MetricCollector<long>(meter, "fluxmap.reads");
+        using var commitDuration = new MetricCollector<double>(meter, "fluxmap.commit.duration");
+        using var syncDuration = new MetricCollector<double>(meter, "fluxmap.wal.sync.duration");
         var handle = db.CreateHandle();
         await handle.InsertAsync("a", 1, Ct);
         await handle.InsertAsync("b", 1, Ct);
+        await handle.GetAsync("a", Ct);
 
-        var seen = new Dictionary<string, long>();
-        var durations = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
+        foreach (var collector in new[] { commits, keys, reads })
         {
-            if (instrument.Meter.Name == "FluxMap" && instrument.Meter.Tags!.Contains(new("fluxmap.database", "orders")))
+            collector.RecordObservableInstruments();
+        }
+
+        Assert.Equal((2, 2, 1), (commits.LastMeasurement!.Value, keys.LastMeasurement!.Value, reads.LastMeasurement!.Value));
+
+        // dotnet-counters shows a meter's tags beside each measurement's: the name belongs to one of them.
+        Assert.DoesNotContain(meter.Tags ?? [], tag => tag.Key == "fluxmap.database");
+        Assert.All(
+            [commits.LastMeasurement.Tags, keys.LastMeasurement.Tags, reads.LastMeasurement.Tags, commitDuration.LastMeasurement!.Tags, syncDuration.LastMeasurement!.Tags],
+            tags => Assert.Equal("orders", tags["fluxmap.database"]));
+
+        // Durations in seconds, as OpenTelemetry's conventions have them.
+        Assert.Equal(("s", "s"), (commitDuration.Instrument!.Unit, syncDuration.Instrument!.Unit));
+        Assert.Equal(2, commitDuration.GetMeasurementSnapshot().Count);
+        Assert.All(commitDuration.GetMeasurementSnapshot().Concat(syncDuration.GetMeasurementSnapshot()), m => Assert.InRange(m.Value, 0, 10));
+    }
+
+    [Fact]
+    public async Task Databases_sharing_a_meter_report_side_by_side_until_each_closes()
+    {
+        using var factory = new OneMeterFactory();
+        var orders = await FluxDatabase.CreateBuilder<string, int>().WithName("orders").WithMeterFactory(factory).OpenAsync(Ct);
+        await using var stock = await FluxDatabase.CreateBuilder<string, int>().WithName("stock").WithMeterFactory(factory).OpenAsync(Ct);
+        using var commits = new MetricCollector<long>(orders.Engine.Metrics.Meter, "fluxmap.commits");
+        await orders.CreateHandle().InsertAsync("a", 1, Ct);
+        await orders.CreateHandle().InsertAsync("b", 1, Ct);
+        await stock.CreateHandle().InsertAsync("a", 1, Ct);
+
+        Assert.Same(orders.Engine.Metrics.Meter, stock.Engine.Metrics.Meter);
+        Assert.Equal(new Dictionary<string, long> { ["orders"] = 2, ["stock"] = 1 }, Observe(commits));
+        await orders.DisposeAsync();
+        Assert.Equal(new Dictionary<string, long> { ["stock"] = 1 }, Observe(commits));
+
+        static Dictionary<string, long> Observe(MetricCollector<long> collector)
+        {
+            collector.Clear();
+            collector.RecordObservableInstruments();
+            return collector.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["fluxmap.database"]!, m => m.Value);
+        }
+    }
+
+    [Fact]
+    public void The_readme_lists_every_instrument()
+    {
+        var instruments = new List<string>();
+        using var metrics = new FluxMap.Diagnostics.FluxMetrics(null, "readme", new FluxMap.Diagnostics.EngineCounters(), () => null);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
             {
-                l.EnableMeasurementEvents(instrument);
-            }
+                if (instrument.Meter == metrics.Meter)
+                {
+                    instruments.Add(instrument.Name);
+                }
+            },
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => seen[instrument.Name] = value);
-        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) => durations += instrument.Name == "fluxmap.commit.duration" ? 1 : 0);
         listener.Start();
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
 
-        await handle.InsertAsync("c", 1, Ct);
-        listener.RecordObservableInstruments();
+        Assert.NotEmpty(instruments);
+        Assert.All(instruments, name => Assert.Contains($"`{name}`", readme, StringComparison.Ordinal));
+    }
 
-        Assert.Equal(3, seen["fluxmap.commits"]);
-        Assert.Equal(3, seen["fluxmap.keys"]);
-        Assert.Equal(1, durations);
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory.FullName, "FluxMap.sln")))
+        {
+            directory = directory.Parent ?? throw new InvalidOperationException($"No FluxMap.sln above {AppContext.BaseDirectory}.");
+        }
+
+        return directory.FullName;
     }
 
     [Fact]
@@ -98,5 +162,15 @@ public sealed class StatisticsTests
         // A string of n characters: a 22-byte object header and length plus 2 bytes a character, 8-aligned.
         Assert.Equal(24 + 80, (await handle.GetValueSizeAsync("k40", Ct)).Value);
         Assert.False((await handle.GetValueSizeAsync("missing", Ct)).HasValue);
+    }
+
+    /// <summary>Hands every database the same meter, as a host's factory does.</summary>
+    private sealed class OneMeterFactory : IMeterFactory
+    {
+        private Meter? _meter;
+
+        public Meter Create(MeterOptions options) => _meter ??= new Meter(options);
+
+        public void Dispose() => _meter?.Dispose();
     }
 }

@@ -9,6 +9,12 @@ internal sealed class TempDirectory : IDisposable
 
     public IEnumerable<string> Segments => Directory.EnumerateFiles(Path, "wal-*.log").Order();
 
+    /// <summary>Every file under the directory, by relative path, with a SHA-256 of its bytes: equal snapshots mean nothing changed.</summary>
+    public Dictionary<string, string> Snapshot() =>
+        Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories).ToDictionary(
+            file => System.IO.Path.GetRelativePath(Path, file),
+            file => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))));
+
     public void Dispose()
     {
         try

@@ -84,7 +84,8 @@ public sealed class TransactionTests
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await rolledBack.ScanRangeAsync("a", "b", Ct).ToListAsync());
 
         await committed.DisposeAsync();
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await committed.GetAsync("a", Ct));
+        var disposed = await Assert.ThrowsAsync<ObjectDisposedException>(async () => await committed.GetAsync("a", Ct));
+        Assert.Equal("FluxTransaction<string, int>", disposed.ObjectName);
     }
 
     [Fact]

@@ -51,21 +51,23 @@ internal static class DataFileFormat
         BinaryPrimitives.WriteUInt32LittleEndian(block[56..], WalFormat.Crc32C(block[..56]));
     }
 
-    /// <summary>Reads a header copy; false when it is not one (never written, torn or damaged).</summary>
-    /// <exception cref="CorruptionException">A valid header of another format version.</exception>
-    internal static bool TryReadHeader(ReadOnlySpan<byte> block, string path, long offset, [NotNullWhen(true)] out DataFileHeader? header)
+    /// <summary>
+    /// Whether a header block (as much of it as the file holds) starts with a header of this
+    /// format (true) or with one never written (false: zeros, as a crash while the file was
+    /// created leaves them); see <see cref="FormatIdentity"/>.
+    /// </summary>
+    /// <exception cref="CorruptionException">The file is not a data file FluxMap wrote, or of another format version.</exception>
+    internal static bool CheckIdentity(ReadOnlySpan<byte> block, string path) =>
+        FormatIdentity.Check(block, HeaderMagic, FormatVersion, path, "data file");
+
+    /// <summary>Reads a header copy that passed <see cref="CheckIdentity"/>; false when it is not whole (torn or damaged).</summary>
+    internal static bool TryReadHeader(ReadOnlySpan<byte> block, [NotNullWhen(true)] out DataFileHeader? header)
     {
         header = default;
         if (block.Length < HeaderSize || !block[..8].SequenceEqual(HeaderMagic) ||
             BinaryPrimitives.ReadUInt32LittleEndian(block[56..]) != WalFormat.Crc32C(block[..56]))
         {
             return false;
-        }
-
-        var version = BinaryPrimitives.ReadUInt32LittleEndian(block[8..]);
-        if (version != FormatVersion)
-        {
-            throw new CorruptionException($"The data file '{path}' has format version {version}; this FluxMap reads version {FormatVersion}.", path, offset + 8);
         }
 
         header = new DataFileHeader(

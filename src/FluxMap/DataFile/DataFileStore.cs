@@ -819,7 +819,8 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         for (var copy = 0; copy < DataFileFormat.FirstDataBlock; copy++)
         {
             var offset = (long)copy * DataFileFormat.BlockSize;
-            if (_file.Read(block, offset) == block.Length && DataFileFormat.TryReadHeader(block, _path, offset, out var header))
+            var read = _file.Read(block, offset);
+            if (DataFileFormat.CheckIdentity(block[..read], _path) && DataFileFormat.TryReadHeader(block[..read], out var header))
             {
                 headers.Add(header);
             }

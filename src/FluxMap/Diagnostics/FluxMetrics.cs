@@ -4,9 +4,12 @@ using System.Diagnostics.Metrics;
 namespace FluxMap.Diagnostics;
 
 /// <summary>
-/// The "FluxMap" meter of one database. Totals are observed from <see cref="EngineCounters"/>, so
-/// the hot path pays for an instrument only while a listener records it; durations are histograms
-/// timed only when enabled. Every measurement carries the database's name.
+/// One database's part of the "FluxMap" meter. Totals are observed from <see cref="EngineCounters"/>,
+/// so the hot path pays for an instrument only while a listener records it; durations are
+/// histograms in seconds, as OpenTelemetry names them, timed only when enabled. Every measurement
+/// carries the database's name as the tag <c>fluxmap.database</c>, and only the measurement: a tag
+/// on the meter too would show twice (dotnet-counters lists both). The instruments themselves are
+/// the meter's (<see cref="FluxInstruments"/>), shared with the other databases using it.
 /// </summary>
 internal sealed class FluxMetrics : IDisposable
 {
@@ -14,44 +17,31 @@ internal sealed class FluxMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
-    private readonly Histogram<double> _commitDuration;
-    private readonly Histogram<double> _syncDuration;
-    private readonly KeyValuePair<string, object?> _database;
+    private readonly FluxInstruments _instruments;
 
     internal FluxMetrics(IMeterFactory? factory, string name, EngineCounters counters, Func<long?> memoryBytes)
     {
-        _database = new("fluxmap.database", name);
-        var options = new MeterOptions(MeterName) { Tags = [_database] };
+        Tag = new("fluxmap.database", name);
+        Counters = counters;
+        MemoryBytes = memoryBytes;
+        var options = new MeterOptions(MeterName);
         _ownsMeter = factory is null;
         _meter = factory?.Create(options) ?? new Meter(options);
-        _commitDuration = _meter.CreateHistogram<double>("fluxmap.commit.duration", "ms", "Time from commit call to acknowledgement (in Full durability: synced)");
-        _syncDuration = _meter.CreateHistogram<double>("fluxmap.wal.sync.duration", "ms", "Time one write-ahead log sync (fsync) takes");
-        _meter.CreateObservableCounter("fluxmap.commits", () => Observe(counters.Commits), "{commit}", "Commits that wrote something");
-        _meter.CreateObservableCounter(
-            "fluxmap.aborts",
-            () => (IEnumerable<Measurement<long>>)
-            [
-                new(Volatile.Read(ref counters.WriteWriteAborts), _database, new("fluxmap.conflict", "write_write")),
-                new(Volatile.Read(ref counters.ReadWriteAborts), _database, new("fluxmap.conflict", "read_write")),
-            ],
-            "{transaction}",
-            "Transactions aborted by a serialization conflict, by reason");
-        _meter.CreateObservableCounter("fluxmap.reads", () => Observe(counters.Reads.Read()), "{read}", "Point reads");
-        _meter.CreateObservableCounter("fluxmap.retries", () => Observe(counters.Retries), "{retry}", "Transaction bodies run again after a conflict");
-        _meter.CreateObservableCounter("fluxmap.wal.bytes", () => Observe(counters.WalBytes), "By", "Bytes appended to the write-ahead log");
-        _meter.CreateObservableCounter("fluxmap.wal.syncs", () => Observe(counters.WalSyncs), "{sync}", "Write-ahead log syncs");
-        _meter.CreateObservableCounter("fluxmap.evictions", () => Observe(counters.Evictions), "{key}", "Keys evicted by the memory limit");
-        _meter.CreateObservableCounter("fluxmap.vacuum.reclaimed", () => Observe(counters.VersionsReclaimed), "{version}", "Old versions dropped");
-        _meter.CreateObservableUpDownCounter("fluxmap.keys", () => Observe(counters.LiveKeys), "{key}", "Keys holding a value");
-        _meter.CreateObservableUpDownCounter(
-            "fluxmap.memory",
-            () => memoryBytes() is { } bytes ? [new Measurement<long>(bytes, _database)] : (IEnumerable<Measurement<long>>)[],
-            "By",
-            "Estimated bytes of keys and versions held (when memory is accounted)");
+        _instruments = FluxInstruments.Of(_meter);
+        _instruments.Add(this);
     }
 
+    internal KeyValuePair<string, object?> Tag { get; }
+
+    internal EngineCounters Counters { get; }
+
+    internal Func<long?> MemoryBytes { get; }
+
+    /// <summary>Gets the meter; tests read its instruments through it.</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>A start timestamp for <see cref="EndCommit"/>, or zero when nobody records commit durations.</summary>
-    internal long StartCommit() => _commitDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+    internal long StartCommit() => _instruments.CommitDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
 
     /// <summary>Records the commit's duration once <paramref name="acknowledged"/> completes.</summary>
     internal ValueTask EndCommit(ValueTask acknowledged, long started)
@@ -63,17 +53,19 @@ internal sealed class FluxMetrics : IDisposable
 
         if (acknowledged.IsCompletedSuccessfully)
         {
-            _commitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _database);
+            _instruments.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag);
             return acknowledged;
         }
 
         return RecordWhenDone(acknowledged, started);
     }
 
-    internal void RecordSync(TimeSpan elapsed) => _syncDuration.Record(elapsed.TotalMilliseconds, _database);
+    internal void RecordSync(TimeSpan elapsed) => _instruments.SyncDuration.Record(elapsed.TotalSeconds, Tag);
 
     public void Dispose()
     {
+        // A factory's meter outlives the database: from now on its instruments leave it out.
+        _instruments.Remove(this);
         if (_ownsMeter)
         {
             _meter.Dispose();
@@ -83,8 +75,6 @@ internal sealed class FluxMetrics : IDisposable
     private async ValueTask RecordWhenDone(ValueTask acknowledged, long started)
     {
         await acknowledged.ConfigureAwait(false);
-        _commitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _database);
+        _instruments.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag);
     }
-
-    private Measurement<long> Observe(long value) => new(value, _database);
 }

@@ -10,6 +10,9 @@ namespace FluxMap.Durability;
 internal interface ICommitLogSource<TKey, TValue>
     where TKey : notnull
 {
+    /// <summary>Checks, before the open writes anything, that what the source finds is its own; a file it did not write is a <see cref="CorruptionException"/>.</summary>
+    void CheckFiles();
+
     /// <summary>Replays, in commit order, every commit after <paramref name="afterLsn"/>, which the checkpoint covers.</summary>
     /// <returns>The newest commit replayed, or <paramref name="afterLsn"/> when there was none.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing was changed.</exception>

@@ -37,13 +37,14 @@ internal sealed class PhysicalStorage(FileSync sync) : StorageSystem
 
     internal override void SyncDirectory(string directory) => sync.SyncDirectory(directory);
 
-    internal override IDisposable LockDirectory(string directory)
+    internal override DirectoryLock LockDirectory(string directory)
     {
         var path = System.IO.Path.Combine(directory, "fluxmap.lock");
+        var existed = File.Exists(path);
         try
         {
             // FileShare.None takes an exclusive advisory lock on Unix, so a second process fails too.
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new LockFile(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), created: !existed);
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
@@ -52,6 +53,29 @@ internal sealed class PhysicalStorage(FileSync sync) : StorageSystem
                 "Dispose that database first; only one may use a directory at a time.",
                 e);
         }
+    }
+
+    private sealed class LockFile(FileStream stream, bool created) : DirectoryLock
+    {
+        internal override void Abandon()
+        {
+            // Deleted while still held, so no other open can take the lock on a file about to
+            // vanish. Windows refuses to delete an open file: there it stays, as after a close.
+            if (created)
+            {
+                try
+                {
+                    File.Delete(stream.Name);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+
+            stream.Dispose();
+        }
+
+        public override void Dispose() => stream.Dispose();
     }
 
     private sealed class PhysicalFile(string path, SafeFileHandle handle, FileSync sync, bool created) : StorageFile

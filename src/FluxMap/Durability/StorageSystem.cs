@@ -20,5 +20,5 @@ internal abstract class StorageSystem
     internal abstract void SyncDirectory(string directory);
 
     /// <summary>Takes the directory for this process; throws while another database holds it.</summary>
-    internal abstract IDisposable LockDirectory(string directory);
+    internal abstract DirectoryLock LockDirectory(string directory);
 }

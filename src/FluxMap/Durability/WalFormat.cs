@@ -50,7 +50,13 @@ internal static class WalFormat
     /// <summary>Whether a valid segment header says the file may hold records of an earlier life after its end mark.</summary>
     internal static bool IsRecycled(ReadOnlySpan<byte> header) => (BinaryPrimitives.ReadUInt32LittleEndian(header[12..]) & RecycledFlag) != 0;
 
-    internal static int ReadFormatVersion(ReadOnlySpan<byte> header) => (int)BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+    /// <summary>
+    /// Whether a log file starts with a segment header of this format (true) or with one never
+    /// written (false: a crash while the segment was created); see <see cref="FormatIdentity"/>.
+    /// </summary>
+    /// <exception cref="CorruptionException">The file is not a segment FluxMap wrote, or of another format version.</exception>
+    internal static bool CheckIdentity(ReadOnlySpan<byte> start, string path) =>
+        FormatIdentity.Check(start, Magic, FormatVersion, path, "write-ahead log segment");
 
     /// <summary>Fills in the record header at the start of <paramref name="record"/>, whose body is already written.</summary>
     internal static void SealRecord(Span<byte> record, long lsn, long durableLsn, byte kind)

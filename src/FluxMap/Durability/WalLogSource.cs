@@ -16,11 +16,14 @@ internal sealed class WalLogSource<TKey, TValue>(
     FluxMetrics metrics) : ICommitLogSource<TKey, TValue>
     where TKey : notnull
 {
+    private readonly WalRecovery<TKey, TValue> _recovery = new(storage, directory, options, codec, logger);
     private WalRecoveryResult? _recovered;
+
+    public void CheckFiles() => _recovery.CheckFiles();
 
     public long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, CancellationToken cancellationToken)
     {
-        _recovered = new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger).Recover(afterLsn, apply, cancellationToken);
+        _recovered = _recovery.Recover(afterLsn, apply, cancellationToken);
         return _recovered.LastLsn;
     }
 

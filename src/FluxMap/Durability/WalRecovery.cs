@@ -62,11 +62,6 @@ internal sealed class WalRecovery<TKey, TValue>(
             var path = SegmentPath(sequences[i]);
             var data = ReadAll(path, ref _segmentBuffer);
             var headerValid = WalFormat.IsSegmentHeader(data, sequences[i]);
-            if (headerValid && WalFormat.ReadFormatVersion(data) != WalFormat.FormatVersion)
-            {
-                throw new CorruptionException($"The write-ahead log segment '{path}' has format version {WalFormat.ReadFormatVersion(data)}; this FluxMap reads version {WalFormat.FormatVersion}.", path, 8);
-            }
-
             var offset = WalFormat.SegmentHeaderSize;
             while (headerValid && WalFormat.TryReadRecord(data, offset, expected, out var record) && record.Lsn == expected)
             {
@@ -139,6 +134,33 @@ internal sealed class WalRecovery<TKey, TValue>(
         return new WalRecoveryResult(WalSegment.Create(storage, directory, sequence, options.WalSegmentSize), afterLsn, finished, pool);
     }
 
+    /// <summary>
+    /// Refuses the open before anything is written when a log file (a segment or a pooled one,
+    /// which a rotation would write over) is not one FluxMap wrote or is of another format version.
+    /// Call it before <see cref="Recover"/>, which repairs what it reads as a torn tail.
+    /// </summary>
+    /// <exception cref="CorruptionException">A file that is not ours, or of another format; the message names it.</exception>
+    internal void CheckFiles()
+    {
+        var paths = WalFileName.Segment.List(storage, directory).Select(SegmentPath)
+            .Concat(WalFileName.Pool.List(storage, directory).Select(sequence => WalFileName.Pool.Path(directory, sequence)));
+        var head = new byte[WalFormat.SegmentHeaderSize];
+        foreach (var path in paths)
+        {
+            bool headerWritten;
+            using (var file = storage.Open(path, create: false))
+            {
+                headerWritten = file.Read(head, 0) == head.Length && WalFormat.CheckIdentity(head, path);
+            }
+
+            // No header: a segment whose creation a crash cut short holds nothing but zeros.
+            if (!headerWritten)
+            {
+                _ = WalFormat.CheckIdentity(ReadAll(path, ref _probeBuffer), path);
+            }
+        }
+    }
+
     private static bool IsZero(ReadOnlySpan<byte> data) => !data.ContainsAnyExcept((byte)0);
 
     // The highest "durable up to" claim among valid records from `from` on that are not older than
@@ -168,7 +190,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         catch (MessagePackSerializationException e)
         {
             throw new CorruptionException(
-                $"The commit with LSN {record.Lsn} in '{path}' at offset {record.Offset} passes its checksum but cannot be read as {typeof(TKey).Name} keys and {typeof(TValue).Name} values " +
+                $"The commit with LSN {record.Lsn} in '{path}' at offset {record.Offset} passes its checksum but cannot be read as {TypeName.Readable(typeof(TKey))} keys and {TypeName.Readable(typeof(TValue))} values " +
                 $"({e.GetBaseException().Message}). Was the database written with other key or value types, or other serializer options?",
                 path,
                 record.Offset);

@@ -2,7 +2,9 @@ namespace FluxMap;
 
 /// <summary>
 /// A file of the database holds damaged data where valid data must be: not a torn tail left by a
-/// crash (that is repaired silently) but damage to data that had been synced.
+/// crash (that is repaired silently) but damage to data that had been synced. Also thrown when a
+/// file under one of the database's file names is not one FluxMap wrote, or is of a format
+/// version this FluxMap does not read; the open that finds it writes nothing.
 /// </summary>
 public sealed class CorruptionException : FluxMapException
 {

@@ -1,3 +1,4 @@
+using FluxMap.Diagnostics;
 using MessagePack;
 
 namespace FluxMap.Serialization;
@@ -10,7 +11,7 @@ internal static class EncodingFailure
     {
         var where = Find(failure) is { } located ? $" at {located.Where()}: {located.Reason}" : $": {failure.GetBaseException().Message}";
         return new ArgumentException(
-            $"The {role} of type {TypeFacts.Readable(type)} cannot be stored{where}. Nothing was written. " +
+            $"The {role} of type {TypeName.Readable(type)} cannot be stored{where}. Nothing was written. " +
             "Store a type MessagePack can write (public members of serializable types, no cycles), or pass serializer options with a resolver that handles it.",
             role,
             failure);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using FluxMap.Diagnostics;
 using MessagePack;
 using MessagePack.Formatters;
 
@@ -43,7 +44,7 @@ internal sealed class GuardedResolver(IFormatterResolver inner) : IFormatterReso
     private sealed class Missing<T>(IFormatterResolver inner) : IMessagePackFormatter<T>
     {
         public void Serialize(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options) =>
-            throw new ValueEncodingException(typeof(T), $"no formatter for {TypeFacts.Readable(typeof(T))} in {inner.GetType().Name}", null);
+            throw new ValueEncodingException(typeof(T), $"no formatter for {TypeName.Readable(typeof(T))} in {inner.GetType().Name}", null);
 
         public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) => inner.GetFormatterWithVerify<T>().Deserialize(ref reader, options);
     }

@@ -1,3 +1,4 @@
+using FluxMap.Diagnostics;
 using MessagePack;
 
 namespace FluxMap.Serialization;
@@ -70,7 +71,7 @@ internal sealed class ValueCopier<T>
         return copy!.GetType() == type
             ? copy
             : throw new ArgumentException(
-                $"The {role} of type {TypeFacts.Readable(type)} cannot be stored as {TypeFacts.Readable(typeof(T))}: it would read back as {TypeFacts.Readable(copy.GetType())}. " +
+                $"The {role} of type {TypeName.Readable(type)} cannot be stored as {TypeName.Readable(typeof(T))}: it would read back as {TypeName.Readable(copy.GetType())}. " +
                 "Declare the exact type, or use MessagePack union attributes for a type hierarchy.",
                 role);
     }

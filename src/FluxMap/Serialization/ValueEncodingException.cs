@@ -1,4 +1,5 @@
 using System.Reflection;
+using FluxMap.Diagnostics;
 
 namespace FluxMap.Serialization;
 
@@ -32,11 +33,11 @@ internal sealed class ValueEncodingException : Exception
     /// <summary>Where it failed, as members: <c>Order.Attachment (System.IO.Stream)</c>.</summary>
     internal string Where()
     {
-        var where = TypeFacts.Readable(_path[0]);
+        var where = TypeName.Readable(_path[0]);
         for (var i = 1; i < _path.Count; i++)
         {
             var member = MemberOfType(_path[i - 1], _path[i]);
-            where += member is null ? $" > {TypeFacts.Readable(_path[i])}" : $".{member} ({TypeFacts.Readable(_path[i])})";
+            where += member is null ? $" > {TypeName.Readable(_path[i])}" : $".{member} ({TypeName.Readable(_path[i])})";
         }
 
         return where;

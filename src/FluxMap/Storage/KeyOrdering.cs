@@ -1,3 +1,5 @@
+using FluxMap.Diagnostics;
+
 namespace FluxMap.Storage;
 
 /// <summary>
@@ -35,12 +37,24 @@ internal sealed class KeyOrdering<TKey>
                 return new((IComparer<TKey>)(object)bytes, equality ?? (IEqualityComparer<TKey>)(object)bytes, equality is null);
             }
 
+            // Comparer<T>.Default of a type without an order fails only when two keys meet, a raw
+            // BCL message on the second insert; refuse it at open and say what to supply instead.
+            var type = Nullable.GetUnderlyingType(typeof(TKey)) ?? typeof(TKey);
+            if (!typeof(IComparable<>).MakeGenericType(type).IsAssignableFrom(type) && !typeof(IComparable).IsAssignableFrom(type))
+            {
+                var name = TypeName.Readable(typeof(TKey));
+                throw new NotSupportedException(
+                    $"The key type {name} has no order: it implements neither IComparable<{name}> nor IComparable, and no comparer was given. " +
+                    $"Implement IComparable<{name}> on it, or pass a comparer (and an equality comparer that agrees with it) with " +
+                    $"FluxDatabase.CreateBuilder<{name}, TValue>().WithComparer(comparer, equality).");
+            }
+
             return new(Comparer<TKey>.Default, equality ?? EqualityComparer<TKey>.Default, false);
         }
 
         equality ??= comparer as IEqualityComparer<TKey>
             ?? throw new ArgumentException(
-                $"The comparer {comparer.GetType().Name} does not implement IEqualityComparer<{typeof(TKey).Name}>. " +
+                $"The comparer {comparer.GetType().Name} does not implement IEqualityComparer<{TypeName.Readable(typeof(TKey))}>. " +
                 "Pass an equality comparer that agrees with it (keys that compare as 0 must be equal and hash alike).",
                 nameof(equality));
 
@@ -63,7 +77,7 @@ internal sealed class KeyOrdering<TKey>
         if (!_isDefaultOrdinal)
         {
             throw new NotSupportedException(
-                $"Prefix scans need string or byte[] keys in their default ordinal order; this database has {typeof(TKey).Name} keys" +
+                $"Prefix scans need string or byte[] keys in their default ordinal order; this database has {TypeName.Readable(typeof(TKey))} keys" +
                 (typeof(TKey) == typeof(string) || typeof(TKey) == typeof(byte[]) ? " with a custom comparer." : ".") +
                 " Use ScanAsync with a KeyRange instead.");
         }

@@ -570,7 +570,7 @@ public sealed class DataFileCrashTests
         for (var copy = 0; copy < DataFileFormat.FirstDataBlock; copy++)
         {
             var offset = copy * DataFileFormat.BlockSize;
-            if (DataFileFormat.TryReadHeader(bytes.AsSpan(offset, DataFileFormat.BlockSize), DataPath, offset, out var header) && header.Generation > (newest?.Generation ?? -1))
+            if (DataFileFormat.TryReadHeader(bytes.AsSpan(offset, DataFileFormat.BlockSize), out var header) && header.Generation > (newest?.Generation ?? -1))
             {
                 newest = header;
             }
