@@ -302,6 +302,87 @@ public sealed class SsiTests
     }
 
     [Fact]
+    public async Task A_reader_depends_on_the_writer_that_replaced_its_version_not_on_a_later_overwriter()
+    {
+        // PostgreSQL's multiple-row-versions schedule. t1 read c before t2 replaced it, so t1 -rw-> t2;
+        // t3 overwrote t2's version (t2 -ww-> t3), which t1 never saw, so t3 is no pivot: t3 -rw-> t4
+        // alone never aborts. The cycle t1 -rw-> t2 -ww-> t3 -rw-> t4 -rw-> t1 is t1's to break.
+        await using var db = await FluxDatabase.OpenAsync<int, string>(cancellationToken: Ct);
+        var handle = db.CreateHandle();
+        const int A = 1, B = 500_000, C = 1_000_000;
+        foreach (var key in (int[])[A, B, C])
+        {
+            await handle.InsertAsync(key, "initial", Ct);
+        }
+
+        await using var t1 = handle.BeginTransaction();
+        Assert.Equal("initial", (await t1.GetAsync(C, Ct)).Value);
+        await using var t2 = handle.BeginTransaction();
+        await t2.InsertAsync(C, "t2", Ct);
+        await t2.CommitAsync(Ct);
+        await using var t3 = handle.BeginTransaction();
+        await t3.InsertAsync(C, "t3", Ct);
+        Assert.Equal("initial", (await t3.GetAsync(B, Ct)).Value);
+        await using var t4 = handle.BeginTransaction();
+        await t4.InsertAsync(B, "t4", Ct);
+        Assert.Equal("initial", (await t4.GetAsync(A, Ct)).Value);
+        await t4.CommitAsync(Ct);
+
+        await t3.CommitAsync(Ct);
+        await t1.InsertAsync(A, "t1", Ct);
+        var conflict = await Assert.ThrowsAsync<SerializationConflictException>(async () => await t1.CommitAsync(Ct));
+
+        Assert.Equal(t1.Id, conflict.TransactionId);
+        Assert.Equal("initial", (await handle.GetAsync(A, Ct)).Value);
+        Assert.Equal("t4", (await handle.GetAsync(B, Ct)).Value);
+        Assert.Equal("t3", (await handle.GetAsync(C, Ct)).Value);
+    }
+
+    [Fact]
+    public async Task A_late_read_depends_only_on_the_first_version_after_its_snapshot()
+    {
+        // As above, but t1 reads c only after t3 committed: it meets t2's and t3's versions, and
+        // its dependency is on t2 (which has none of its own), not on the pivot-shaped t3.
+        await using var db = await OpenAsync();
+        await db.Handle.SeedAsync(("a", 0), ("b", 0), ("c", 0));
+        await using var t1 = db.Handle.BeginTransaction();
+        await db.Handle.InsertAsync("c", 2, Ct);
+        await using var t3 = db.Handle.BeginTransaction();
+        await t3.InsertAsync("c", 3, Ct);
+        Assert.Equal(0, (await t3.GetAsync("b", Ct)).Value);
+        await db.Handle.InsertAsync("b", 4, Ct);
+        await t3.CommitAsync(Ct);
+
+        Assert.Equal(0, (await t1.GetAsync("c", Ct)).Value);
+        await t1.InsertAsync("d", 1, Ct);
+        await t1.CommitAsync(Ct);
+
+        Assert.Equal(3, await db.Handle.ValueAsync("c"));
+        Assert.Equal(1, await db.Handle.ValueAsync("d"));
+    }
+
+    [Fact]
+    public async Task A_committed_reader_of_an_older_version_gives_a_later_overwriter_no_in_edge()
+    {
+        // t1 read c before t2 replaced it and committed after t4: t1 stays retained while t3, which
+        // overwrites t2's version, commits; t3 -rw-> t4 is its only dependency.
+        await using var db = await OpenAsync();
+        await db.Handle.SeedAsync(("b", 0), ("c", 0));
+        await using var t1 = db.Handle.BeginTransaction();
+        Assert.Equal(0, (await t1.GetAsync("c", Ct)).Value);
+        await db.Handle.InsertAsync("c", 2, Ct);
+        await using var t3 = db.Handle.BeginTransaction();
+        await t3.InsertAsync("c", 3, Ct);
+        Assert.Equal(0, (await t3.GetAsync("b", Ct)).Value);
+        await db.Handle.InsertAsync("b", 4, Ct);
+        await t1.InsertAsync("z", 1, Ct);
+        await t1.CommitAsync(Ct);
+
+        await t3.CommitAsync(Ct);
+        Assert.Equal(3, await db.Handle.ValueAsync("c"));
+    }
+
+    [Fact]
     public async Task A_single_read_write_dependency_never_aborts()
     {
         await using var db = await OpenAsync();

@@ -75,14 +75,14 @@ internal sealed class ReadTrace<TKey>
         }
     }
 
-    /// <summary>The first key written in <paramref name="writes"/> that this trace covers.</summary>
-    internal bool TryFindCovered<TValue>(VersionedSkipList<TKey, TValue> writes, out TKey key)
+    /// <summary>The first key written in <paramref name="writes"/> that this trace covers and <paramref name="counts"/> accepts.</summary>
+    internal bool TryFindCovered<TValue, TState>(VersionedSkipList<TKey, TValue> writes, TState state, Func<TState, TKey, bool> counts, out TKey key)
     {
         lock (_gate)
         {
             for (var node = writes.First; node is not null; node = node.Next(0))
             {
-                if (CoversUnlocked(node.Key))
+                if (CoversUnlocked(node.Key) && counts(state, node.Key))
                 {
                     key = node.Key;
                     return true;

@@ -237,7 +237,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     /// <summary>
     /// Called when <paramref name="reader"/> meets versions of <paramref name="node"/> newer than
-    /// its snapshot: a read-write dependency from the reader to each of their writers.
+    /// its snapshot: a read-write dependency from the reader to the writer of the first of them.
     /// </summary>
     internal void OnStaleRead(TransactionRecord<TKey> reader, SkipListNode<TKey, TValue> node)
     {
@@ -245,6 +245,13 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             for (var version = node.Head; version is not null && version.Timestamp > reader.Snapshot; version = version.Older)
             {
+                // Only the first version after the snapshot replaced the one the reader sees; later
+                // ones overwrote that (write-write), so the reader depends on its writer alone.
+                if (version.Older is { } older && older.Timestamp > reader.Snapshot)
+                {
+                    continue;
+                }
+
                 var writer = FindRetainedWriter(version.Timestamp);
                 var writerId = WriterIdOf(version.Timestamp);
                 NoteOutConflict(reader, version.Timestamp, node.Key, writerId);
@@ -791,7 +798,7 @@ internal sealed class TransactionManager<TKey, TValue>
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
             if (ReferenceEquals(reader, tx) || reader.Trace is not { } trace || (found?.Exists(f => ReferenceEquals(f.Reader, reader)) ?? false) ||
-                !trace.TryFindCovered(writes, out var key))
+                !trace.TryFindCovered(writes, (this, reader, commit), SawReplacedVersion, out var key))
             {
                 continue;
             }
@@ -880,7 +887,7 @@ internal sealed class TransactionManager<TKey, TValue>
         List<(TransactionRecord<TKey>?, TKey, long)>? readers = null;
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
-            if (!ReferenceEquals(reader, tx) && reader.Trace is { } trace && trace.TryFindCovered(writes, out var key))
+            if (!ReferenceEquals(reader, tx) && reader.Trace is { } trace && trace.TryFindCovered(writes, (this, reader, long.MaxValue), SawReplacedVersion, out var key))
             {
                 (readers ??= []).Add((reader, key, long.MaxValue));
             }
@@ -895,7 +902,7 @@ internal sealed class TransactionManager<TKey, TValue>
             }
 
             var overlaps = reader.Wrote ? reader.CommitTimestamp > tx.Snapshot : tx.Id <= reader.LastBegunAtCommit;
-            if (overlaps && reader.Trace!.TryFindCovered(writes, out var key))
+            if (overlaps && reader.Trace!.TryFindCovered(writes, (this, reader, long.MaxValue), SawReplacedVersion, out var key))
             {
                 (readers ??= []).Add((reader, key, reader.CommitTimestamp));
             }
@@ -915,6 +922,24 @@ internal sealed class TransactionManager<TKey, TValue>
         }
 
         return readers;
+    }
+
+    // Whether the reader saw the version of the key that a commit at Commit (long.MaxValue before it
+    // has its timestamp) replaces. When that version was committed after the reader's snapshot, the
+    // reader depends on the writer of the first such version, noted when it committed or when the
+    // reader met it, and the committing transaction only follows that writer (write-write): no edge
+    // from the reader to it. The summary keeps no snapshots and attributes conservatively.
+    private static bool SawReplacedVersion((TransactionManager<TKey, TValue> Manager, TransactionRecord<TKey> Reader, long Commit) state, TKey key)
+    {
+        for (var version = state.Manager._store.Find(key)?.Head; version is not null; version = version.Older)
+        {
+            if (version.Timestamp < state.Commit)
+            {
+                return version.Timestamp <= state.Reader.Snapshot;
+            }
+        }
+
+        return true;
     }
 
     // tx as the pivot: it has a read-write dependency out to a transaction that committed first,
