@@ -428,6 +428,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private (VersionEntry<TValue>? Current, bool Written, ValueTask Durable) UpdateSingleLocked<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update)
     {
+        AssertLocked();
         ThrowIfLogUnavailable();
         var node = _store.Find(key);
         var head = node?.Head;
@@ -475,6 +476,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private int SweepExpiredLocked(int budget)
     {
+        AssertLocked();
         if (_logClosed || Log?.Failure is not null || _expiring.Count == 0)
         {
             return 0;
@@ -520,6 +522,7 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <returns>How many committed transactions' read sets were released.</returns>
     internal int ReleaseBookkeeping()
     {
+        AssertLocked();
         var before = _retained.Count;
         Prune();
         return before - _retained.Count;
@@ -560,6 +563,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // Every version reaches the store here, so counts, memory and expiry stay exact.
     private void Install(SkipListNode<TKey, TValue> node, long commit, TValue value, bool isTombstone, long expiresAt, long horizon)
     {
+        AssertLocked();
         var previous = node.Head;
         var dropped = node.Publish(commit, value, isTombstone, expiresAt, horizon);
         _expiring.Replaced(previous);
@@ -572,6 +576,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void TrackExpiry(SkipListNode<TKey, TValue> node, VersionEntry<TValue> version)
     {
+        AssertLocked();
         if (version is ExpiringVersion<TValue> expiring)
         {
             _ttlInUse = true;
@@ -586,6 +591,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // see it yet need (see ExpiryClockFor).
     private long NextCommit(long writerId, long now = 0)
     {
+        AssertLocked();
         var commit = ++_lastCommit;
         _publishing = commit;
         _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, writerId);
@@ -651,6 +657,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // changes nothing they read.
     private void NoteBlindWrite(TKey key, long commit, long expiredAt = long.MaxValue)
     {
+        AssertLocked();
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
             if (reader.ExpiryClock < expiredAt && reader.Trace is { } trace && trace.Covers(key))
@@ -695,6 +702,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void PageOut(long current)
     {
+        AssertLocked();
         // A key the data file does not hold yet (its write is still buffered) stops the round at
         // the oldest end, keeping recency order; the next flush lets it go. A key whose version
         // cannot go (older versions kept for snapshots, a time-to-live) is passed over.
@@ -725,6 +733,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // that commit still read the values, and the memory returns once they end and vacuum runs.
     private void EvictOverLimit(long horizon)
     {
+        AssertLocked();
         if (_memory is not { IsOverLimit: true })
         {
             return;
@@ -755,10 +764,14 @@ internal sealed class TransactionManager<TKey, TValue>
         _publishing = 0;
     }
 
+    [System.Diagnostics.Conditional("DEBUG")]
+    private void AssertLocked() => System.Diagnostics.Debug.Assert(_gate.IsHeldByCurrentThread, "The commit lock must be held here.");
+
     // Hands the commit to the log (in commit order: we hold the lock) and makes it visible now
     // unless the log does that once it is durable.
     private ValueTask Publish(long commit, CommitRecord<TKey, TValue>? record)
     {
+        AssertLocked();
         _counters.Commits++;
         var durable = record is null ? default : Log!.Append(record);
         if (Log is not { PublishesWhenDurable: true })
@@ -795,6 +808,7 @@ internal sealed class TransactionManager<TKey, TValue>
     private void NoteLateReaders(
         TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
     {
+        AssertLocked();
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
             if (ReferenceEquals(reader, tx) || reader.Trace is not { } trace || (found?.Exists(f => ReferenceEquals(f.Reader, reader)) ?? false) ||
@@ -855,6 +869,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
+        AssertLocked();
         for (var node = writes.First; node is not null; node = node.Next(0))
         {
             if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
@@ -884,6 +899,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // each entry is long.MaxValue for an active reader.
     private List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
+        AssertLocked();
         List<(TransactionRecord<TKey>?, TKey, long)>? readers = null;
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
@@ -983,6 +999,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private TransactionRecord<TKey>? FindRetainedWriter(long commitTimestamp)
     {
+        AssertLocked();
         int lo = 0, hi = _retained.Count;
         while (lo < hi)
         {
@@ -1012,6 +1029,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // committed ones it does not see yet.
     private List<TransactionRecord<TKey>>? ConcurrentWriters(long snapshot)
     {
+        AssertLocked();
         List<TransactionRecord<TKey>>? writers = null;
         for (var record = _oldestActive; record is not null; record = record.NewerActive)
         {
@@ -1034,6 +1052,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void Link(TransactionRecord<TKey> record)
     {
+        AssertLocked();
         record.OlderActive = _newestActive;
         record.NewerActive = null;
         if (_newestActive is null)
@@ -1055,6 +1074,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void Unlink(TransactionRecord<TKey> record)
     {
+        AssertLocked();
         if (record.OlderActive is null)
         {
             _oldestActive = record.NewerActive;
@@ -1083,6 +1103,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void Retire(TransactionRecord<TKey> record, RecordStatus status)
     {
+        AssertLocked();
         Unlink(record);
         record.Status = status;
         record.PendingWriters = null;
@@ -1115,6 +1136,7 @@ internal sealed class TransactionManager<TKey, TValue>
     // committed transactions when too many are retained.
     private void Prune()
     {
+        AssertLocked();
         var horizon = Horizon;
         long? oldestActiveId = null;
 
