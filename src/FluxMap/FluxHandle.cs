@@ -104,6 +104,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> PersistAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
+
         // A paged-out version never expires, so this never needs a value from the data file.
         return Update(
             key,

@@ -372,8 +372,8 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    // The slow half of ReadValueAsync, which hands over the call's turn: `paged` is the version read,
-    // or null when the transaction must first wait for a safe snapshot and read then.
+    // The slow half of ReadValueAsync, which ends the call when it is done: `paged` is the version
+    // read, or null when the transaction must first wait for a safe snapshot and read then.
     private async ValueTask<TResult> ReadValueLaterAsync<TState, TResult>(
         TKey key, PagedVersion<TValue>? paged, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, (VersionEntry<TValue>? Version, TValue Value), TResult> use,
         CancellationToken cancellationToken)
