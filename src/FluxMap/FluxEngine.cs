@@ -492,31 +492,64 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// <summary>Reads a paged-out value back without blocking, keeping it in memory again (the memory limit decides for how long).</summary>
     internal async ValueTask<FluxValue<TValue>> ReadPagedAsync(TKey key, PagedVersion<TValue> paged, CancellationToken cancellationToken)
     {
+        var (version, value) = await LoadAsync(paged, (Engine: this, Key: key), static s => s.Engine.ReadLatest(s.Key), cancellationToken).ConfigureAwait(false);
+        return version switch
+        {
+            null => default,
+            PagedVersion<TValue> loaded => new FluxValue<TValue>(PageIn(key, loaded, value)),
+            _ => new FluxValue<TValue>(value),
+        };
+    }
+
+    /// <summary>
+    /// The value of <paramref name="version"/> for the caller to keep: a copy of one held in memory,
+    /// at once, or one paged out, read back without blocking (see <see cref="LoadAsync"/>).
+    /// </summary>
+    internal ValueTask<(VersionEntry<TValue>? Version, TValue Value)> ValueOfAsync<TState>(
+        VersionEntry<TValue>? version, TState state, Func<TState, VersionEntry<TValue>?> find, CancellationToken cancellationToken) =>
+        version is PagedVersion<TValue> paged
+            ? LoadAsync(paged, state, find, cancellationToken)
+            : new(Copied(version));
+
+    /// <summary>
+    /// Reads a paged-out version's value from the data file without blocking; it stays out of
+    /// memory. If the version left its chain while it was read (a newer commit replaced it, or a
+    /// reader paged it back in), its record's space may have been reused: <paramref name="find"/>
+    /// looks the key up again and the version it finds answers instead.
+    /// </summary>
+    /// <returns>The version that answered (null for none) and its value: read back, or a copy of one in memory.</returns>
+    internal async ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadAsync<TState>(
+        PagedVersion<TValue> paged, TState state, Func<TState, VersionEntry<TValue>?> find, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            TValue value;
             try
             {
-                value = await paged.LoadAsync(cancellationToken).ConfigureAwait(false);
+                return (paged, await paged.LoadAsync(cancellationToken).ConfigureAwait(false));
             }
             catch (CorruptionException) when (paged.IsReleased)
             {
-                // A newer commit replaced the version while it was read and its record's space may
-                // have been reused since: the newest version answers instead.
-                var version = ReadLatest(key);
-                if (version is PagedVersion<TValue> newer)
+                var version = find(state);
+                if (version is not PagedVersion<TValue> newer)
                 {
-                    paged = newer;
-                    continue;
+                    return Copied(version);
                 }
 
-                return version is null ? default : new FluxValue<TValue>(Values.Copy(version.Value, "value"));
+                paged = newer;
             }
-
-            Transactions.PageIn(Store.Find(key), paged, value);
-            return new FluxValue<TValue>(value);
         }
     }
+
+    /// <summary>A version held in memory and a copy of its value for the caller to keep; default for none.</summary>
+    internal (VersionEntry<TValue>? Version, TValue Value) Copied(VersionEntry<TValue>? version) =>
+        (version, version is null ? default! : Values.Copy(version.Value, "value"));
+
+    /// <summary>
+    /// Keeps a value a point read loaded in memory again if its version is still the key's newest;
+    /// the store then holds that instance, so the reader gets a copy.
+    /// </summary>
+    internal TValue PageIn(TKey key, PagedVersion<TValue> paged, TValue value) =>
+        Transactions.PageIn(Store.Find(key), paged, value) ? Values.Copy(value, "value") : value;
 
     /// <summary>
     /// The newest committed value, visible or not (Full durability publishes late): what a

@@ -71,7 +71,13 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> RemoveAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return Update(key, 0, static (current, _, _) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Delete, static (current, _) => current is not null);
+        return Update(
+            key,
+            0,
+            static (current, _, _, _) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Delete,
+            static (current, _, _) => current is not null,
+            readsValue: false,
+            cancellationToken);
     }
 
     /// <summary>Gives an existing key a time-to-live, replacing any it had.</summary>
@@ -85,8 +91,10 @@ public sealed class FluxHandle<TKey, TValue>
         return Update(
             key,
             _engine.Transactions.DeadlineAfter(timeToLive),
-            static (current, _, deadline) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Put(current.Value, deadline),
-            static (current, _) => current is not null);
+            static (current, value, _, deadline) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Put(value, deadline),
+            static (current, _, _) => current is not null,
+            readsValue: true,
+            cancellationToken);
     }
 
     /// <summary>Removes a key's time-to-live, so it lives until removed.</summary>
@@ -96,11 +104,15 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> PersistAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
+
+        // A paged-out version never expires, so this never needs a value from the data file.
         return Update(
             key,
             0,
-            static (current, _, _) => current is ExpiringVersion<TValue> ? SingleWrite<TValue>.Put(current.Value, 0) : SingleWrite<TValue>.None,
-            static (current, _) => current is ExpiringVersion<TValue>);
+            static (current, value, _, _) => current is ExpiringVersion<TValue> ? SingleWrite<TValue>.Put(value, 0) : SingleWrite<TValue>.None,
+            static (current, _, _) => current is ExpiringVersion<TValue>,
+            readsValue: false,
+            cancellationToken);
     }
 
     /// <summary>Reads how long a key has left to live.</summary>
@@ -120,7 +132,10 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<FluxValue<long>> GetValueSizeAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return new(_engine.ReadLatest(key) is { } version ? new FluxValue<long>(_engine.Sizer.ValueBytes(version.Value)) : default);
+        var version = _engine.ReadLatest(key);
+        return version is PagedVersion<TValue> paged
+            ? SizeOfPagedAsync(key, paged, cancellationToken)
+            : new(version is null ? default : new FluxValue<long>(_engine.Sizer.ValueBytes(version.Value)));
     }
 
     /// <summary>Replaces a key's value only if it currently equals <paramref name="expected"/> (by <see cref="EqualityComparer{T}.Default"/>); keeps its time-to-live.</summary>
@@ -135,10 +150,12 @@ public sealed class FluxHandle<TKey, TValue>
         return Update(
             key,
             (expected, value: _engine.Values.Copy(value, nameof(value))),
-            static (current, _, swap) => current is not null && EqualityComparer<TValue>.Default.Equals(current.Value, swap.expected)
+            static (current, value, _, swap) => current is not null && EqualityComparer<TValue>.Default.Equals(value, swap.expected)
                 ? SingleWrite<TValue>.Put(swap.value, current.ExpiresAt)
                 : SingleWrite<TValue>.None,
-            static (_, written) => written);
+            static (_, _, written) => written,
+            readsValue: true,
+            cancellationToken);
     }
 
     /// <summary>Inserts a value only if the key does not exist.</summary>
@@ -149,7 +166,13 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> InsertIfAbsentAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return Update(key, _engine.Values.Copy(value, nameof(value)), static (current, _, value) => current is null ? SingleWrite<TValue>.Put(value, 0) : SingleWrite<TValue>.None, static (_, written) => written);
+        return Update(
+            key,
+            _engine.Values.Copy(value, nameof(value)),
+            static (current, _, _, value) => current is null ? SingleWrite<TValue>.Put(value, 0) : SingleWrite<TValue>.None,
+            static (_, _, written) => written,
+            readsValue: false,
+            cancellationToken);
     }
 
     /// <summary>
@@ -167,14 +190,16 @@ public sealed class FluxHandle<TKey, TValue>
         ArgumentNullException.ThrowIfNull(update);
         while (true)
         {
-            // Compute outside the commit lock, then write only if the version is still the one read.
-            var seen = _engine.ReadNewest(key);
-            var value = update(seen is null ? default : new FluxValue<TValue>(_engine.Values.Copy(seen.Value, "value")));
+            // Read (a paged-out value from the data file) and compute outside the commit lock, then
+            // write only if the version is still the one read.
+            var (seen, current) = await _engine.ValueOfAsync(_engine.ReadNewest(key), (Engine: _engine, Key: key), static s => s.Engine.ReadNewest(s.Key), cancellationToken)
+                .ConfigureAwait(false);
+            var value = update(seen is null ? default : new FluxValue<TValue>(current));
             var stored = _engine.Values.Copy(value, nameof(value));
-            var (_, written, durable) = _engine.Transactions.UpdateSingle(
+            var (_, _, written, durable, _) = _engine.Transactions.UpdateSingle(
                 key,
                 (seen, stored),
-                static (current, _, attempt) => ReferenceEquals(current, attempt.seen)
+                static (current, _, _, attempt) => ReferenceEquals(current, attempt.seen)
                     ? SingleWrite<TValue>.Put(attempt.stored, current?.ExpiresAt ?? 0)
                     : SingleWrite<TValue>.None);
             if (written)
@@ -332,14 +357,42 @@ public sealed class FluxHandle<TKey, TValue>
 
     internal FluxEngine<TKey, TValue> Engine => _engine;
 
-    /// <summary>Runs a single-key read-modify-write and answers from what it saw and whether it wrote, once that may be acknowledged.</summary>
+    /// <summary>
+    /// Runs a single-key read-modify-write and answers from what it saw (the version and its value)
+    /// and whether it wrote, once that may be acknowledged. An update that <paramref name="readsValue"/>
+    /// of a key paged out to the data file waits for the value to be read back first, outside the commit lock.
+    /// </summary>
     internal ValueTask<TResult> Update<TState, TResult>(
-        TKey key, TState state, SingleUpdate<TValue, TState> update, Func<VersionEntry<TValue>?, bool, TResult> answer)
+        TKey key, TState state, SingleUpdate<TValue, TState> update, Func<VersionEntry<TValue>?, TValue, bool, TResult> answer, bool readsValue, CancellationToken cancellationToken)
     {
         var started = _engine.Metrics.StartCommit();
-        var (current, written, durable) = _engine.Transactions.UpdateSingle(key, state, update);
-        var result = answer(current, written);
-        var acknowledged = written ? _engine.Metrics.EndCommit(durable, started) : durable;
+        var done = _engine.Transactions.UpdateSingle(key, state, update, readsValue ? SingleRead<TValue>.Unloaded : SingleRead<TValue>.Blind);
+        return done.Unloaded is { } paged ? UpdatePagedAsync(key, state, update, answer, paged, started, cancellationToken) : Answer(done, answer, started);
+    }
+
+    // Loads the paged-out version, then runs the update with its value; if another commit replaced
+    // that version in between, the update finds the new one at the commit point and it is loaded in turn.
+    private async ValueTask<TResult> UpdatePagedAsync<TState, TResult>(
+        TKey key, TState state, SingleUpdate<TValue, TState> update, Func<VersionEntry<TValue>?, TValue, bool, TResult> answer, PagedVersion<TValue> paged, long started,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (version, value) = await _engine.LoadAsync(paged, (Engine: _engine, Key: key), static s => s.Engine.ReadNewest(s.Key), cancellationToken).ConfigureAwait(false);
+            var done = _engine.Transactions.UpdateSingle(key, state, update, version is PagedVersion<TValue> loaded ? SingleRead<TValue>.From(loaded, value) : SingleRead<TValue>.Unloaded);
+            if (done.Unloaded is null)
+            {
+                return await Answer(done, answer, started).ConfigureAwait(false);
+            }
+
+            paged = done.Unloaded;
+        }
+    }
+
+    private ValueTask<TResult> Answer<TResult>(SingleResult<TValue> done, Func<VersionEntry<TValue>?, TValue, bool, TResult> answer, long started)
+    {
+        var result = answer(done.Current, done.Value, done.Written);
+        var acknowledged = done.Written ? _engine.Metrics.EndCommit(done.Durable, started) : done.Durable;
         return acknowledged.IsCompletedSuccessfully ? new(result) : AwaitDurable(acknowledged, result);
 
         static async ValueTask<TResult> AwaitDurable(ValueTask durable, TResult result)
@@ -355,9 +408,15 @@ public sealed class FluxHandle<TKey, TValue>
         var payload = _engine.Codec?.EncodeSingle(key, value, isDelete: false, expiresAt);
         var stored = _engine.Values.Copy(value, nameof(value));
         var started = _engine.Metrics.StartCommit();
-        var (_, _, durable) = _engine.Transactions.UpdateSingle(
-            key, (stored, expiresAt, payload), static (_, _, put) => SingleWrite<TValue>.Put(put.stored, put.expiresAt, put.payload));
+        var durable = _engine.Transactions.UpdateSingle(
+            key, (stored, expiresAt, payload), static (_, _, _, put) => SingleWrite<TValue>.Put(put.stored, put.expiresAt, put.payload)).Durable;
         return _engine.Metrics.EndCommit(durable, started);
+    }
+
+    private async ValueTask<FluxValue<long>> SizeOfPagedAsync(TKey key, PagedVersion<TValue> paged, CancellationToken cancellationToken)
+    {
+        var (version, value) = await _engine.LoadAsync(paged, (Engine: _engine, Key: key), static s => s.Engine.ReadLatest(s.Key), cancellationToken).ConfigureAwait(false);
+        return version is null ? default : new FluxValue<long>(_engine.Sizer.ValueBytes(value));
     }
 
     private void Check(TKey key, CancellationToken cancellationToken)

@@ -24,10 +24,14 @@ public static class FluxHandleExtensions
         ArgumentNullException.ThrowIfNull(key);
         handle.Engine.ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
+
+        // An absent counter's value is the default: zero.
         return handle.Update(
             key,
             delta,
-            static (current, _, delta) => SingleWrite<long>.Put(checked((current?.Value ?? 0) + delta), current?.ExpiresAt ?? 0),
-            (current, _) => (current?.Value ?? 0) + delta);
+            static (current, value, _, delta) => SingleWrite<long>.Put(checked(value + delta), current?.ExpiresAt ?? 0),
+            (_, value, _) => value + delta,
+            readsValue: true,
+            cancellationToken);
     }
 }

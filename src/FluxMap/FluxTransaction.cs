@@ -50,14 +50,24 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
     /// <returns>The value, or a miss.</returns>
     public ValueTask<FluxValue<TValue>> GetAsync(TKey key, CancellationToken cancellationToken = default) =>
-        ReadAsync(key, static (tx, k) => tx.Get(k), cancellationToken);
+        ReadValueAsync(
+            key,
+            writes: false,
+            0,
+            static (tx, key, _, read) => read.Version switch
+            {
+                null => default,
+                PagedVersion<TValue> paged => new FluxValue<TValue>(tx._engine.PageIn(key, paged, read.Value)),
+                _ => new FluxValue<TValue>(read.Value),
+            },
+            cancellationToken);
 
     /// <summary>Tells whether a key exists in this transaction's view.</summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
     /// <returns>Whether the key exists.</returns>
     public ValueTask<bool> ContainsKeyAsync(TKey key, CancellationToken cancellationToken = default) =>
-        ReadAsync(key, static (tx, k) => tx.Get(k).HasValue, cancellationToken);
+        ReadAsync(key, static (tx, k) => tx.Read(k) is not null, cancellationToken);
 
     /// <summary>Removes a key; it stays visible to others until the commit.</summary>
     /// <param name="key">The key.</param>
@@ -92,7 +102,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     public ValueTask<TValue> UpdateAsync(TKey key, Func<FluxValue<TValue>, TValue> update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
-        return ReadAsync(key, (tx, k) => tx.Update(k, update), cancellationToken);
+        return ReadValueAsync(key, writes: true, update, static (tx, key, update, read) => tx.Update(key, update, read), cancellationToken);
     }
 
     /// <summary>Reads how long a key has left to live, as this transaction sees it.</summary>
@@ -220,9 +230,20 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
                         break;
                     }
 
-                    last = cursor.Current.Key;
+                    var current = cursor.Current;
+                    if (cursor.Unloaded is { } unloaded)
+                    {
+                        if (await tx.LoadScannedAsync(unloaded.Node, unloaded.Version, cancellationToken).ConfigureAwait(false) is not { } loaded)
+                        {
+                            continue;
+                        }
+
+                        current = loaded;
+                    }
+
+                    last = current.Key;
                     returned = true;
-                    yield return cursor.Current;
+                    yield return current;
                 }
             }
             finally
@@ -316,7 +337,82 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     private ValueTask WaitForSafeSnapshotAsync(CancellationToken cancellationToken) =>
         _record.PendingWriters is null ? default : _engine.Transactions.WaitForSafeSnapshotAsync(_record, cancellationToken);
 
-    private FluxValue<TValue> Get(TKey key) => Read(key) is { } version ? new FluxValue<TValue>(_engine.Values.Copy(version.Value, "value")) : default;
+    // Reads a key's value in this transaction's view and hands it, with its version, to `use`: at
+    // once when it is in memory; after reading the data file when it is paged out, or after the
+    // wait for a safe snapshot in a deferrable transaction.
+    private ValueTask<TResult> ReadValueAsync<TState, TResult>(
+        TKey key, bool writes, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, (VersionEntry<TValue>? Version, TValue Value), TResult> use,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Enter(cancellationToken);
+        var exit = true;
+        try
+        {
+            if (writes)
+            {
+                ThrowIfReadOnly();
+            }
+
+            var version = _record.PendingWriters is null ? Guard(key, static (tx, k) => tx.Read(k)) : null;
+            if (_record.PendingWriters is not null || version is PagedVersion<TValue>)
+            {
+                exit = false;
+                return ReadValueLaterAsync(key, version as PagedVersion<TValue>, state, use, cancellationToken);
+            }
+
+            return new(use(this, key, state, _engine.Copied(version)));
+        }
+        finally
+        {
+            if (exit)
+            {
+                Exit();
+            }
+        }
+    }
+
+    // The slow half of ReadValueAsync, which ends the call when it is done: `paged` is the version
+    // read, or null when the transaction must first wait for a safe snapshot and read then.
+    private async ValueTask<TResult> ReadValueLaterAsync<TState, TResult>(
+        TKey key, PagedVersion<TValue>? paged, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, (VersionEntry<TValue>? Version, TValue Value), TResult> use,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            VersionEntry<TValue>? version = paged;
+            if (paged is null)
+            {
+                await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
+                version = Guard(key, static (tx, k) => tx.Read(k));
+            }
+
+            var read = await _engine.ValueOfAsync(version, (Tx: this, Key: key), static s => s.Tx.Guard(s.Key, static (tx, k) => tx.Read(k)), cancellationToken)
+                .ConfigureAwait(false);
+            return use(this, key, state, read);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    // A scanned key whose visible version is paged out: its value is read from the data file
+    // between steps, and needs no copy. Null if the key turned out to hold no value at the snapshot.
+    private async ValueTask<KeyValuePair<TKey, TValue>?> LoadScannedAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged, CancellationToken cancellationToken)
+    {
+        Enter(cancellationToken);
+        try
+        {
+            var (version, value) = await _engine.LoadAsync(paged, (Tx: this, Node: node), static s => s.Tx.Guard(s.Node, static (tx, n) => tx.ReadVisible(n)), cancellationToken)
+                .ConfigureAwait(false);
+            return version is null ? null : new KeyValuePair<TKey, TValue>(_engine.Keys.Own(node.Key), value);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
 
     /// <summary>A scanned entry as the caller receives it: copies of a mutable key and value, so changing them changes nothing stored.</summary>
     internal KeyValuePair<TKey, TValue> Output(TKey key, TValue value) => new(_engine.Keys.Own(key), _engine.Values.Copy(value, "value"));
@@ -343,19 +439,17 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return ReadVisible(node);
     }
 
-    private TValue Update(TKey key, Func<FluxValue<TValue>, TValue> update)
+    private TValue Update(TKey key, Func<FluxValue<TValue>, TValue> update, (VersionEntry<TValue>? Version, TValue Value) current)
     {
-        ThrowIfReadOnly();
-        var current = Read(key);
-        var value = update(current is null ? default : new FluxValue<TValue>(_engine.Values.Copy(current.Value, "value")));
-        Write(key, value, isTombstone: false, current?.ExpiresAt ?? 0);
+        var value = update(current.Version is null ? default : new FluxValue<TValue>(current.Value));
+        Write(key, value, isTombstone: false, current.Version?.ExpiresAt ?? 0);
         return value;
     }
 
     private bool Remove(TKey key)
     {
         ThrowIfReadOnly();
-        var existed = Get(key).HasValue;
+        var existed = Read(key) is not null;
         if (existed || _writes?.Find(key) is not null)
         {
             Write(key, default!, isTombstone: true);

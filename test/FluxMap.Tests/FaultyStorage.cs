@@ -115,6 +115,18 @@ internal sealed class FaultyStorage : StorageSystem
     /// </summary>
     public Action<string, long, int>? AfterWrite { get; set; }
 
+    /// <summary>
+    /// Gets or sets what runs on the reading thread as every file read starts (path, offset), before
+    /// the read can yield: where a test observes what the reader holds.
+    /// </summary>
+    public Action<string, long>? OnRead { get; set; }
+
+    /// <summary>
+    /// Gets or sets what a read through ReadAsync awaits (path, offset) before it reads the file, so
+    /// a test can change the database between a reader's choice of record and the read itself.
+    /// </summary>
+    public Func<string, long, Task>? BeforeReadAsync { get; set; }
+
     /// <summary>Gets or sets what runs on the syncing thread right after a file sync made its bytes durable.</summary>
     public Action<string>? AfterSync { get; set; }
 
@@ -334,6 +346,23 @@ internal sealed class FaultyStorage : StorageSystem
         }
 
         internal override int Read(Span<byte> buffer, long offset)
+        {
+            owner.OnRead?.Invoke(filePath, offset);
+            return ReadNow(buffer, offset);
+        }
+
+        internal override async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            owner.OnRead?.Invoke(filePath, offset);
+            if (owner.BeforeReadAsync is { } before)
+            {
+                await before(filePath, offset);
+            }
+
+            return ReadNow(buffer.Span, offset);
+        }
+
+        private int ReadNow(Span<byte> buffer, long offset)
         {
             lock (owner._gate)
             {

@@ -202,6 +202,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     /// <summary>After open: hands over the state of each key the log's tail changed, so the next checkpoint covers the tail.</summary>
     internal void AcceptReplayed(IReadOnlyCollection<TKey> keys, VersionedSkipList<TKey, TValue> store, long lastLsn)
     {
+        // Replay wrote each of these keys' newest version in memory: none of them is paged out.
         foreach (var key in keys)
         {
             _entry.Truncate(0);
@@ -383,22 +384,6 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     }
 
     /// <summary>Reads a pinned record's value back: one read of the record.</summary>
-    internal TValue ReadValue(TKey key, RecordLocation<TKey> location, long timestamp)
-    {
-        var record = new byte[location.Length];
-        int read;
-        try
-        {
-            read = _file.Read(record, location.FileOffset);
-        }
-        catch (IOException e)
-        {
-            throw ReadFailed(location, e);
-        }
-
-        return DecodeValue(key, record, read, location, timestamp);
-    }
-
     internal async ValueTask<TValue> ReadValueAsync(TKey key, RecordLocation<TKey> location, long timestamp, CancellationToken cancellationToken)
     {
         var record = new byte[location.Length];

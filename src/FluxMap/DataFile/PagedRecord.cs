@@ -8,8 +8,6 @@ internal sealed class PagedRecord<TKey, TValue>(DataFileStore<TKey, TValue> file
 {
     private int _released;
 
-    internal override TValue Load() => file.ReadValue(key, location, Timestamp);
-
     internal override ValueTask<TValue> LoadAsync(CancellationToken cancellationToken) => file.ReadValueAsync(key, location, Timestamp, cancellationToken);
 
     internal override bool IsReleased => Volatile.Read(ref _released) != 0;

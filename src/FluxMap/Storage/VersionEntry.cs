@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace FluxMap.Storage;
 
 /// <summary>
@@ -25,8 +27,15 @@ internal class VersionEntry<TValue>
 
     internal bool IsTombstone => (_stamp & 1) != 0;
 
-    /// <summary>Gets the value; a paged-out value is read back from the data file.</summary>
-    internal TValue Value => this is PagedVersion<TValue> paged ? paged.Load() : _value;
+    /// <summary>Gets the value held in memory. A paged-out version holds none: its value is read with <see cref="PagedVersion{TValue}.LoadAsync"/>, never here.</summary>
+    internal TValue Value
+    {
+        get
+        {
+            Debug.Assert(this is not PagedVersion<TValue>, "A paged-out version's value lives in the data file: load it with LoadAsync, outside the commit lock.");
+            return _value;
+        }
+    }
 
     internal VersionEntry<TValue>? Older => Volatile.Read(ref _older);
 

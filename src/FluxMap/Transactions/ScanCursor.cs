@@ -30,10 +30,15 @@ internal sealed class ScanCursor<TKey, TValue>
         _shared = Start(store);
     }
 
+    /// <summary>Gets the pair stepped to; its value is not read yet when <see cref="Unloaded"/> is set.</summary>
     internal KeyValuePair<TKey, TValue> Current { get; private set; }
+
+    /// <summary>Gets, when the key stepped to is visible in a paged-out version, its node and that version: the scan reads the value without blocking.</summary>
+    internal (SkipListNode<TKey, TValue> Node, PagedVersion<TValue> Version)? Unloaded { get; private set; }
 
     internal bool MoveNext()
     {
+        Unloaded = null;
         while (true)
         {
             if (_shared is not null && !InRange(_shared))
@@ -59,7 +64,15 @@ internal sealed class ScanCursor<TKey, TValue>
                 var node = _shared!;
                 _shared = _forward ? node.Next(0) : _store.FindLast(node.Key, inclusive: false);
                 _position = node.Key;
-                if (_owner.ReadVisible(node) is { } visible)
+                var visible = _owner.ReadVisible(node);
+                if (visible is PagedVersion<TValue> paged)
+                {
+                    Unloaded = (node, paged);
+                    Current = default;
+                    return true;
+                }
+
+                if (visible is not null)
                 {
                     Current = _owner.Output(node.Key, visible.Value);
                     return true;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Maintenance;
@@ -401,23 +402,25 @@ internal sealed class TransactionManager<TKey, TValue>
 
     /// <summary>
     /// Commits a single-key read-modify-write outside any transaction: <paramref name="update"/>
-    /// sees the key's newest committed value (null when absent or expired) and decides the write,
-    /// all at the commit point, so no concurrent commit can come between the read and the write and
-    /// it can never be a pivot; concurrent readers of the key gain a dependency on it. An exception
-    /// from <paramref name="update"/> leaves everything unchanged.
+    /// sees the key's newest committed version (null when absent or expired) and its value and
+    /// decides the write, all at the commit point, so no concurrent commit can come between the
+    /// read and the write and it can never be a pivot; concurrent readers of the key gain a
+    /// dependency on it. An exception from <paramref name="update"/> leaves everything unchanged.
+    /// An update that reads values (<paramref name="read"/>) runs only once the caller has loaded
+    /// a paged-out current version; until then the result names that version as unloaded.
     /// </summary>
     /// <returns>
-    /// The value the update saw, whether it wrote, and a task that completes when the answer may be
-    /// acknowledged: once the write is durable, or, when nothing was written but the value seen is
-    /// not durable yet (Full mode), once that value is.
+    /// The version the update saw and its value, whether it wrote, and a task that completes when
+    /// the answer may be acknowledged: once the write is durable, or, when nothing was written but
+    /// the value seen is not durable yet (Full mode), once that value is.
     /// </returns>
-    internal (VersionEntry<TValue>? Current, bool Written, ValueTask Durable) UpdateSingle<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update)
+    internal SingleResult<TValue> UpdateSingle<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update, SingleRead<TValue> read = default)
     {
         lock (_gate)
         {
             try
             {
-                return UpdateSingleLocked(key, state, update);
+                return UpdateSingleLocked(key, state, update, read);
             }
             catch (Exception e) when (PoisonIfPublishing(e))
             {
@@ -426,7 +429,7 @@ internal sealed class TransactionManager<TKey, TValue>
         }
     }
 
-    private (VersionEntry<TValue>? Current, bool Written, ValueTask Durable) UpdateSingleLocked<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update)
+    private SingleResult<TValue> UpdateSingleLocked<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update, SingleRead<TValue> read)
     {
         AssertLocked();
         ThrowIfLogUnavailable();
@@ -434,11 +437,29 @@ internal sealed class TransactionManager<TKey, TValue>
         var head = node?.Head;
         var now = head is ExpiringVersion<TValue> || RecordsCommitTimes ? Now : 0;
         var current = head is not null && head.IsLiveAt(now) ? head : null;
-        var write = update(current, now, state);
+        var value = default(TValue)!;
+        if (current is PagedVersion<TValue> paged)
+        {
+            // Its value is in the data file, and no file is read under this lock: unless the caller
+            // loaded this very version, it loads it and comes back (another commit may have replaced
+            // the one it loaded meanwhile).
+            if (read.ReadsValue && !ReferenceEquals(paged, read.Loaded))
+            {
+                return new(current, value, false, default, paged);
+            }
+
+            value = read.Value;
+        }
+        else if (current is not null)
+        {
+            value = current.Value;
+        }
+
+        var write = update(current, value, now, state);
         if (!write.Write || (write.IsDelete && current is null))
         {
             var durable = head is not null && head.Timestamp > _visible ? new ValueTask(Log!.FlushAsync(CancellationToken.None)) : default;
-            return (current, false, durable);
+            return new(current, value, false, durable);
         }
 
         // Before the commit takes its timestamp, so a value that cannot be encoded changes nothing.
@@ -451,7 +472,7 @@ internal sealed class TransactionManager<TKey, TValue>
         var acknowledged = Publish(commit, payload is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, payload, node.Key));
         EvictOverLimit(horizon);
         Prune();
-        return (current, true, acknowledged);
+        return new(current, value, true, acknowledged);
     }
 
     /// <summary>
@@ -686,17 +707,21 @@ internal sealed class TransactionManager<TKey, TValue>
     }
 
     /// <summary>Puts a value read back from the data file in memory again if its version is still the key's newest.</summary>
-    internal void PageIn(SkipListNode<TKey, TValue>? node, PagedVersion<TValue> paged, TValue value)
+    /// <returns>Whether the store now holds <paramref name="value"/>.</returns>
+    internal bool PageIn(SkipListNode<TKey, TValue>? node, PagedVersion<TValue> paged, TValue value)
     {
         lock (_gate)
         {
-            if (node is not null && ReferenceEquals(node.Head, paged))
+            if (node is null || !ReferenceEquals(node.Head, paged))
             {
-                node.ReplaceHead(paged, VersionEntry<TValue>.Create(paged.Timestamp, value, isTombstone: false, 0, null));
-                _memory!.OnPagedIn(node);
-                paged.Release();
-                PageOut(_lastCommit);
+                return false;
             }
+
+            node.ReplaceHead(paged, VersionEntry<TValue>.Create(paged.Timestamp, value, isTombstone: false, 0, null));
+            _memory!.OnPagedIn(node);
+            paged.Release();
+            PageOut(_lastCommit);
+            return true;
         }
     }
 
@@ -764,8 +789,8 @@ internal sealed class TransactionManager<TKey, TValue>
         _publishing = 0;
     }
 
-    [System.Diagnostics.Conditional("DEBUG")]
-    private void AssertLocked() => System.Diagnostics.Debug.Assert(_gate.IsHeldByCurrentThread, "The commit lock must be held here.");
+    [Conditional("DEBUG")]
+    private void AssertLocked() => Debug.Assert(_gate.IsHeldByCurrentThread, "The commit lock must be held here.");
 
     // Hands the commit to the log (in commit order: we hold the lock) and makes it visible now
     // unless the log does that once it is durable.
