@@ -11,7 +11,7 @@ public sealed class AtomicUpdateTests
     public async Task Concurrent_increments_all_count(DurabilityMode durability)
     {
         using var directory = new TempDirectory();
-        await using var db = await FluxDatabase.OpenAsync<string, long>(new FluxMapOptions { Durability = durability, DataDirectory = directory.Path }, Ct);
+        await using var db = await FluxDatabase.OpenAsync<string, long>(new FluxMapOptions { Durability = durability, DataDirectory = durability == DurabilityMode.InMemory ? null : directory.Path }, Ct);
         var handle = db.CreateHandle();
         var tasks = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
         {
