@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FluxMap;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,15 +14,33 @@ public static class BankServiceApp
         // Account id -> balance in cents, opened when the app starts and flushed when it stops.
         builder.Services.AddFluxMap<string, long>(builder.Configuration.GetSection("FluxMap"));
         builder.Services.AddHealthChecks().AddFluxMap<string, long>();
-        builder.Services.AddProblemDetails();
+        // Every error answers with problem details. A body that does not bind (malformed JSON, 1.5 or
+        // a number out of range for a balance) is thrown as BadHttpRequestException rather than
+        // answered with an empty 400, so the handler below can say what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            if (context.Exception is BadHttpRequestException badRequest)
+            {
+                context.ProblemDetails.Detail = badRequest.InnerException is JsonException json ? json.Message : badRequest.Message;
+            }
+        });
 
         var app = builder.Build();
 
         // A transfer that still conflicts after the automatic retries did not happen: ask the client to retry.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is FluxMapException { IsTransient: true } ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException badRequest => badRequest.StatusCode,
+                FluxMapException { IsTransient: true } => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
         });
+
+        // The 4xx answers with no body of their own (no such route, wrong method or content type).
+        app.UseStatusCodePages();
         app.MapPost("/accounts", OpenAccountAsync);
         app.MapGet("/accounts/{id}", GetAccountAsync);
         app.MapGet("/accounts", (FluxHandle<string, long> accounts, string? prefix, CancellationToken cancellationToken) =>
@@ -61,9 +80,10 @@ public static class BankServiceApp
 
     private static async Task<Results<Ok<TransferReceipt>, ProblemHttpResult>> TransferAsync(Transfer transfer, FluxHandle<string, long> accounts, CancellationToken cancellationToken)
     {
-        if (transfer.Amount <= 0 || transfer.From == transfer.To)
+        if (string.IsNullOrWhiteSpace(transfer.From) || string.IsNullOrWhiteSpace(transfer.To) || transfer.Amount <= 0 || transfer.From == transfer.To)
         {
-            return TypedResults.Problem("A transfer moves a positive amount between two different accounts.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid transfer");
+            return TypedResults.Problem(
+                "A transfer moves a positive amount between two different accounts, named by \"from\" and \"to\".", statusCode: StatusCodes.Status400BadRequest, title: "Invalid transfer");
         }
 
         // Serializable: two transfers that would overdraw an account together cannot both commit;
@@ -83,9 +103,20 @@ public static class BankServiceApp
                     $"The account '{transfer.From}' holds {from.Value}, less than {transfer.Amount}.", statusCode: StatusCodes.Status409Conflict, title: "Insufficient funds");
             }
 
-            await tx.InsertAsync(transfer.From, from.Value - transfer.Amount, ct);
-            await tx.InsertAsync(transfer.To, to.Value + transfer.Amount, ct);
-            return TypedResults.Ok(new TransferReceipt(new(transfer.From, from.Value - transfer.Amount), new(transfer.To, to.Value + transfer.Amount)));
+            // A balance past long.MaxValue would wrap to a negative one and destroy the money.
+            if (transfer.Amount > long.MaxValue - to.Value)
+            {
+                return TypedResults.Problem(
+                    $"The account '{transfer.To}' holds {to.Value}; {transfer.Amount} more would exceed the largest balance, {long.MaxValue}.",
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "Balance limit");
+            }
+
+            var debited = new Account(transfer.From, from.Value - transfer.Amount);
+            var credited = new Account(transfer.To, to.Value + transfer.Amount);
+            await tx.InsertAsync(debited.Id, debited.Balance, ct);
+            await tx.InsertAsync(credited.Id, credited.Balance, ct);
+            return TypedResults.Ok(new TransferReceipt(debited, credited));
         }, cancellationToken);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 
 namespace BankService.Tests;
 
@@ -105,11 +106,90 @@ public sealed class BankServiceTests
         Assert.Equal(expected.Select(p => new Account(p.Key, p.Value)).OrderBy(a => a.Id, StringComparer.Ordinal), recovered!);
     }
 
+    [Fact]
+    public async Task A_transfer_that_would_overflow_a_balance_is_refused_and_moves_nothing()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await BankServer.StartAsync(dir.Path);
+        using var client = server.CreateClient();
+        await client.PostAsJsonAsync("/accounts", new Account("rich", long.MaxValue), Ct);
+        await client.PostAsJsonAsync("/accounts", new Account("bob", 70), Ct);
+
+        var overflow = await client.PostAsJsonAsync("/transfers", new Transfer("rich", "bob", long.MaxValue), Ct);
+
+        Assert.Equal((HttpStatusCode.Conflict, "Balance limit"), (overflow.StatusCode, (await ProblemAsync(overflow)).Title));
+        Assert.Equal([new Account("bob", 70), new Account("rich", long.MaxValue)], (await client.GetFromJsonAsync<Account[]>("/accounts", Ct))!);
+    }
+
+    [Theory]
+    [InlineData("""{"to":"bob","amount":1}""")]
+    [InlineData("""{"from":"alice","amount":1}""")]
+    [InlineData("""{"from":null,"to":"bob","amount":1}""")]
+    public async Task A_transfer_without_both_accounts_is_a_bad_request(string body)
+    {
+        using var dir = new TempDirectory();
+        await using var server = await BankServer.StartAsync(dir.Path);
+        using var client = server.CreateClient();
+        await client.PostAsJsonAsync("/accounts", new Account("alice", 100), Ct);
+        await client.PostAsJsonAsync("/accounts", new Account("bob", 0), Ct);
+
+        var response = await client.PostAsync("/transfers", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "Invalid transfer"), (response.StatusCode, (await ProblemAsync(response)).Title));
+    }
+
+    [Fact]
+    public async Task A_body_that_does_not_bind_is_a_bad_request_saying_why()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await BankServer.StartAsync(dir.Path);
+        using var client = server.CreateClient();
+        string[] bodies =
+        [
+            """{"from":"alice","to":""",
+            """{"from":"alice","to":"bob","amount":1.5}""",
+            """{"from":"alice","to":"bob","amount":1e30}""",
+            """{"from":"alice","to":"bob","amount":9223372036854775808}""",
+            """{"id":"carol","balance":"lots"}""",
+        ];
+
+        foreach (var body in bodies)
+        {
+            var path = body.Contains("carol", StringComparison.Ordinal) ? "/accounts" : "/transfers";
+            var response = await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {response.StatusCode}");
+            Assert.False(string.IsNullOrEmpty((await ProblemAsync(response)).Detail), body);
+        }
+
+        Assert.Empty((await client.GetFromJsonAsync<Account[]>("/accounts", Ct))!);
+    }
+
+    [Fact]
+    public async Task Every_client_error_answers_with_problem_details()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await BankServer.StartAsync(dir.Path);
+        using var client = server.CreateClient();
+
+        var noRoute = await client.GetAsync("/nowhere", Ct);
+        var wrongMethod = await client.DeleteAsync("/transfers", Ct);
+        var wrongType = await client.PostAsync("/transfers", new StringContent("from=alice", Encoding.UTF8, "application/x-www-form-urlencoded"), Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, noRoute.StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
+        foreach (var response in new[] { noRoute, wrongMethod, wrongType })
+        {
+            Assert.False(string.IsNullOrEmpty((await ProblemAsync(response)).Title), $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri}");
+        }
+    }
+
     private static async Task<ProblemBody> ProblemAsync(HttpResponseMessage response)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return (await response.Content.ReadFromJsonAsync<ProblemBody>(Ct))!;
     }
 
-    private sealed record ProblemBody(string Title, string Detail);
+    private sealed record ProblemBody(string Title, string? Detail);
 }

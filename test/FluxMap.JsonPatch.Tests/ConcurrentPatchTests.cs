@@ -16,7 +16,7 @@ public sealed class ConcurrentPatchTests
     {
         const int perTask = 50;
         using var directory = new TempDirectory();
-        await using var db = await FluxDatabase.OpenAsync<string, string>(new FluxMapOptions { Durability = durability, DataDirectory = directory.Path }, Ct);
+        await using var db = await FluxDatabase.OpenAsync<string, string>(new FluxMapOptions { Durability = durability, DataDirectory = durability == DurabilityMode.InMemory ? null : directory.Path }, Ct);
         var handle = db.CreateHandle();
         await handle.InsertAsync("list", """{ "items": [] }""", Ct);
 

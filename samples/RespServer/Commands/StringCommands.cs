@@ -62,6 +62,16 @@ internal static class StringCommands
         }
     }
 
+    /// <summary>SETNX key value: 1 when the key was absent and is now set, else 0 (StackExchange.Redis sends it for When.NotExists).</summary>
+    public static async ValueTask SetNx(CommandContext context) =>
+        context.Reply.WriteInteger(await context.Data.InsertIfAbsentAsync(context.Arguments[1], context.Arguments[2]));
+
+    /// <summary>SETEX key seconds value (StackExchange.Redis sends it for a set with an expiry).</summary>
+    public static ValueTask SetEx(CommandContext context) => SetExpiringAsync(context, TimeSpan.FromSeconds(1), "setex");
+
+    /// <summary>PSETEX key milliseconds value.</summary>
+    public static ValueTask PSetEx(CommandContext context) => SetExpiringAsync(context, TimeSpan.FromMilliseconds(1), "psetex");
+
     public static async ValueTask MGet(CommandContext context)
     {
         var values = await context.ForEachKeyAsync((tx, key, cancellationToken) => tx.GetAsync(key, cancellationToken), readOnly: true);
@@ -98,6 +108,13 @@ internal static class StringCommands
 
     public static ValueTask DecrBy(CommandContext context) =>
         AddAsync(context, context.IntegerAt(2) is var delta && delta != long.MinValue ? -delta : throw CommandException.NotAnInteger());
+
+    private static async ValueTask SetExpiringAsync(CommandContext context, TimeSpan unit, string command)
+    {
+        var timeToLive = context.TimeToLiveAt(2, unit, command) ?? throw CommandException.InvalidExpireTime(command);
+        await context.Data.InsertAsync(context.Arguments[1], context.Arguments[3], timeToLive);
+        context.Reply.WriteOk();
+    }
 
     private static async ValueTask AddAsync(CommandContext context, long delta)
     {
