@@ -36,10 +36,13 @@ internal sealed class IsolationSpec<TKey, TValue>
     /// <summary>Adds a step to the last session.</summary>
     internal IsolationSpec<TKey, TValue> Step(string name, Func<SpecSession<TKey, TValue>, Task> action) => Add(name, outside: false, action);
 
-    /// <summary>A step that takes the session's snapshot and reads nothing (BEGIN, or PostgreSQL's "SELECT TRUE").</summary>
-    internal IsolationSpec<TKey, TValue> Begin(string name) => Step(name, session =>
+    /// <summary>An explicit BEGIN: like PostgreSQL's, it takes no snapshot; the session's next statement does.</summary>
+    internal IsolationSpec<TKey, TValue> Begin(string name) => Step(name, _ => Task.CompletedTask);
+
+    /// <summary>A statement that reads nothing but takes the session's snapshot (PostgreSQL's "SELECT TRUE").</summary>
+    internal IsolationSpec<TKey, TValue> TakeSnapshot(string name) => Step(name, session =>
     {
-        session.Begin();
+        session.TakeSnapshot();
         return Task.CompletedTask;
     });
 

@@ -6,14 +6,14 @@ namespace FluxMap.Tests.Isolation;
 /// every pear into an apple, the other every apple into a pear; run concurrently, one must fail.
 /// Table test becomes int keys i with value t; each UPDATE scans the whole table.
 /// </summary>
-public sealed class SimpleWriteSkewTests
+public sealed class SimpleWriteSkewTests : IsolationSpecTests<int, string>
 {
-    private static readonly IsolationSpec<int, string> Spec = new IsolationSpec<int, string>(
+    private static readonly IsolationSpec<int, string> Definition = new IsolationSpec<int, string>(
             handle => IsolationSpec<int, string>.SeedAsync(handle, [(5, "apple"), (7, "pear"), (11, "banana")]))
         .Session("s1").Step("rwx1", s => ReplaceAsync(s, "pear", "apple")).Commit("c1")
         .Session("s2").Step("rwx2", s => ReplaceAsync(s, "apple", "pear")).Commit("c2");
 
-    public static TheoryData<string, string, string> Permutations => Spec.Outcomes(
+    public static TheoryData<string, string, string> Permutations => Definition.Outcomes(
         """
         rwx1 c1 rwx2 c2 -> -
         rwx1 rwx2 c1 c2 -> s2
@@ -24,10 +24,7 @@ public sealed class SimpleWriteSkewTests
         """,
         everyInterleaving: true);
 
-    [Theory]
-    [MemberData(nameof(Permutations))]
-    public Task Permutation_commits_or_fails_as_listed(string permutation, string outcome, string postgres) =>
-        Spec.RunAsync(permutation, outcome, postgres);
+    private protected override IsolationSpec<int, string> Spec => Definition;
 
     private static async Task ReplaceAsync(SpecSession<int, string> session, string from, string to)
     {

@@ -51,8 +51,8 @@ internal sealed class SpecSession<TKey, TValue>
         }
     }
 
-    /// <summary>Takes the snapshot now (a step like PostgreSQL's "SELECT TRUE" or an explicit BEGIN followed by one).</summary>
-    internal void Begin() => _ = Transaction;
+    /// <summary>Begins the transaction, and so takes its snapshot, now.</summary>
+    internal void TakeSnapshot() => _ = Transaction;
 
     internal async Task<FluxValue<TValue>> GetAsync(TKey key)
     {
@@ -73,12 +73,40 @@ internal sealed class SpecSession<TKey, TValue>
     internal async Task InsertAsync(TKey key, TValue value)
     {
         await Transaction.InsertAsync(key, value, Fixture.Ct);
-        _operations.Add(($"put {key} = {value}", model =>
+        _operations.Add(($"put {key} = {value}", model => Put(model, key, value)));
+    }
+
+    /// <summary>An UPDATE of one row found by its key: reads it and, if it exists, writes <paramref name="change"/> of it.</summary>
+    internal async Task<bool> UpdateAsync(TKey key, Func<TValue, TValue> change)
+    {
+        var current = await GetAsync(key);
+        if (current.HasValue)
         {
-            model[key] = value;
-            return true;
+            await InsertAsync(key, change(current.Value));
         }
-        ));
+
+        return current.HasValue;
+    }
+
+    /// <summary>An INSERT into a table with a unique key: fails the statement when the key exists in this snapshot.</summary>
+    internal async Task InsertNewAsync(TKey key, TValue value)
+    {
+        if (!await InsertIfAbsentAsync(key, value))
+        {
+            throw new ConstraintViolation("unique");
+        }
+    }
+
+    /// <summary>An INSERT ... ON CONFLICT DO NOTHING: writes only when the key is absent in this snapshot.</summary>
+    internal async Task<bool> InsertIfAbsentAsync(TKey key, TValue value)
+    {
+        if ((await GetAsync(key)).HasValue)
+        {
+            return false;
+        }
+
+        await InsertAsync(key, value);
+        return true;
     }
 
     internal async Task<bool> RemoveAsync(TKey key)
@@ -120,12 +148,14 @@ internal sealed class SpecSession<TKey, TValue>
         }
 
         var complete = seen.Count < limit;
-        _operations.Add(($"scan {range}{(complete ? string.Empty : $" first {limit}")} = [{string.Join(", ", seen)}]", model =>
-        {
-            var expected = model.Where(p => range.Contains(p.Key, model.Comparer));
-            return (complete ? expected : expected.Take(limit)).SequenceEqual(seen);
-        }
-        ));
+        _operations.Add(($"scan {range}{(complete ? string.Empty : $" first {limit}")} = [{string.Join(", ", seen)}]",
+            model => model.Where(p => range.Contains(p.Key, model.Comparer)).Take(complete ? int.MaxValue : limit).SequenceEqual(seen)));
         return seen;
+    }
+
+    private static bool Put(SortedDictionary<TKey, TValue> model, TKey key, TValue value)
+    {
+        model[key] = value;
+        return true;
     }
 }
