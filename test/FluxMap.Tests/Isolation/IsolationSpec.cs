@@ -1,13 +1,23 @@
 namespace FluxMap.Tests.Isolation;
 
 /// <summary>
-/// A PostgreSQL isolation spec (src/test/isolation) ported to FluxMap: sessions, each a list of
-/// named steps over its own transaction, and permutations that interleave the steps. A run plays
-/// one permutation against a fresh in-memory database and returns which sessions failed, then
-/// checks that the committed ones match a serial order (<see cref="SerialOrder"/>).
+/// A PostgreSQL isolation spec (src/test/isolation, as of PostgreSQL 18) ported to FluxMap:
+/// sessions, each a list of named steps over its own transaction, and permutations that
+/// interleave the steps. A run plays one permutation against a fresh in-memory database and
+/// asserts which sessions failed, then that the committed ones match a serial order
+/// (<see cref="SerialOrder"/>).
 /// </summary>
 /// <remarks>
-/// As in PostgreSQL, a session's transaction takes its snapshot at its first step, a session whose
+/// <para>
+/// The ports map tables to key prefixes and rows to keys (the primary key, else a row number);
+/// a lookup by primary key becomes a get, any other WHERE a range or prefix scan that the step
+/// filters (through index keys the steps maintain where the spec's plan uses an index); UPDATE
+/// reads the row and writes it; INSERT is a write, or a check that the key is absent where the
+/// spec is about a unique key.
+/// </para>
+/// <para>
+/// As in PostgreSQL, a session's transaction takes its snapshot at its first statement (an
+/// explicit BEGIN takes none), a session whose
 /// transaction failed skips its later steps, and a step that does not complete at once (a
 /// deferrable read waiting for a safe snapshot) is reported waiting while later steps run; it is
 /// awaited once every read-write session that was open when it started has ended. Unlike
@@ -15,6 +25,7 @@ namespace FluxMap.Tests.Isolation;
 /// PostgreSQL fails a write step FluxMap fails the session later; the outcome compared is which
 /// sessions fail, not at which step. A permutation that leaves a session open ends by committing
 /// it, which is where FluxMap reports what PostgreSQL reported at that session's write.
+/// </para>
 /// </remarks>
 internal sealed class IsolationSpec<TKey, TValue>
     where TKey : notnull
