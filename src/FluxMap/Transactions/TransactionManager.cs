@@ -246,9 +246,14 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             for (var version = node.Head; version is not null && version.Timestamp > reader.Snapshot; version = version.Older)
             {
-                // Only the first version after the snapshot replaced the one the reader sees; later
-                // ones overwrote that (write-write), so the reader depends on its writer alone.
-                if (version.Older is { } older && older.Timestamp > reader.Snapshot)
+                // Only the first version after the snapshot that changes what the reader sees
+                // replaced it; later ones overwrote that (write-write), so the reader depends on its
+                // writer alone.
+                var older = version.Older;
+                var first = older is null || older.Timestamp <= reader.Snapshot
+                    ? !ChangesNothingFor(reader, version)
+                    : ChangesNothingFor(reader, older);
+                if (!first)
                 {
                     continue;
                 }
@@ -916,8 +921,12 @@ internal sealed class TransactionManager<TKey, TValue>
 
     // The sweeper deleted a value that had expired for tx already: nothing tx saw has changed.
     private bool SweptWhatItSawExpired(TransactionRecord<TKey> tx, VersionEntry<TValue> head) =>
-        head.IsTombstone && WriterOf(head.Timestamp) == ExpiryWriter &&
-        head.Older is ExpiringVersion<TValue> expired && expired.Timestamp <= tx.Snapshot && expired.Deadline <= tx.ExpiryClock;
+        WriterOf(head.Timestamp) == ExpiryWriter && ChangesNothingFor(tx, head);
+
+    // A delete of a value that had expired for the reader's snapshot: the key was absent for it before and after.
+    private static bool ChangesNothingFor(TransactionRecord<TKey> reader, VersionEntry<TValue> version) =>
+        version.IsTombstone &&
+        version.Older is ExpiringVersion<TValue> expired && expired.Timestamp <= reader.Snapshot && expired.Deadline <= reader.ExpiryClock;
 
     // Every transaction that read something tx writes and did not see tx: active ones, committed
     // ones that overlapped tx, and the summary of older committed ones. The commit timestamp in
@@ -966,17 +975,18 @@ internal sealed class TransactionManager<TKey, TValue>
     }
 
     // Whether the reader saw the version of the key that a commit at Commit (long.MaxValue before it
-    // has its timestamp) replaces. When that version was committed after the reader's snapshot, the
-    // reader depends on the writer of the first such version, noted when it committed or when the
-    // reader met it, and the committing transaction only follows that writer (write-write): no edge
-    // from the reader to it. The summary keeps no snapshots and attributes conservatively.
+    // has its timestamp) replaces, or one that reads the same to it. When that version was committed
+    // after the reader's snapshot and changed what the reader saw, the reader depends on the writer
+    // of the first such change, noted when it committed or when the reader met it, and the
+    // committing transaction only follows that writer (write-write): no edge from the reader to it.
+    // The summary keeps no snapshots and attributes conservatively.
     private static bool SawReplacedVersion((TransactionManager<TKey, TValue> Manager, TransactionRecord<TKey> Reader, long Commit) state, TKey key)
     {
         for (var version = state.Manager._store.Find(key)?.Head; version is not null; version = version.Older)
         {
             if (version.Timestamp < state.Commit)
             {
-                return version.Timestamp <= state.Reader.Snapshot;
+                return version.Timestamp <= state.Reader.Snapshot || ChangesNothingFor(state.Reader, version);
             }
         }
 

@@ -207,6 +207,52 @@ public sealed class TimeToLiveTests
     }
 
     [Fact]
+    public async Task Write_skew_over_a_key_swept_after_the_reader_saw_it_expired_is_caught()
+    {
+        await using var db = await OpenAsync();
+        var handle = db.CreateHandle();
+        await handle.InsertAsync("lease", 1, TimeSpan.FromSeconds(5), Ct);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+
+        // r sees the lease gone and writes "y"; the sweep's tombstone changes nothing r saw, so
+        // the write that follows it, w's new lease, is what r depends on: r -rw-> w -rw-> r.
+        await using var r = handle.BeginTransaction();
+        Assert.False((await r.GetAsync("lease", Ct)).HasValue);
+        Assert.Equal(1, db.Engine.Transactions.SweepExpired(10));
+        await using var w = handle.BeginTransaction();
+        Assert.False((await w.GetAsync("y", Ct)).HasValue);
+        await w.InsertAsync("lease", 2, Ct);
+        await r.InsertAsync("y", 1, Ct);
+
+        await w.CommitAsync(Ct);
+        await Assert.ThrowsAsync<SerializationConflictException>(async () => await r.CommitAsync(Ct));
+        Assert.False(await handle.ContainsKeyAsync("y", Ct));
+    }
+
+    [Fact]
+    public async Task A_late_read_past_a_sweep_of_what_it_saw_expired_meets_the_writer_after_it()
+    {
+        await using var db = await OpenAsync();
+        var handle = db.CreateHandle();
+        await handle.InsertAsync("lease", 1, TimeSpan.FromSeconds(5), Ct);
+        await handle.InsertAsync("x", 0, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+
+        // w is a committed pivot (it read x, which an autocommit write replaced first) that
+        // recreated the lease after the sweep. r, whose snapshot saw the lease expired, reads it
+        // late: its dependency is on w, not on the sweep, so r -rw-> w -rw-> (x's writer) is complete.
+        await using var r = handle.BeginTransaction();
+        Assert.Equal(1, db.Engine.Transactions.SweepExpired(10));
+        await using var w = handle.BeginTransaction();
+        Assert.Equal(0, (await w.GetAsync("x", Ct)).Value);
+        await handle.InsertAsync("x", 1, Ct);
+        await w.InsertAsync("lease", 2, Ct);
+        await w.CommitAsync(Ct);
+
+        await Assert.ThrowsAsync<SerializationConflictException>(async () => await r.GetAsync("lease", Ct));
+    }
+
+    [Fact]
     public async Task A_transaction_reads_the_time_to_live_and_its_update_keeps_it()
     {
         await using var db = await OpenAsync();

@@ -1,13 +1,23 @@
 namespace FluxMap.Tests.Isolation;
 
 /// <summary>
-/// A PostgreSQL isolation spec (src/test/isolation) ported to FluxMap: sessions, each a list of
-/// named steps over its own transaction, and permutations that interleave the steps. A run plays
-/// one permutation against a fresh in-memory database and returns which sessions failed, then
-/// checks that the committed ones match a serial order (<see cref="SerialOrder"/>).
+/// A PostgreSQL isolation spec (src/test/isolation, as of PostgreSQL 18) ported to FluxMap:
+/// sessions, each a list of named steps over its own transaction, and permutations that
+/// interleave the steps. A run plays one permutation against a fresh in-memory database and
+/// asserts which sessions failed, then that the committed ones match a serial order
+/// (<see cref="SerialOrder"/>).
 /// </summary>
 /// <remarks>
-/// As in PostgreSQL, a session's transaction takes its snapshot at its first step, a session whose
+/// <para>
+/// The ports map tables to key prefixes and rows to keys (the primary key, else a row number);
+/// a lookup by primary key becomes a get, any other WHERE a range or prefix scan that the step
+/// filters (through index keys the steps maintain where the spec's plan uses an index); UPDATE
+/// reads the row and writes it; INSERT is a write, or a check that the key is absent where the
+/// spec is about a unique key.
+/// </para>
+/// <para>
+/// As in PostgreSQL, a session's transaction takes its snapshot at its first statement (an
+/// explicit BEGIN takes none), a session whose
 /// transaction failed skips its later steps, and a step that does not complete at once (a
 /// deferrable read waiting for a safe snapshot) is reported waiting while later steps run; it is
 /// awaited once every read-write session that was open when it started has ended. Unlike
@@ -15,12 +25,11 @@ namespace FluxMap.Tests.Isolation;
 /// PostgreSQL fails a write step FluxMap fails the session later; the outcome compared is which
 /// sessions fail, not at which step. A permutation that leaves a session open ends by committing
 /// it, which is where FluxMap reports what PostgreSQL reported at that session's write.
+/// </para>
 /// </remarks>
 internal sealed class IsolationSpec<TKey, TValue>
     where TKey : notnull
 {
-    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(30);
-
     private readonly Func<FluxHandle<TKey, TValue>, Task> _setup;
     private readonly List<(string Name, TransactionOptions? Options, List<string> Steps)> _sessions = [];
     private readonly Dictionary<string, (string Session, bool Outside, Func<SpecSession<TKey, TValue>, Task> Action)> _steps = new(StringComparer.Ordinal);
@@ -105,67 +114,31 @@ internal sealed class IsolationSpec<TKey, TValue>
     }
 
     /// <summary>Plays <paramref name="permutation"/> and asserts FluxMap's outcome and that the result is serializable.</summary>
-    internal async Task RunAsync(string permutation, string expected, string postgres)
+    /// <returns>The run's log, one line a step.</returns>
+    internal async Task<IReadOnlyList<string>> RunAsync(string permutation, string expected, string postgres)
     {
         await using var db = await FluxDatabase.OpenAsync<TKey, TValue>(cancellationToken: Fixture.Ct);
         var handle = db.CreateHandle();
         await _setup(handle);
         var initial = await ContentsAsync(db, handle);
-        var sessions = _sessions.Select(s => new SpecSession<TKey, TValue>(s.Name, db, handle, s.Options)).ToList();
-        var log = new List<string>();
-        var waiting = new List<(string Step, SpecSession<TKey, TValue> Session, Task Run, List<SpecSession<TKey, TValue>> Blockers)>();
-
+        var run = new PermutationRun<TKey, TValue>([.. _sessions.Select(s => new SpecSession<TKey, TValue>(s.Name, db, handle, s.Options))]);
         foreach (var name in permutation.Split(' '))
         {
-            var (sessionName, outside, action) = _steps[name];
-            var session = sessions.Single(s => s.Name == sessionName);
-            if (waiting.FindIndex(w => w.Session == session) is var busy and >= 0)
-            {
-                await CompleteAsync(waiting, busy, log);
-            }
-
-            if (!outside && session.HasEnded)
-            {
-                log.Add($"{name}: skipped, {session.Name} has ended");
-                continue;
-            }
-
-            var blockers = sessions.Where(s => s != session && s.IsReadWriteOpen).ToList();
-            var run = RunStepAsync(name, session, action, log);
-            if (run.IsCompleted)
-            {
-                await run;
-            }
-            else
-            {
-                log.Add($"{name}: waiting");
-                waiting.Add((name, session, run, blockers));
-            }
-
-            await SettleAsync(waiting, log);
+            var (session, outside, action) = _steps[name];
+            await run.PlayAsync(name, run.Sessions.Single(s => s.Name == session), outside, action);
         }
 
-        await CommitOpenAsync(sessions, waiting, log);
-        while (waiting.Count > 0)
-        {
-            await CompleteAsync(waiting, 0, log);
-        }
+        await run.FinishAsync();
+        var log = string.Join(Environment.NewLine, run.Log);
+        Assert.True(run.Outcome == expected, $"Permutation {permutation}: expected {expected}, FluxMap ended {run.Outcome} (PostgreSQL: {postgres}).{Environment.NewLine}{log}");
 
-        await CommitOpenAsync(sessions, waiting, log);
-
-        var failures = sessions.Where(s => s.Failure is not null).Select(s => s.Failure);
-        var outcome = failures.Any() ? string.Join(" ", failures) : "-";
-        Assert.True(
-            outcome == expected,
-            $"Permutation {permutation}: expected {expected}, FluxMap ended {outcome} (PostgreSQL: {postgres}).{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
-
-        var committed = sessions.Where(s => s.State == SessionState.Committed).ToList();
+        var committed = run.Sessions.Where(s => s.State == SessionState.Committed).ToList();
         var final = await ContentsAsync(db, handle);
         Assert.True(
             SerialOrder.Find(initial, final, committed) is not null,
-            $"Permutation {permutation}: no serial order of {string.Join(", ", committed.Select(s => s.Name))} explains the run.{Environment.NewLine}" +
-            string.Join(Environment.NewLine, committed.Select(s => $"{s.Name}: {string.Join("; ", s.Operations.Select(o => o.Description))}")) +
-            $"{Environment.NewLine}final: {string.Join(", ", final)}{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
+            $"Permutation {permutation}: no serial order of {string.Join(", ", committed.Select(s => s.Name))} explains the run " +
+            $"(final contents {string.Join(", ", final)}).{Environment.NewLine}{log}");
+        return run.Log;
     }
 
     private static async Task<SortedDictionary<TKey, TValue>> ContentsAsync(FluxDatabase<TKey, TValue> db, FluxHandle<TKey, TValue> handle)
@@ -177,39 +150,6 @@ internal sealed class IsolationSpec<TKey, TValue>
         }
 
         return contents;
-    }
-
-    private static async Task RunStepAsync(string name, SpecSession<TKey, TValue> session, Func<SpecSession<TKey, TValue>, Task> action, List<string> log)
-    {
-        try
-        {
-            await action(session);
-            log.Add(name);
-        }
-        catch (SerializationConflictException conflict)
-        {
-            session.Fail(null);
-            log.Add($"{name}: {conflict.Message}");
-        }
-        catch (ConstraintViolation violation)
-        {
-            await session.RollbackAsync();
-            session.Fail(violation.Constraint);
-            log.Add($"{name}: {violation.Message}");
-        }
-    }
-
-    // Sessions the permutation left open commit, except one still waiting in a step.
-    private static async Task CommitOpenAsync(
-        List<SpecSession<TKey, TValue>> sessions,
-        List<(string Step, SpecSession<TKey, TValue> Session, Task Run, List<SpecSession<TKey, TValue>> Blockers)> waiting,
-        List<string> log)
-    {
-        foreach (var session in sessions.Where(s => s.State == SessionState.Open && !waiting.Exists(w => w.Session == s)))
-        {
-            await RunStepAsync($"(end) commit {session.Name}", session, s => s.CommitAsync(), log);
-            await SettleAsync(waiting, log);
-        }
     }
 
     // Every interleaving of the sessions' steps that keeps each session's own order.
@@ -234,35 +174,6 @@ internal sealed class IsolationSpec<TKey, TValue>
                 yield return tail.Length == 0 ? sessions[i][0] : $"{sessions[i][0]} {tail}";
             }
         }
-    }
-
-    // A waiting step completes once every read-write session it could wait for has ended.
-    private static async Task SettleAsync(
-        List<(string Step, SpecSession<TKey, TValue> Session, Task Run, List<SpecSession<TKey, TValue>> Blockers)> waiting, List<string> log)
-    {
-        for (var i = waiting.FindIndex(w => w.Run.IsCompleted || w.Blockers.TrueForAll(b => !b.IsReadWriteOpen));
-            i >= 0;
-            i = waiting.FindIndex(w => w.Run.IsCompleted || w.Blockers.TrueForAll(b => !b.IsReadWriteOpen)))
-        {
-            await CompleteAsync(waiting, i, log);
-        }
-    }
-
-    private static async Task CompleteAsync(
-        List<(string Step, SpecSession<TKey, TValue> Session, Task Run, List<SpecSession<TKey, TValue>> Blockers)> waiting, int index, List<string> log)
-    {
-        var (step, _, run, _) = waiting[index];
-        waiting.RemoveAt(index);
-        try
-        {
-            await run.WaitAsync(StuckAfter, Fixture.Ct);
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"Step {step} is still waiting {StuckAfter.TotalSeconds} s after the sessions it waited for ended.{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
-        }
-
-        log.Add($"{step}: completed");
     }
 
     private IsolationSpec<TKey, TValue> Add(string name, bool outside, Func<SpecSession<TKey, TValue>, Task> action)

@@ -16,4 +16,26 @@ public sealed class ReadOnlyAnomaly3Tests : IsolationSpecTests<string, int>
         """);
 
     private protected override IsolationSpec<string, int> Spec => Definition;
+
+    [Fact]
+    public async Task The_report_waits_until_the_withdrawal_ends_and_then_sees_it()
+    {
+        // As PostgreSQL's expected output shows: s3r waits, and completes after s2c with X = -11, Y = 20.
+        var log = await Definition.RunAsync("s2rx s2ry s1ry s1wy s1c s3r s2wx s2c s3c", "-", "-");
+
+        Assert.Equal(
+            [
+                "s2rx: get bank_account:X = 0",
+                "s2ry: get bank_account:Y = 0",
+                "s1ry: get bank_account:Y = 0",
+                "s1wy: get bank_account:Y = 0; put bank_account:Y = 20",
+                "s1c",
+                "s3r: waiting",
+                "s2wx: get bank_account:X = 0; put bank_account:X = -11",
+                "s2c",
+                "s3r: get bank_account:X = -11; get bank_account:Y = 20",
+                "s3c",
+            ],
+            log);
+    }
 }
