@@ -22,10 +22,7 @@ public sealed class SsiTrackerTests
     public void Pivot_with_a_committed_Tout_and_an_active_Tin_is_aborted()
     {
         var tin = Begin(readOnly: false, reads: 1);
-        var pivot = Begin(readOnly: false, reads: 2);
-        var tout = Begin(readOnly: false);
-
-        Assert.Null(Commit(tout, 2));
+        var pivot = PivotWithCommittedTout();
         Assert.Equal(_lastCommit, pivot.EarliestOutConflict);
 
         var conflict = Assert.Throws<SerializationConflictException>(() => Commit(pivot, 1));
@@ -55,9 +52,7 @@ public sealed class SsiTrackerTests
     public void Read_only_Tin_is_safe_when_Tout_committed_after_its_snapshot()
     {
         var tin = Begin(readOnly: true, reads: 1);
-        var pivot = Begin(readOnly: false, reads: 2);
-        var tout = Begin(readOnly: false);
-        Commit(tout, 2);
+        var pivot = PivotWithCommittedTout();
 
         Assert.Null(Commit(pivot, 1));
         Assert.Equal(RecordStatus.Committed, pivot.Status);
@@ -67,9 +62,7 @@ public sealed class SsiTrackerTests
     [Fact]
     public void Read_only_Tin_that_saw_Tout_is_aborted_instead_of_the_pivot()
     {
-        var pivot = Begin(readOnly: false, reads: 2);
-        var tout = Begin(readOnly: false);
-        Commit(tout, 2);
+        var pivot = PivotWithCommittedTout();
         var tin = Begin(readOnly: true, reads: 1);
 
         var victims = Commit(pivot, 1);
@@ -85,9 +78,7 @@ public sealed class SsiTrackerTests
     public void Stale_read_of_a_pivot_that_committed_dooms_the_reader()
     {
         var tin = Begin(readOnly: false);
-        var pivot = Begin(readOnly: false, reads: 2);
-        var tout = Begin(readOnly: false);
-        Commit(tout, 2);
+        var pivot = PivotWithCommittedTout();
         Commit(pivot, 1);
 
         lock (_gate)
@@ -96,16 +87,16 @@ public sealed class SsiTrackerTests
         }
 
         Assert.Equal(pivot.CommitTimestamp, tin.EarliestOutConflict);
-        Assert.Equal(pivot.Id, tin.Doom!.ConflictingTransactionId);
-        Assert.Equal(pivot.CommitTimestamp, tin.Doom.ConflictingCommit);
+        var doom = Assert.IsType<SerializationConflictException>(tin.Doom);
+        Assert.Equal(pivot.Id, doom.ConflictingTransactionId);
+        Assert.Equal(pivot.CommitTimestamp, doom.ConflictingCommit);
     }
 
     [Fact]
     public void Committed_reads_are_released_once_no_overlapping_transaction_remains()
     {
         var other = Begin(readOnly: false);
-        var reader = Begin(readOnly: false, reads: 1);
-        Commit(reader, 2);
+        Commit(Begin(readOnly: false, reads: 1), 2);
 
         lock (_gate)
         {
@@ -119,6 +110,15 @@ public sealed class SsiTrackerTests
             Assert.Equal(0, _ssi.RetainedCount);
             Assert.Equal(0, _ssi.ActiveCount);
         }
+    }
+
+    // A transaction that read key 2, which Tout has overwritten and committed since: the out edge
+    // of a pivot, which a reader of what it writes completes.
+    private TransactionRecord<int> PivotWithCommittedTout()
+    {
+        var pivot = Begin(readOnly: false, reads: 2);
+        Assert.Null(Commit(Begin(readOnly: false), 2));
+        return pivot;
     }
 
     private TransactionRecord<int> Begin(bool readOnly, params int[] reads)

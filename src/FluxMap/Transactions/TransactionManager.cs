@@ -12,7 +12,9 @@ namespace FluxMap.Transactions;
 /// 2008; Ports and Grittner, VLDB 2012). Every commit validates and publishes inside one short
 /// critical section, so checks and publication are atomic and versions are installed in commit
 /// order. Only the committing transaction's own decision and the bookkeeping of others happen
-/// there; reads never take this lock unless they find a version newer than their snapshot.
+/// there; reads never take this lock unless they find a version newer than their snapshot. The
+/// SSI bookkeeping itself (active list, retained commits, dangerous structures) is
+/// <see cref="SsiTracker{TKey}"/>'s, run under this lock.
 /// </summary>
 /// <remarks>
 /// Abort rule: a transaction is the pivot of Tin -rw-> Tpivot -rw-> Tout only if Tout committed
