@@ -12,7 +12,9 @@ namespace FluxMap.Transactions;
 /// 2008; Ports and Grittner, VLDB 2012). Every commit validates and publishes inside one short
 /// critical section, so checks and publication are atomic and versions are installed in commit
 /// order. Only the committing transaction's own decision and the bookkeeping of others happen
-/// there; reads never take this lock unless they find a version newer than their snapshot.
+/// there; reads never take this lock unless they find a version newer than their snapshot. The
+/// SSI bookkeeping itself (active list, retained commits, dangerous structures) is
+/// <see cref="SsiTracker{TKey}"/>'s, run under this lock.
 /// </summary>
 /// <remarks>
 /// Abort rule: a transaction is the pivot of Tin -rw-> Tpivot -rw-> Tout only if Tout committed
@@ -24,14 +26,10 @@ namespace FluxMap.Transactions;
 internal sealed class TransactionManager<TKey, TValue>
     where TKey : notnull
 {
-    // Stand for the memory limit and the time-to-live sweeper in the table of recent writers.
-    private const long EvictionWriter = -1;
-    private const long ExpiryWriter = -2;
-
     private readonly Lock _gate = new();
     private readonly VersionedSkipList<TKey, TValue> _store;
     private readonly KeyOrdering<TKey> _keys;
-    private readonly int _maxRetained;
+    private readonly SsiTracker<TKey> _ssi;
     private readonly EngineCounters _counters;
     private readonly MemoryLimiter<TKey, TValue>? _memory;
     private readonly TimeProvider _clock;
@@ -43,19 +41,6 @@ internal sealed class TransactionManager<TKey, TValue>
     // visible, oldest first (see ExpiryClockFor).
     private readonly Queue<(long Commit, long Time)> _pendingTimes = new();
 
-    // Committed transactions with reads that overlapping transactions may still conflict with,
-    // in commit order.
-    private readonly List<TransactionRecord<TKey>> _retained = [];
-    private readonly CommittedSummary<TKey> _summary;
-
-    // Who committed each recent timestamp, so conflict messages can name the other transaction;
-    // a slot holds (commit timestamp, transaction id), with id 0 for an autocommit write.
-    private readonly (long Commit, long Id)[] _recentWriters = new (long, long)[1024];
-
-    private TransactionRecord<TKey>? _oldestActive;
-    private TransactionRecord<TKey>? _newestActive;
-    private int _activeCount;
-    private int _activeReadWrite;
     private long _lastCommit;
     private long _visible;
     private long _lastId;
@@ -81,10 +66,9 @@ internal sealed class TransactionManager<TKey, TValue>
         _codec = codec;
         _store = store;
         _keys = keys;
-        _maxRetained = maxRetained;
         _counters = counters;
         _memory = memory;
-        _summary = new CommittedSummary<TKey>(keys);
+        _ssi = new SsiTracker<TKey>(_gate, keys, maxRetained, SawReplacedVersion);
     }
 
     /// <summary>
@@ -96,7 +80,7 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <summary>The newest commit a new snapshot sees; readers outside transactions read it with Volatile.Read.</summary>
     internal ref long VisibleTimestampRef => ref _visible;
 
-    internal int ActiveCount => Volatile.Read(ref _activeCount);
+    internal int ActiveCount => _ssi.ActiveCount;
 
     /// <summary>The commit lock: vacuum takes it for each bounded slice of its work.</summary>
     internal Lock Gate => _gate;
@@ -106,7 +90,7 @@ internal sealed class TransactionManager<TKey, TValue>
     /// active list is in snapshot order: begins append the current watermark, a deferrable
     /// re-snapshot moves its record to the end.
     /// </summary>
-    internal long Horizon => Math.Min(_oldestActive?.Snapshot ?? long.MaxValue, _visible);
+    internal long Horizon => Math.Min(_ssi.OldestSnapshot, _visible);
 
     /// <summary>Now on the database's clock, in UTC ticks: what time-to-live deadlines are compared with.</summary>
     internal long Now => _clock.GetUtcNow().UtcTicks;
@@ -157,7 +141,7 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             lock (_gate)
             {
-                return _retained.Count;
+                return _ssi.RetainedCount;
             }
         }
     }
@@ -168,7 +152,7 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             lock (_gate)
             {
-                return _summary.TrackedEntries;
+                return _ssi.SummaryEntries;
             }
         }
     }
@@ -181,15 +165,15 @@ internal sealed class TransactionManager<TKey, TValue>
 
             // A read-only transaction that starts while no read-write transaction is running, and
             // with every commit visible, can never be part of a dangerous structure: skip tracking.
-            var safe = readOnly && _activeReadWrite == 0 && _lastCommit == snapshot;
+            var safe = readOnly && _ssi.ActiveReadWrite == 0 && _lastCommit == snapshot;
             var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
             record.ExpiryClock = ExpiryClockFor(snapshot);
             if (deferrable && !safe)
             {
-                record.PendingWriters = ConcurrentWriters(snapshot);
+                record.PendingWriters = _ssi.ConcurrentWriters(snapshot);
             }
 
-            Link(record);
+            _ssi.Link(record);
             return record;
         }
     }
@@ -217,11 +201,11 @@ internal sealed class TransactionManager<TKey, TValue>
                 {
                     if (pending.Exists(p => p.Status == RecordStatus.Committed && p.OutConflictAtCommit <= record.Snapshot))
                     {
-                        Unlink(record);
+                        _ssi.Unlink(record);
                         record.Snapshot = _visible;
                         record.ExpiryClock = ExpiryClockFor(record.Snapshot);
-                        Link(record);
-                        record.PendingWriters = ConcurrentWriters(record.Snapshot);
+                        _ssi.Link(record);
+                        record.PendingWriters = _ssi.ConcurrentWriters(record.Snapshot);
                     }
                     else
                     {
@@ -258,27 +242,7 @@ internal sealed class TransactionManager<TKey, TValue>
                     continue;
                 }
 
-                var writer = FindRetainedWriter(version.Timestamp);
-                var writerId = WriterIdOf(version.Timestamp);
-                NoteOutConflict(reader, version.Timestamp, node.Key, writerId);
-
-                // The writer committed already; if it is itself a pivot whose Tout committed first,
-                // the structure is complete and only this reader can still give way.
-                var writerOut = writer?.OutConflictAtCommit ?? _summary.EarliestOutConflictFor(version.Timestamp);
-                if (writerOut != long.MaxValue && (!reader.ReadOnly || writerOut <= reader.Snapshot) && reader.Doom is null)
-                {
-                    reader.Doom = new SerializationConflictException(
-                        $"Transaction {reader.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(node.Key)}, " +
-                        $"which {Describe(writerId)} overwrote after this transaction's snapshot, and that transaction had itself read data " +
-                        "that a transaction committed before it overwrote. Retry the transaction.",
-                        ConflictReason.ReadWrite,
-                        reader.Id,
-                        node.Key,
-                        writerId)
-                    {
-                        ConflictingCommit = version.Timestamp,
-                    };
-                }
+                _ssi.NoteStaleRead(reader, node.Key, version.Timestamp);
             }
         }
     }
@@ -331,8 +295,8 @@ internal sealed class TransactionManager<TKey, TValue>
                 }
 
                 CheckWriteWrite(tx, writes);
-                var readers = CollectReaders(tx, writes);
-                var readOnlyVictims = CheckPivot(tx, readers);
+                var readers = _ssi.CollectReaders(tx, writes);
+                var readOnlyVictims = _ssi.CheckPivot(tx, readers);
 
                 var commit = NextCommit(tx.Id, now);
                 var horizon = Horizon;
@@ -346,34 +310,7 @@ internal sealed class TransactionManager<TKey, TValue>
                     }
                 }
 
-                if (readers is not null)
-                {
-                    foreach (var (reader, key, _) in readers)
-                    {
-                        if (reader is { Status: RecordStatus.Active })
-                        {
-                            NoteOutConflict(reader, commit, key, tx.Id);
-                        }
-                    }
-                }
-
-                NoteLateReaders(tx, writes, readers, commit);
-
-                if (readOnlyVictims is not null)
-                {
-                    foreach (var (victim, key) in readOnlyVictims)
-                    {
-                        victim.Doom ??= new SerializationConflictException(
-                            $"Read-only transaction {victim.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(key)} " +
-                            $"before transaction {tx.Id} changed it, yet it also saw a commit that transaction {tx.Id} must precede. " +
-                            "Retry it, or use a deferrable read-only transaction, which waits for a safe snapshot and never aborts.",
-                            ConflictReason.ReadWrite,
-                            victim.Id,
-                            key,
-                            tx.Id);
-                    }
-                }
-
+                _ssi.NoteInstalled(tx, writes, readers, readOnlyVictims, commit);
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
@@ -473,10 +410,10 @@ internal sealed class TransactionManager<TKey, TValue>
         var commit = NextCommit(0, now);
         var horizon = Horizon;
         Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
-        NoteBlindWrite(node.Key, commit);
+        _ssi.NoteBlindWrite(node.Key, commit);
         var acknowledged = Publish(commit, payload is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, payload, node.Key));
         EvictOverLimit(horizon);
-        Prune();
+        _ssi.Prune(_visible);
         return new(current, value, true, acknowledged);
     }
 
@@ -517,12 +454,12 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             if (commit == 0)
             {
-                commit = NextCommit(ExpiryWriter, now);
+                commit = NextCommit(SsiTracker<TKey>.ExpiryWriter, now);
             }
 
             var deadline = expired.Head!.ExpiresAt;
             Install(expired, commit, default!, isTombstone: true, 0, horizon);
-            NoteBlindWrite(expired.Key, commit, deadline);
+            _ssi.NoteBlindWrite(expired.Key, commit, deadline);
             if (Log is not null)
             {
                 (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
@@ -535,7 +472,7 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             // Nobody waits for this commit: the deadlines themselves are durable already.
             _ = Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, _codec!.EncodeCommit(logged), logged)).AsTask();
-            Prune();
+            _ssi.Prune(_visible);
         }
 
         return swept;
@@ -549,9 +486,7 @@ internal sealed class TransactionManager<TKey, TValue>
     internal int ReleaseBookkeeping()
     {
         AssertLocked();
-        var before = _retained.Count;
-        Prune();
-        return before - _retained.Count;
+        return _ssi.Prune(_visible);
     }
 
     /// <summary>Refuses every later commit; after this returns, nothing more reaches the log.</summary>
@@ -620,7 +555,7 @@ internal sealed class TransactionManager<TKey, TValue>
         AssertLocked();
         var commit = ++_lastCommit;
         _publishing = commit;
-        _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, writerId);
+        _ssi.NoteWriter(commit, writerId);
         if (RecordsCommitTimes)
         {
             DropVisibleTimes(_visible);
@@ -675,22 +610,6 @@ internal sealed class TransactionManager<TKey, TValue>
         }
 
         return count;
-    }
-
-    // A write that read nothing (an autocommit write, an eviction or a sweep): concurrent readers of
-    // the key gain a read-write dependency on it. A sweep passes the deadline of the value it
-    // deletes: readers whose snapshot judged the key expired already saw it absent, so the delete
-    // changes nothing they read.
-    private void NoteBlindWrite(TKey key, long commit, long expiredAt = long.MaxValue)
-    {
-        AssertLocked();
-        for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
-        {
-            if (reader.ExpiryClock < expiredAt && reader.Trace is { } trace && trace.Covers(key))
-            {
-                NoteOutConflict(reader, commit, key, null);
-            }
-        }
     }
 
     /// <summary>
@@ -781,11 +700,11 @@ internal sealed class TransactionManager<TKey, TValue>
             return;
         }
 
-        var commit = NextCommit(EvictionWriter);
+        var commit = NextCommit(SsiTracker<TKey>.EvictionWriter);
         do
         {
             Install(victim, commit, default!, isTombstone: true, 0, horizon);
-            NoteBlindWrite(victim.Key, commit);
+            _ssi.NoteBlindWrite(victim.Key, commit);
             _counters.Evictions++;
         }
         while (_memory.IsOverLimit && (victim = _memory.TakeVictim(current)) is not null);
@@ -831,36 +750,6 @@ internal sealed class TransactionManager<TKey, TValue>
         return false;
     }
 
-    // A reader may trace a written key after CollectReaders looked and read it before the versions
-    // were published, so neither side saw the other. Now that they are published, later reads see
-    // them; these late readers get their dependency on tx here, and if tx is a pivot whose Tout
-    // committed first, the structure is complete with tx committed, so the reader must abort.
-    private void NoteLateReaders(
-        TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
-    {
-        AssertLocked();
-        for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
-        {
-            if (ReferenceEquals(reader, tx) || reader.Trace is not { } trace || (found?.Exists(f => ReferenceEquals(f.Reader, reader)) ?? false) ||
-                !trace.TryFindCovered(writes, (this, reader, commit), SawReplacedVersion, out var key))
-            {
-                continue;
-            }
-
-            NoteOutConflict(reader, commit, key, tx.Id);
-            if (tx.EarliestOutConflict != long.MaxValue && (!reader.ReadOnly || tx.EarliestOutConflict <= reader.Snapshot))
-            {
-                reader.Doom ??= new SerializationConflictException(
-                    $"Transaction {reader.Id} was aborted to keep transactions serializable: it read key {KeyFormatter.Format(key)} while transaction {tx.Id} " +
-                    "was committing a new version of it, and that transaction had itself read data that a transaction committed before it overwrote. Retry the transaction.",
-                    ConflictReason.ReadWrite,
-                    reader.Id,
-                    key,
-                    tx.Id);
-            }
-        }
-    }
-
     private void ThrowIfLogUnavailable()
     {
         ObjectDisposedException.ThrowIf(_logClosed, typeof(FluxDatabase<TKey, TValue>));
@@ -872,31 +761,6 @@ internal sealed class TransactionManager<TKey, TValue>
         Log?.ThrowIfFailed();
     }
 
-    private static void NoteOutConflict(TransactionRecord<TKey> reader, long commit, object key, long? writerId)
-    {
-        if (commit < reader.EarliestOutConflict)
-        {
-            reader.EarliestOutConflict = commit;
-            reader.OutConflictKey = key;
-            reader.OutConflictTransactionId = writerId;
-        }
-    }
-
-    private long? WriterIdOf(long commit) => WriterOf(commit) is > 0 and var id ? id : null;
-
-    private static string Describe(long? transactionId) =>
-        transactionId is { } id ? $"transaction {id}" : "another transaction";
-
-    private string DescribeWriter(long commit) => WriterOf(commit) switch
-    {
-        EvictionWriter => "the memory limit, which evicted it,",
-        ExpiryWriter => "the time-to-live sweeper, which deleted it,",
-        _ => Describe(WriterIdOf(commit)),
-    };
-
-    private long? WriterOf(long commit) =>
-        _recentWriters[commit & (_recentWriters.Length - 1)] is var (slotCommit, id) && slotCommit == commit ? id : null;
-
     private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
         AssertLocked();
@@ -904,9 +768,9 @@ internal sealed class TransactionManager<TKey, TValue>
         {
             if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
             {
-                var writerId = WriterIdOf(head.Timestamp);
+                var writerId = _ssi.WriterIdOf(head.Timestamp);
                 throw new SerializationConflictException(
-                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {DescribeWriter(head.Timestamp)} " +
+                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {_ssi.DescribeWriter(head.Timestamp)} " +
                     "that committed after this transaction's snapshot (first committer wins). Retry the transaction.",
                     ConflictReason.WriteWrite,
                     tx.Id,
@@ -921,295 +785,31 @@ internal sealed class TransactionManager<TKey, TValue>
 
     // The sweeper deleted a value that had expired for tx already: nothing tx saw has changed.
     private bool SweptWhatItSawExpired(TransactionRecord<TKey> tx, VersionEntry<TValue> head) =>
-        WriterOf(head.Timestamp) == ExpiryWriter && ChangesNothingFor(tx, head);
+        _ssi.WriterOf(head.Timestamp) == SsiTracker<TKey>.ExpiryWriter && ChangesNothingFor(tx, head);
 
     // A delete of a value that had expired for the reader's snapshot: the key was absent for it before and after.
     private static bool ChangesNothingFor(TransactionRecord<TKey> reader, VersionEntry<TValue> version) =>
         version.IsTombstone &&
         version.Older is ExpiringVersion<TValue> expired && expired.Timestamp <= reader.Snapshot && expired.Deadline <= reader.ExpiryClock;
 
-    // Every transaction that read something tx writes and did not see tx: active ones, committed
-    // ones that overlapped tx, and the summary of older committed ones. The commit timestamp in
-    // each entry is long.MaxValue for an active reader.
-    private List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
-    {
-        AssertLocked();
-        List<(TransactionRecord<TKey>?, TKey, long)>? readers = null;
-        for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
-        {
-            if (!ReferenceEquals(reader, tx) && reader.Trace is { } trace && trace.TryFindCovered(writes, (this, reader, long.MaxValue), SawReplacedVersion, out var key))
-            {
-                (readers ??= []).Add((reader, key, long.MaxValue));
-            }
-        }
-
-        for (var i = _retained.Count - 1; i >= 0; i--)
-        {
-            var reader = _retained[i];
-            if (reader.CommitTimestamp < tx.Snapshot)
-            {
-                break;
-            }
-
-            var overlaps = reader.Wrote ? reader.CommitTimestamp > tx.Snapshot : tx.Id <= reader.LastBegunAtCommit;
-            if (overlaps && reader.Trace!.TryFindCovered(writes, (this, reader, long.MaxValue), SawReplacedVersion, out var key))
-            {
-                (readers ??= []).Add((reader, key, reader.CommitTimestamp));
-            }
-        }
-
-        if (!_summary.IsEmpty)
-        {
-            for (var node = writes.First; node is not null; node = node.Next(0))
-            {
-                var commit = _summary.LatestReaderCommit(node.Key);
-                if (commit >= tx.Snapshot && commit > 0)
-                {
-                    (readers ??= []).Add((null, node.Key, commit));
-                    break;
-                }
-            }
-        }
-
-        return readers;
-    }
-
-    // Whether the reader saw the version of the key that a commit at Commit (long.MaxValue before it
+    // Whether the reader saw the version of the key that a commit at `commit` (long.MaxValue before it
     // has its timestamp) replaces, or one that reads the same to it. When that version was committed
     // after the reader's snapshot and changed what the reader saw, the reader depends on the writer
     // of the first such change, noted when it committed or when the reader met it, and the
     // committing transaction only follows that writer (write-write): no edge from the reader to it.
     // The summary keeps no snapshots and attributes conservatively.
-    private static bool SawReplacedVersion((TransactionManager<TKey, TValue> Manager, TransactionRecord<TKey> Reader, long Commit) state, TKey key)
+    private bool SawReplacedVersion(TransactionRecord<TKey> reader, TKey key, long commit)
     {
-        for (var version = state.Manager._store.Find(key)?.Head; version is not null; version = version.Older)
+        for (var version = _store.Find(key)?.Head; version is not null; version = version.Older)
         {
-            if (version.Timestamp < state.Commit)
+            if (version.Timestamp < commit)
             {
-                return version.Timestamp <= state.Reader.Snapshot || ChangesNothingFor(state.Reader, version);
+                return version.Timestamp <= reader.Snapshot || ChangesNothingFor(reader, version);
             }
         }
 
         return true;
     }
 
-    // tx as the pivot: it has a read-write dependency out to a transaction that committed first,
-    // and one in from a reader. Returns the active read-only readers to abort instead of tx.
-    private static List<(TransactionRecord<TKey> Victim, TKey Key)>? CheckPivot(
-        TransactionRecord<TKey> tx, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? readers)
-    {
-        var outCommit = tx.EarliestOutConflict;
-        if (readers is null || outCommit == long.MaxValue)
-        {
-            return null;
-        }
-
-        List<(TransactionRecord<TKey>, TKey)>? victims = null;
-        foreach (var (reader, key, readerCommit) in readers)
-        {
-            var readOnly = reader?.ReadOnly ?? false;
-            if (outCommit > readerCommit || (readOnly && outCommit > reader!.Snapshot))
-            {
-                continue;
-            }
-
-            if (readOnly && reader!.Status == RecordStatus.Active)
-            {
-                (victims ??= []).Add((reader, key));
-                continue;
-            }
-
-            throw new SerializationConflictException(
-                $"Transaction {tx.Id} was aborted to keep transactions serializable: {Describe(reader?.Id)} read key {KeyFormatter.Format(key)}, " +
-                $"which this transaction writes, while this transaction read key {KeyFormatter.Format(tx.OutConflictKey)}, which " +
-                $"{Describe(tx.OutConflictTransactionId)} overwrote and committed first. Retry the transaction.",
-                ConflictReason.ReadWrite,
-                tx.Id,
-                key,
-                reader?.Id);
-        }
-
-        return victims;
-    }
-
-    private TransactionRecord<TKey>? FindRetainedWriter(long commitTimestamp)
-    {
-        AssertLocked();
-        int lo = 0, hi = _retained.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_retained[mid].CommitTimestamp < commitTimestamp)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        for (; lo < _retained.Count && _retained[lo].CommitTimestamp == commitTimestamp; lo++)
-        {
-            if (_retained[lo].Wrote)
-            {
-                return _retained[lo];
-            }
-        }
-
-        return null;
-    }
-
-    // Read-write transactions a snapshot at `snapshot` is concurrent with: the active ones, and
-    // committed ones it does not see yet.
-    private List<TransactionRecord<TKey>>? ConcurrentWriters(long snapshot)
-    {
-        AssertLocked();
-        List<TransactionRecord<TKey>>? writers = null;
-        for (var record = _oldestActive; record is not null; record = record.NewerActive)
-        {
-            if (!record.ReadOnly)
-            {
-                (writers ??= []).Add(record);
-            }
-        }
-
-        for (var i = _retained.Count - 1; i >= 0 && _retained[i].CommitTimestamp > snapshot; i--)
-        {
-            if (_retained[i].Wrote)
-            {
-                (writers ??= []).Add(_retained[i]);
-            }
-        }
-
-        return writers;
-    }
-
-    private void Link(TransactionRecord<TKey> record)
-    {
-        AssertLocked();
-        record.OlderActive = _newestActive;
-        record.NewerActive = null;
-        if (_newestActive is null)
-        {
-            _oldestActive = record;
-        }
-        else
-        {
-            _newestActive.NewerActive = record;
-        }
-
-        _newestActive = record;
-        _activeCount++;
-        if (!record.ReadOnly)
-        {
-            _activeReadWrite++;
-        }
-    }
-
-    private void Unlink(TransactionRecord<TKey> record)
-    {
-        AssertLocked();
-        if (record.OlderActive is null)
-        {
-            _oldestActive = record.NewerActive;
-        }
-        else
-        {
-            record.OlderActive.NewerActive = record.NewerActive;
-        }
-
-        if (record.NewerActive is null)
-        {
-            _newestActive = record.OlderActive;
-        }
-        else
-        {
-            record.NewerActive.OlderActive = record.OlderActive;
-        }
-
-        record.OlderActive = record.NewerActive = null;
-        _activeCount--;
-        if (!record.ReadOnly)
-        {
-            _activeReadWrite--;
-        }
-    }
-
-    private void Retire(TransactionRecord<TKey> record, RecordStatus status)
-    {
-        AssertLocked();
-        Unlink(record);
-        record.Status = status;
-        record.PendingWriters = null;
-        if (status == RecordStatus.Committed && record.Trace is { IsEmpty: false })
-        {
-            _retained.Add(record);
-        }
-        else
-        {
-            record.Trace = null;
-        }
-
-        record.SignalEnded();
-        Prune();
-    }
-
-    // Ids follow begin order, but a deferrable re-snapshot moves its record to the end of the list.
-    private long OldestActiveId()
-    {
-        var oldest = long.MaxValue;
-        for (var record = _oldestActive; record is not null; record = record.NewerActive)
-        {
-            oldest = Math.Min(oldest, record.Id);
-        }
-
-        return oldest;
-    }
-
-    // Drops what no running or future transaction can conflict with, and summarizes the oldest
-    // committed transactions when too many are retained.
-    private void Prune()
-    {
-        AssertLocked();
-        var horizon = Horizon;
-        long? oldestActiveId = null;
-
-        // A writer's reads matter to transactions whose snapshot precedes its commit; the reads of
-        // a transaction that wrote nothing matter to transactions that began before it committed.
-        // The oldest active id costs a walk of the active list, so it is found only when needed.
-        var drop = 0;
-        while (drop < _retained.Count && (_retained[drop].Wrote
-            ? _retained[drop].CommitTimestamp <= horizon
-            : _retained[drop].LastBegunAtCommit < (oldestActiveId ??= OldestActiveId())))
-        {
-            drop++;
-        }
-
-        if (_retained.Count - drop > _maxRetained)
-        {
-            var summarize = _retained.Count - drop - _maxRetained;
-            for (var i = drop; i < drop + summarize; i++)
-            {
-                _summary.Fold(_retained[i]);
-            }
-
-            drop += summarize;
-        }
-
-        if (drop > 0)
-        {
-            for (var i = 0; i < drop; i++)
-            {
-                _retained[i].Trace = null;
-            }
-
-            _retained.RemoveRange(0, drop);
-        }
-
-        if (!_summary.IsEmpty && _summary.MaxCommit < horizon)
-        {
-            _summary.Clear();
-        }
-    }
+    private void Retire(TransactionRecord<TKey> record, RecordStatus status) => _ssi.Retire(record, status, _visible);
 }
