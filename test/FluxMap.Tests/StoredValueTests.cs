@@ -175,6 +175,64 @@ public sealed class StoredValueTests : IDisposable
         Assert.False(await handle.ContainsKeyAsync("doc", Ct));
     }
 
+    [Fact]
+    public async Task Documented_key_and_value_types_read_back_identical_after_a_reopen()
+    {
+        var when = new DateTime(2026, 12, 5, 13, 0, 0, DateTimeKind.Utc);
+        var offset = new DateTimeOffset(2026, 12, 5, 13, 0, 0, TimeSpan.FromHours(5.5));
+        var record = new Reading { Name = "emoji \U0001F600 and \u00e9", At = when, Local = offset, Amount = 12.345m, Ratio = double.NaN, Bytes = [0, 255] };
+        await using (var db = await FluxDatabase.OpenAsync<string, Reading>(Options(DurabilityMode.Full), Ct))
+        {
+            await db.CreateHandle().InsertAsync("\U0001F600 key", record, Ct);
+        }
+
+        await using var reopened = await FluxDatabase.OpenAsync<string, Reading>(Options(DurabilityMode.Full), Ct);
+        var read = (await reopened.CreateHandle().GetAsync("\U0001F600 key", Ct)).Value;
+        Assert.Equal(record.Name, read.Name);
+        Assert.Equal(when, read.At);
+        Assert.Equal(DateTimeKind.Utc, read.At.Kind);
+        Assert.Equal(offset, read.Local);
+        Assert.Equal(offset.Offset, read.Local.Offset);
+        Assert.Equal(12.345m, read.Amount);
+        Assert.True(double.IsNaN(read.Ratio));
+        Assert.Equal([0, 255], read.Bytes);
+    }
+
+    [Fact]
+    public async Task A_key_or_value_that_would_read_back_changed_is_refused_at_the_call()
+    {
+        await using var db = await FluxDatabase.OpenAsync<string, Reading>(Options(DurabilityMode.Relaxed), Ct);
+        var handle = db.CreateHandle();
+
+        var loneSurrogateKey = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.InsertAsync("broken \uD800", new Reading(), Ct));
+        Assert.Contains("lone UTF-16 surrogate", loneSurrogateKey.Message, StringComparison.Ordinal);
+
+        var loneSurrogateValue = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.InsertAsync("ok", new Reading { Name = "\uDC00" }, Ct));
+        Assert.Contains("Reading.Name", loneSurrogateValue.Message, StringComparison.Ordinal);
+
+        var localTime = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await handle.InsertAsync("ok", new Reading { At = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Local) }, Ct));
+        Assert.Contains("Reading.At", localTime.Message, StringComparison.Ordinal);
+        Assert.Contains("DateTimeOffset", localTime.Message, StringComparison.Ordinal);
+
+        Assert.False(await handle.ContainsKeyAsync("ok", Ct));
+    }
+
+    public sealed class Reading
+    {
+        public string Name { get; set; } = "";
+
+        public DateTime At { get; set; } = DateTime.UnixEpoch;
+
+        public DateTimeOffset Local { get; set; }
+
+        public decimal Amount { get; set; }
+
+        public double Ratio { get; set; }
+
+        public byte[] Bytes { get; set; } = [];
+    }
+
     public sealed class Document
     {
         public string Title { get; set; } = "";

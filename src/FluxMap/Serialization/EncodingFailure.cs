@@ -12,7 +12,8 @@ internal static class EncodingFailure
         var where = Find(failure) is { } located ? $" at {located.Where()}: {located.Reason}" : $": {failure.GetBaseException().Message}";
         return new ArgumentException(
             $"The {role} of type {TypeName.Readable(type)} cannot be stored{where}. Nothing was written. " +
-            "Store a type MessagePack can write (public members of serializable types, no cycles), or pass serializer options with a resolver that handles it.",
+            "Store a type MessagePack can write (public members of serializable types, no cycles), or pass serializer options with a resolver that handles it. " +
+            "(Values of mutable types are also copied through MessagePack in memory; set AssumeImmutableValues if you never change a value after writing or reading it.)",
             role,
             failure);
     }

@@ -33,6 +33,11 @@ internal sealed class GuardedResolver(IFormatterResolver inner) : IFormatterReso
     private object Create<T>()
     {
         var formatter = inner.GetFormatter<T>();
+        if (formatter is not null && RoundTripCheck.For<T>() is { } check)
+        {
+            return new Checked<T>(formatter, check);
+        }
+
         return formatter is null ? new Missing<T>(inner) : CanNest(typeof(T)) ? new Guard<T>(formatter) : formatter;
     }
 
@@ -47,6 +52,22 @@ internal sealed class GuardedResolver(IFormatterResolver inner) : IFormatterReso
             throw new ValueEncodingException(typeof(T), $"no formatter for {TypeName.Readable(typeof(T))} in {inner.GetType().Name}", null);
 
         public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) => inner.GetFormatterWithVerify<T>().Deserialize(ref reader, options);
+    }
+
+    // A value the codec would not give back unchanged after a reopen is refused when it is written.
+    private sealed class Checked<T>(IMessagePackFormatter<T> inner, Func<T, string?> check) : IMessagePackFormatter<T>
+    {
+        public void Serialize(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options)
+        {
+            if (check(value) is { } reason)
+            {
+                throw new ValueEncodingException(typeof(T), reason, null);
+            }
+
+            inner.Serialize(ref writer, value, options);
+        }
+
+        public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) => inner.Deserialize(ref reader, options);
     }
 
     private sealed class Guard<T>(IMessagePackFormatter<T> inner) : IMessagePackFormatter<T>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using FluxMap.Diagnostics;
 using MessagePack;
 
@@ -55,6 +56,12 @@ internal sealed class ValueCopier<T>
         if (type.IsArray && TypeFacts.IsImmutable(type.GetElementType()!))
         {
             return (T)((Array)(object)value).Clone();
+        }
+
+        // A JSON tree copies itself; MessagePack has no formatter for it.
+        if (value is JsonNode node)
+        {
+            return (T)(object)node.DeepClone();
         }
 
         byte[] encoded;
