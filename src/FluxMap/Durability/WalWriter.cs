@@ -139,7 +139,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
             record.Durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        ObjectDisposedException.ThrowIf(!TryEnqueue(record), typeof(FluxDatabase<TKey, TValue>));
+        Disposed.ThrowIf(!TryEnqueue(record), typeof(FluxDatabase<TKey, TValue>));
         Volatile.Write(ref _lastAppended, record.Timestamp);
         return record.Durable is { } durable ? new ValueTask(durable.Task) : default;
     }
@@ -190,7 +190,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
             return Task.FromCanceled(cancellationToken);
         }
 
-        ObjectDisposedException.ThrowIf(!TryEnqueue(request), typeof(FluxDatabase<TKey, TValue>));
+        Disposed.ThrowIf(!TryEnqueue(request), typeof(FluxDatabase<TKey, TValue>));
         return request.Completion.Task.WaitAsync(cancellationToken);
     }
 

@@ -752,7 +752,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private void ThrowIfLogUnavailable()
     {
-        ObjectDisposedException.ThrowIf(_logClosed, typeof(FluxDatabase<TKey, TValue>));
+        Disposed.ThrowIf(_logClosed, typeof(FluxDatabase<TKey, TValue>));
         if (_halfPublished is { } halfPublished)
         {
             throw new InvalidOperationException(halfPublished.Message, halfPublished);
