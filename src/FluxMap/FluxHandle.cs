@@ -405,8 +405,9 @@ public sealed class FluxHandle<TKey, TValue>
     private ValueTask Put(TKey key, TValue value, long expiresAt)
     {
         // Encoded and copied here, outside the commit lock: a value that cannot be stored fails this call alone.
-        var payload = _engine.Codec?.EncodeSingle(key, value, isDelete: false, expiresAt);
-        var stored = _engine.Values.Copy(value, nameof(value));
+        var valueBytes = default(Range);
+        var payload = _engine.Codec?.EncodeSingle(key, value, isDelete: false, expiresAt, out valueBytes);
+        var stored = _engine.Values.Copy(value, nameof(value), payload.AsMemory()[valueBytes]);
         var started = _engine.Metrics.StartCommit();
         var durable = _engine.Transactions.UpdateSingle(
             key, (stored, expiresAt, payload), static (_, _, _, put) => SingleWrite<TValue>.Put(put.stored, put.expiresAt, put.payload)).Durable;

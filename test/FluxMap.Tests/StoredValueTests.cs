@@ -88,6 +88,9 @@ public sealed class StoredValueTests : IDisposable
             await handle.InsertAsync("doc", written, Ct);
             written.Title = "changed after insert";
             written.Tags.Add("b");
+            var expiring = new Document { Title = "expiring", Tags = ["e"] };
+            await handle.InsertAsync("doc-ttl", expiring, TimeSpan.FromDays(1), Ct);
+            expiring.Title = "changed after insert";
 
             var read = (await handle.GetAsync("doc", Ct)).Value;
             read.Title = "changed after read";
@@ -120,6 +123,7 @@ public sealed class StoredValueTests : IDisposable
             Assert.Equal("original", doc.Title);
             Assert.Equal(["a"], doc.Tags);
             Assert.Equal("tx", (await handle.GetAsync("tx-doc", Ct)).Value.Title);
+            Assert.Equal("expiring", (await handle.GetAsync("doc-ttl", Ct)).Value.Title);
         }
     }
 
