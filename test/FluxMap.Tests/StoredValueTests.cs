@@ -33,6 +33,7 @@ public sealed class StoredValueTests : IDisposable
             var autocommit = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.InsertAsync("bad", bad, Ct));
             Assert.Contains("Mail.Attachment", autocommit.Message, StringComparison.Ordinal);
             Assert.Contains("Nothing was written", autocommit.Message, StringComparison.Ordinal);
+            Assert.Equal("value", autocommit.ParamName);
 
             // In a transaction the write itself fails; the transaction goes on and commits the rest.
             await handle.TransactionAsync(async (tx, ct) =>
@@ -40,6 +41,7 @@ public sealed class StoredValueTests : IDisposable
                 await tx.InsertAsync("in-tx", new Mail { Title = "tx" }, ct);
                 var inTx = await Assert.ThrowsAsync<ArgumentException>(async () => await tx.InsertAsync("bad", bad, ct));
                 Assert.Contains("Attachment", inTx.Message, StringComparison.Ordinal);
+                Assert.Equal("value", inTx.ParamName);
             }, Ct);
 
             await handle.InsertAsync("after", new Mail { Title = "also kept" }, Ct);

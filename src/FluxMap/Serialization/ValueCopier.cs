@@ -75,7 +75,7 @@ internal sealed class ValueCopier<T>
             }
             catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
             {
-                throw EncodingFailure.For(role, value.GetType(), e);
+                throw EncodingFailure.For(role, role, value.GetType(), e);
             }
         }
 

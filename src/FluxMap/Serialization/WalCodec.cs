@@ -104,7 +104,7 @@ internal sealed class WalCodec<TKey, TValue>
         }
         catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
         {
-            throw EncodingFailure.For("key", key.GetType(), e);
+            throw EncodingFailure.For(nameof(key), nameof(key), key.GetType(), e);
         }
 
         if (!isDelete)
@@ -115,7 +115,7 @@ internal sealed class WalCodec<TKey, TValue>
             }
             catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
             {
-                throw EncodingFailure.For($"value written to key {KeyFormatter.Format(key)}", value!.GetType(), e);
+                throw EncodingFailure.For($"value written to key {KeyFormatter.Format(key)}", nameof(value), value!.GetType(), e);
             }
         }
     }
