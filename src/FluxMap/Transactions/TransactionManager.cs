@@ -23,7 +23,7 @@ namespace FluxMap.Transactions;
 /// aborts anything. The victim is the pivot while it is still active, except that a read-only Tin
 /// that is still active is aborted instead, so read-only work never costs a writer its commit.
 /// </remarks>
-internal sealed class TransactionManager<TKey, TValue>
+internal sealed partial class TransactionManager<TKey, TValue>
     where TKey : notnull
 {
     private readonly Lock _gate = new();
@@ -300,21 +300,14 @@ internal sealed class TransactionManager<TKey, TValue>
 
                 var commit = NextCommit(tx.Id, now);
                 var horizon = Horizon;
-                for (var node = writes.First; node is not null; node = node.Next(0))
-                {
-                    var pending = node.Head!;
-                    var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
-                    if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
-                    {
-                        Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
-                    }
-                }
+                InstallWrites(writes, commit, horizon);
 
                 _ssi.NoteInstalled(tx, writes, readers, readOnlyVictims, commit);
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
-                var durable = Publish(commit, payload is null || Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, payload, writes));
+                var durable = Publish(
+                    commit, payload is null || Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, payload, writes, tx.OutConflictAtCommit));
                 EvictOverLimit(horizon);
                 Retire(tx, RecordStatus.Committed);
                 return durable;
@@ -520,6 +513,21 @@ internal sealed class TransactionManager<TKey, TValue>
 
     /// <summary>Makes commits up to <paramref name="commit"/> visible; called in order by a log that publishes only durable commits.</summary>
     internal void AdvanceVisible(long commit) => Volatile.Write(ref _visible, commit);
+
+    // A transaction's workspace into the store at one commit timestamp; a delete of a key that holds no value installs nothing.
+    private void InstallWrites(VersionedSkipList<TKey, TValue> writes, long commit, long horizon)
+    {
+        AssertLocked();
+        for (var node = writes.First; node is not null; node = node.Next(0))
+        {
+            var pending = node.Head!;
+            var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
+            if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
+            {
+                Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
+            }
+        }
+    }
 
     // Every version reaches the store here, so counts, memory and expiry stay exact.
     private void Install(SkipListNode<TKey, TValue> node, long commit, TValue value, bool isTombstone, long expiresAt, long horizon)
