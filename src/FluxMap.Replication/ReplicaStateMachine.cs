@@ -65,6 +65,9 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
 
     public ISnapshot? Snapshot => _snapshot;
 
+    /// <summary>Gets how many snapshots other members sent this one (catch-up by snapshot).</summary>
+    internal int SnapshotsInstalled { get; private set; }
+
     /// <summary>The entries replayed at start went to the commit log's memory; from now on they go to the open database.</summary>
     internal async ValueTask GoLiveAsync(CancellationToken cancellationToken)
     {
@@ -296,6 +299,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             }
 
             _snapshot = snapshot;
+            SnapshotsInstalled++;
             Volatile.Write(ref _appliedIndex, entry.Index);
 
             // The data file holds the snapshot from now on, so a restart no longer needs to load it.
