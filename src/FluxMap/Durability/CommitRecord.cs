@@ -9,8 +9,9 @@ namespace FluxMap.Durability;
 internal sealed class CommitRecord<TKey, TValue>
     where TKey : notnull
 {
-    private CommitRecord(long timestamp, byte[] payload, VersionedSkipList<TKey, TValue>? writes, TKey key)
+    private CommitRecord(long timestamp, byte[] payload, VersionedSkipList<TKey, TValue>? writes, TKey key, long outConflict = long.MaxValue)
     {
+        OutConflict = outConflict;
         Timestamp = timestamp;
         Payload = payload;
         Writes = writes;
@@ -28,11 +29,18 @@ internal sealed class CommitRecord<TKey, TValue>
     /// <summary>The single write's key.</summary>
     internal TKey Key { get; }
 
+    /// <summary>
+    /// The commit timestamp of the earliest transaction this one had a read-write dependency on
+    /// when it committed (long.MaxValue for none): a replica told it knows which snapshots this
+    /// commit makes unsafe for read-only transactions nobody tracks (the read-only anomaly).
+    /// </summary>
+    internal long OutConflict { get; }
+
     /// <summary>Completed once the record is durable; set where a committer waits for it.</summary>
     internal TaskCompletionSource? Durable { get; set; }
 
-    internal static CommitRecord<TKey, TValue> ForTransaction(long timestamp, byte[] payload, VersionedSkipList<TKey, TValue> writes) =>
-        new(timestamp, payload, writes, default!);
+    internal static CommitRecord<TKey, TValue> ForTransaction(long timestamp, byte[] payload, VersionedSkipList<TKey, TValue> writes, long outConflict = long.MaxValue) =>
+        new(timestamp, payload, writes, default!, outConflict);
 
     internal static CommitRecord<TKey, TValue> ForSingle(long timestamp, byte[] payload, TKey key) =>
         new(timestamp, payload, null, key);

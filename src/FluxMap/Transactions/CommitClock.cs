@@ -91,6 +91,22 @@ internal sealed class CommitClock
     }
 
     /// <summary>
+    /// Makes <paramref name="commit"/>, a timestamp another member took, the next one
+    /// <see cref="Next"/> gives (under the commit lock); timestamps it skips were taken and never logged.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="commit"/> is not newer than the newest commit held.</exception>
+    internal void SkipTo(long commit)
+    {
+        _gate.AssertHeld();
+        if (commit <= _lastCommit)
+        {
+            throw new InvalidOperationException($"Commit {commit} arrived after commit {_lastCommit}: a replicated log delivers commits in timestamp order.");
+        }
+
+        _lastCommit = commit - 1;
+    }
+
+    /// <summary>
     /// The instant a snapshot judges expiry at (under the commit lock). It must fall between its
     /// own commit and the next one, or a transaction could see a key expired while missing a commit
     /// made before the expiry (Full durability publishes commits late); so it is the earlier of now

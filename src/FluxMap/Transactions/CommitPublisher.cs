@@ -45,8 +45,19 @@ internal sealed class CommitPublisher<TKey, TValue>
     /// <summary>Why the database stopped accepting commits after one failed half-way, if it did.</summary>
     internal Exception? HalfPublished => Volatile.Read(ref _halfPublished);
 
-    /// <summary>Throws if no commit can be taken: closed, a commit failed half-way, or the log failed.</summary>
+    /// <summary>Throws if no commit can be taken: closed, a commit failed half-way, or the log refuses commits.</summary>
     internal void ThrowIfUnavailable()
+    {
+        ThrowIfStopped();
+        _log?.ThrowIfFailed();
+    }
+
+    /// <summary>
+    /// Throws if the database takes no more commits of any kind: closed, or a commit failed
+    /// half-way. A replicated log's delivered commits need only this; its refusal of new commits
+    /// (a follower's) is not theirs.
+    /// </summary>
+    internal void ThrowIfStopped()
     {
         _gate.AssertHeld();
         Disposed.ThrowIf(_closed, typeof(FluxDatabase<TKey, TValue>));
@@ -54,8 +65,6 @@ internal sealed class CommitPublisher<TKey, TValue>
         {
             throw new InvalidOperationException(halfPublished.Message, halfPublished);
         }
-
-        _log?.ThrowIfFailed();
     }
 
     /// <summary>Takes the next commit timestamp; <paramref name="now"/> is the time the caller read already, or zero.</summary>
@@ -84,6 +93,14 @@ internal sealed class CommitPublisher<TKey, TValue>
 
         _publishing = 0;
         return durable;
+    }
+
+    /// <summary>Ends a commit a replicated log delivered: counted, not logged again, and made visible by the log's owner.</summary>
+    internal void PublishDelivered()
+    {
+        _gate.AssertHeld();
+        _counters.Commits++;
+        _publishing = 0;
     }
 
     /// <summary>Makes a commit that is never logged (the memory limit's evictions) visible at once.</summary>

@@ -24,7 +24,7 @@ namespace FluxMap.Transactions;
 /// aborts anything. The victim is the pivot while it is still active, except that a read-only Tin
 /// that is still active is aborted instead, so read-only work never costs a writer its commit.
 /// </remarks>
-internal sealed class TransactionManager<TKey, TValue>
+internal sealed partial class TransactionManager<TKey, TValue>
     where TKey : notnull
 {
     private readonly CommitLock _gate;
@@ -105,10 +105,19 @@ internal sealed class TransactionManager<TKey, TValue>
         }
     }
 
-    // The oldest snapshot any transaction holds or can still take (under the commit lock). The
-    // active list is in snapshot order: begins append the current watermark, a deferrable
-    // re-snapshot moves its record to the end.
-    private long Horizon => Math.Min(_ssi.OldestSnapshot, _clock.Visible);
+    /// <summary>
+    /// The oldest snapshot any transaction holds or can still take (under the commit lock). The
+    /// active list is in snapshot order: begins append the current watermark, a deferrable
+    /// re-snapshot moves its record to the end.
+    /// </summary>
+    internal long Horizon
+    {
+        get
+        {
+            _gate.AssertHeld();
+            return Math.Min(_ssi.OldestSnapshot, _clock.Visible);
+        }
+    }
 
     internal TransactionRecord<TKey> Begin(bool readOnly, bool deferrable)
     {
@@ -253,21 +262,14 @@ internal sealed class TransactionManager<TKey, TValue>
 
                 var commit = NextCommit(tx.Id, now);
                 var horizon = Horizon;
-                for (var node = writes.First; node is not null; node = node.Next(0))
-                {
-                    var pending = node.Head!;
-                    var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
-                    if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
-                    {
-                        _installer.Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
-                    }
-                }
+                InstallWrites(writes, commit, horizon);
 
                 _ssi.NoteInstalled(tx, writes, readers, readOnlyVictims, commit);
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
-                var durable = _publisher.Publish(commit, payload is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, payload, writes));
+                var durable = _publisher.Publish(
+                    commit, payload is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, payload, writes, tx.OutConflictAtCommit));
                 EvictOverLimit(horizon);
                 Retire(tx, RecordStatus.Committed);
                 return durable;
@@ -280,6 +282,21 @@ internal sealed class TransactionManager<TKey, TValue>
             {
                 Retire(tx, RecordStatus.Aborted);
                 throw;
+            }
+        }
+    }
+
+    // A transaction's workspace into the store at one commit timestamp; a delete of a key that holds no value installs nothing.
+    private void InstallWrites(VersionedSkipList<TKey, TValue> writes, long commit, long horizon)
+    {
+        _gate.AssertHeld();
+        for (var node = writes.First; node is not null; node = node.Next(0))
+        {
+            var pending = node.Head!;
+            var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
+            if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
+            {
+                _installer.Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
             }
         }
     }

@@ -1,0 +1,93 @@
+using FluxMap.Durability;
+using FluxMap.Serialization;
+
+namespace FluxMap.Replication;
+
+/// <summary>
+/// The Raft log as the database's commit log. What open replays comes from memory: the commits
+/// applied since the data file's last checkpoint (collected from the Raft log at start, then
+/// kept as they are applied), and, after a snapshot was installed into an empty member, the
+/// snapshot file. The local write-ahead log is never written: the Raft log is the only log.
+/// </summary>
+internal sealed class RaftCommitLog<TKey, TValue>(WalCodec<TKey, TValue> codec, Func<long> horizon) : ICommitLogSource<TKey, TValue>
+    where TKey : notnull
+{
+    private readonly Lock _gate = new();
+    private readonly List<(long Timestamp, byte[] Payload)> _tail = [];
+    private SnapshotFile? _snapshot;
+
+    internal RaftLogSession<TKey, TValue>? Session { get; private set; }
+
+    internal WalCodec<TKey, TValue> Codec => codec;
+
+    /// <summary>Keeps a commit applied from the Raft log until a checkpoint covers it.</summary>
+    internal void Keep(long timestamp, byte[] payload)
+    {
+        lock (_gate)
+        {
+            _tail.Add((timestamp, payload));
+        }
+    }
+
+    /// <summary>Replaces all state with <paramref name="snapshot"/>: the next open loads it into an empty data directory.</summary>
+    internal void ReplaceWith(SnapshotFile snapshot)
+    {
+        lock (_gate)
+        {
+            _tail.Clear();
+            _snapshot = snapshot;
+        }
+    }
+
+    /// <summary>Drops what the data file's checkpoint at <paramref name="checkpoint"/> covers.</summary>
+    internal void Release(long checkpoint)
+    {
+        lock (_gate)
+        {
+            _tail.RemoveAll(c => c.Timestamp <= checkpoint);
+            if (_snapshot is { } snapshot && snapshot.Commit <= checkpoint)
+            {
+                _snapshot = null;
+            }
+        }
+    }
+
+    public void CheckFiles()
+    {
+    }
+
+    public long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, CancellationToken cancellationToken)
+    {
+        var last = afterLsn;
+        lock (_gate)
+        {
+            if (_snapshot is { } snapshot && snapshot.Commit > afterLsn)
+            {
+                foreach (var chunk in snapshot.ReadChunks())
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    codec.ReadPayload(chunk, snapshot.Commit, apply);
+                }
+
+                last = snapshot.Commit;
+            }
+
+            foreach (var (timestamp, payload) in _tail)
+            {
+                if (timestamp > last)
+                {
+                    codec.ReadPayload(payload, timestamp, apply);
+                    last = timestamp;
+                }
+            }
+        }
+
+        return last;
+    }
+
+    public ICommitLog<TKey, TValue> Start(long lastLsn, Action<long> publishDurable, ICommitSubscriber<TKey, TValue>? subscriber)
+    {
+        Session = new RaftLogSession<TKey, TValue>(this, lastLsn, publishDurable, subscriber, horizon);
+        return Session;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using FluxMap.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FluxMap.Replication;
+
+/// <summary>
+/// One member: its Raft log (DotNext's <see cref="WriteAheadLog"/>), the state machine applying
+/// it to the database, the TCP Raft cluster, and the loop that turns leadership into a session
+/// that takes commits. Start order: the Raft log replays what it holds into the commit log's
+/// memory, the database opens on it, then the member joins the cluster.
+/// </summary>
+internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
+    where TKey : notnull
+{
+    private readonly ReplicationOptions _options;
+    private readonly EngineHost<TKey, TValue> _host;
+    private readonly ReplicaStateMachine<TKey, TValue> _machine;
+    private readonly WriteAheadLog _log;
+    private readonly CancellationTokenSource _lifetime = new();
+    private RaftCluster? _cluster;
+    private Task _leading = Task.CompletedTask;
+    private int _disposed;
+
+    private ReplicaNode(ReplicationOptions options, EngineHost<TKey, TValue> host)
+    {
+        _options = options;
+        _host = host;
+        _machine = new ReplicaStateMachine<TKey, TValue>(host, Path.Combine(options.LogDirectory!, "snapshots"), options.SnapshotInterval);
+        _log = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.LogDirectory!, "raft") }, _machine);
+    }
+
+    internal EngineHost<TKey, TValue> Host => _host;
+
+    internal ReplicaStateMachine<TKey, TValue> Machine => _machine;
+
+    internal RaftCluster Cluster => _cluster ?? throw new InvalidOperationException("The member has not joined its cluster.");
+
+    internal WriteAheadLog RaftLog => _log;
+
+    internal bool IsLeading => _host.Session.IsLeading;
+
+    internal static async Task<ReplicaNode<TKey, TValue>> StartAsync(
+        ReplicationOptions options, FluxDatabaseBuilder<TKey, TValue> builder, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var validation = new ReplicationOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(ReplicationOptions), validation.Failures);
+        }
+
+        // Replicated commits are published once a majority holds them (Full), and the data file is
+        // the snapshot. Expired keys are not swept: a sweep takes a timestamp of its own on every member.
+        builder.Configure(o =>
+        {
+            o.Durability = DurabilityMode.Full;
+            o.UseDataFile = true;
+            o.ExpirationSweepInterval = TimeSpan.Zero;
+        });
+        var codec = new WalCodec<TKey, TValue>(builder.SerializerOptions);
+        ReplicaNode<TKey, TValue>? node = null;
+        var source = new RaftCommitLog<TKey, TValue>(codec, () => node!._host.Database.Engine.Transactions.ReadHorizon());
+        builder.WithCommitLog(source);
+        var host = new EngineHost<TKey, TValue>((_, ct) => builder.OpenAsync(ct), source, Path.GetFullPath(builder.Options.DataDirectory!));
+        node = new ReplicaNode<TKey, TValue>(options, host);
+        try
+        {
+            await node._log.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await host.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await node._machine.GoLiveAsync(cancellationToken).ConfigureAwait(false);
+            node._cluster = CreateCluster(options, loggerFactory, node._log);
+            node._cluster.LeaderChanged += (_, _) => host.Changed.Pulse();
+            await node._cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+            node._leading = Task.Run(node.LeadLoopAsync, CancellationToken.None);
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static RaftCluster CreateCluster(ReplicationOptions options, ILoggerFactory loggerFactory, WriteAheadLog log)
+    {
+        var configuration = new RaftCluster.TcpConfiguration(IPEndPoint.Parse(options.LocalEndPoint!))
+        {
+            LowerElectionTimeout = (int)options.LowerElectionTimeout.TotalMilliseconds,
+            UpperElectionTimeout = (int)options.UpperElectionTimeout.TotalMilliseconds,
+            RequestTimeout = options.RequestTimeout,
+            LoggerFactory = loggerFactory,
+            ConfigurationStorage = null,
+        };
+
+        var members = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!;
+        var initial = members.CreateInitialConfigurationBuilder();
+        foreach (var member in options.Members)
+        {
+            initial.Add(IPEndPoint.Parse(member));
+        }
+
+        initial.Build();
+        return new RaftCluster(configuration) { AuditTrail = log };
+    }
+
+    // Each term this member wins: wait until the term's first entry is applied (every earlier
+    // entry is then too), then lead until the term ends.
+    private async Task LeadLoopAsync()
+    {
+        var lifetime = _lifetime.Token;
+        while (!lifetime.IsCancellationRequested)
+        {
+            try
+            {
+                var leadership = await Cluster.WaitForLeadershipAsync(lifetime).ConfigureAwait(false);
+                var loop = await _machine.LeadAsync(Cluster.Term, ReplicateAsync, _options.MaxCommitsPerEntry, leadership).ConfigureAwait(false);
+                _host.Changed.Pulse();
+                await loop.ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, leadership).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (OperationCanceledException)
+            {
+                // The term ended before this member was ready to lead, or the member is closing.
+            }
+            catch (ObjectDisposedException) when (lifetime.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _host.Session.StopLeading();
+            _host.Changed.Pulse();
+        }
+    }
+
+    private ValueTask ReplicateAsync(CommitBatch<TKey, TValue> batch, byte[] entry, CancellationToken leadership) =>
+        Cluster.ReplicateAsync(new BinaryLogEntry { Term = batch.Term, Content = entry, Context = batch }, leadership);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        _host.Source.Session?.StopLeading(closing: true);
+        if (_cluster is not null)
+        {
+            await _cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await _leading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _machine.StopAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _log.DisposeAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+        _machine.Dispose();
+        _lifetime.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+namespace FluxMap.Replication;
+
+/// <summary>
+/// How a member of a replicated FluxMap cluster finds the others and keeps its Raft log; bindable
+/// from configuration (section <c>FluxMap:Replication</c> by convention) and validated by
+/// <see cref="ReplicationOptionsValidator"/>.
+/// </summary>
+public sealed class ReplicationOptions
+{
+    /// <summary>Gets or sets the address this member listens on for the others, as <c>host:port</c> (an IP address).</summary>
+    public string? LocalEndPoint { get; set; }
+
+    /// <summary>Gets the addresses of every member, this one included, as <c>host:port</c>; the same list on every member.</summary>
+    public IList<string> Members { get; } = [];
+
+    /// <summary>Gets or sets the directory of the Raft log and its snapshots; not the database's data directory.</summary>
+    public string? LogDirectory { get; set; }
+
+    /// <summary>Gets or sets the shortest time a follower waits for the leader before it stands for election. Default 150 ms.</summary>
+    public TimeSpan LowerElectionTimeout { get; set; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>Gets or sets the longest such time; each election picks a time between the two at random. Default 300 ms.</summary>
+    public TimeSpan UpperElectionTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Gets or sets how long a request to another member may take before it counts as failed. Default 5 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets how many Raft log entries a member applies between two snapshots; the log is
+    /// compacted behind each snapshot, so this bounds its size on disk. Default 4096.
+    /// </summary>
+    public int SnapshotInterval { get; set; } = 4096;
+
+    /// <summary>Gets or sets the most commits the leader puts into one Raft log entry (group commit). Default 512.</summary>
+    public int MaxCommitsPerEntry { get; set; } = 512;
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace FluxMap.Replication;
+
+/// <summary>Checks <see cref="ReplicationOptions"/> before a member starts; every problem is named.</summary>
+public sealed class ReplicationOptionsValidator : IValidateOptions<ReplicationOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, ReplicationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!IPEndPoint.TryParse(options.LocalEndPoint ?? string.Empty, out var local) || local.Port == 0)
+        {
+            failures.Add($"LocalEndPoint '{options.LocalEndPoint}' is not an IP address with a port (for example 127.0.0.1:3262).");
+        }
+
+        var members = new HashSet<IPEndPoint>();
+        foreach (var member in options.Members)
+        {
+            if (!IPEndPoint.TryParse(member, out var endPoint) || endPoint.Port == 0)
+            {
+                failures.Add($"Member '{member}' is not an IP address with a port.");
+            }
+            else if (!members.Add(endPoint))
+            {
+                failures.Add($"Member '{member}' is listed twice.");
+            }
+        }
+
+        if (members.Count == 0)
+        {
+            failures.Add("Members is empty: list every member of the cluster, this one included.");
+        }
+        else if (local is not null && !members.Contains(local))
+        {
+            failures.Add($"Members does not list LocalEndPoint '{options.LocalEndPoint}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.LogDirectory))
+        {
+            failures.Add("LogDirectory is required: the Raft log and its snapshots live there.");
+        }
+
+        if (options.LowerElectionTimeout <= TimeSpan.Zero || options.UpperElectionTimeout <= options.LowerElectionTimeout)
+        {
+            failures.Add($"The election timeouts must satisfy 0 < LowerElectionTimeout ({options.LowerElectionTimeout}) < UpperElectionTimeout ({options.UpperElectionTimeout}).");
+        }
+
+        if (options.RequestTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"RequestTimeout ({options.RequestTimeout}) must be positive.");
+        }
+
+        if (options.SnapshotInterval < 2)
+        {
+            failures.Add($"SnapshotInterval ({options.SnapshotInterval}) must be at least 2 log entries.");
+        }
+
+        if (options.MaxCommitsPerEntry < 1)
+        {
+            failures.Add($"MaxCommitsPerEntry ({options.MaxCommitsPerEntry}) must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using FluxMap.Replication;
+
+namespace FluxMap.Cluster.Tests;
+
+/// <summary>
+/// Money moves between accounts in transactions on the leader while members read, stop, restart
+/// and are wiped: the total never changes on any member, and every acknowledged transfer is on
+/// every member afterwards.
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class BankTests
+{
+    private const int Accounts = 8;
+    private const long Opening = 1_000;
+
+    private static CancellationToken Ct => TestCluster.Ct;
+
+    [Fact]
+    public async Task Concurrent_transfers_keep_the_total_on_every_member_and_every_acknowledged_transfer_reaches_all()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await OpenAccountsAsync(cluster);
+        var acknowledged = new ConcurrentBag<string>();
+
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var readers = cluster.Running.Select(m => CheckTotalsAsync(m, done.Token)).ToList();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => TransferAsync(cluster, w, 40, acknowledged)));
+        await done.CancelAsync();
+        Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 0));
+
+        await AssertEveryMemberHoldsAsync(cluster, acknowledged);
+    }
+
+    [Fact]
+    public async Task The_leader_stopped_mid_load_gives_way_to_a_new_one_and_no_acknowledged_transfer_is_lost()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await OpenAccountsAsync(cluster);
+        var acknowledged = new ConcurrentBag<string>();
+
+        var load = Task.WhenAll(Enumerable.Range(0, 3).Select(w => TransferAsync(cluster, w, 40, acknowledged)));
+        while (acknowledged.Count < 20)
+        {
+            await (await cluster.LeaderAsync()).Node.Host.Changed.WaitAsync(() => acknowledged.Count >= 20 || load.IsCompleted, Ct);
+        }
+
+        var leader = await cluster.LeaderAsync();
+        await cluster.StopMemberAsync(Array.IndexOf(cluster.Members, leader));
+        await load;
+
+        Assert.Equal(120, acknowledged.Count);
+        await AssertEveryMemberHoldsAsync(cluster, acknowledged);
+    }
+
+    [Fact]
+    public async Task A_restarted_member_catches_up_by_the_log()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await OpenAccountsAsync(cluster);
+        var acknowledged = new ConcurrentBag<string>();
+        var leader = await cluster.LeaderAsync();
+        var restarted = Array.FindIndex(cluster.Members, m => m != leader);
+
+        await cluster.StopMemberAsync(restarted);
+        await TransferAsync(cluster, 0, 30, acknowledged);
+        await cluster.StartMemberAsync(restarted);
+        await AssertEveryMemberHoldsAsync(cluster, acknowledged);
+    }
+
+    [Fact]
+    public async Task A_follower_refuses_writes_with_a_transient_conflict_and_waits_for_a_position_read_on_the_leader()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Running.First(m => m != leader);
+
+        var refused = await Assert.ThrowsAsync<SerializationConflictException>(
+            () => follower.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("x", 1, ct); return 0; }, Ct).AsTask());
+        Assert.True(refused.IsTransient);
+
+        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("written", 7, ct); return 0; }, Ct);
+        await follower.WaitForCommitAsync(leader.CommitPosition, Ct);
+        Assert.Equal(7, await follower.ReadAsync(async (tx, ct) => (await tx.GetAsync("written", ct)).Value, Ct));
+
+        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("later", 8, ct); return 0; }, Ct);
+        await follower.ReadBarrierAsync(Ct);
+        Assert.Equal(8, await follower.ReadAsync(async (tx, ct) => (await tx.GetAsync("later", ct)).Value, Ct));
+    }
+
+    private static Task<int> OpenAccountsAsync(TestCluster cluster) =>
+        cluster.OnLeaderAsync(async (tx, ct) =>
+        {
+            for (var a = 0; a < Accounts; a++)
+            {
+                await tx.InsertAsync($"acct:{a}", Opening, ct);
+            }
+
+            return 0;
+        });
+
+    // Each transfer also writes its own ledger key, so its presence on a member proves it arrived.
+    private static async Task TransferAsync(TestCluster cluster, int worker, int count, ConcurrentBag<string> acknowledged)
+    {
+        var random = new Random(1000 + worker);
+        for (var i = 0; i < count; i++)
+        {
+            var (from, to, amount) = (random.Next(Accounts), random.Next(Accounts), random.Next(1, 50));
+            var id = $"t:{worker}:{i}";
+            await cluster.OnLeaderAsync(async (tx, ct) =>
+            {
+                var a = (await tx.GetAsync($"acct:{from}", ct)).Value;
+                var b = (await tx.GetAsync($"acct:{to}", ct)).Value;
+                if (from != to)
+                {
+                    await tx.InsertAsync($"acct:{from}", a - amount, ct);
+                    await tx.InsertAsync($"acct:{to}", b + amount, ct);
+                }
+
+                await tx.InsertAsync(id, amount, ct);
+                return 0;
+            });
+            acknowledged.Add(id);
+        }
+    }
+
+    private static async Task<int> CheckTotalsAsync(ReplicatedFluxDatabase<string, long> member, CancellationToken stop)
+    {
+        var reads = 0;
+        try
+        {
+            while (true)
+            {
+                var total = await member.ReadAsync(async (tx, ct) => await SumAsync(tx, ct), stop);
+                Assert.True(total is 0 or Accounts * Opening, $"A member showed a total of {total}.");
+                reads++;
+                await member.WaitForCommitAsync(member.VisiblePosition + 1, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return reads;
+        }
+    }
+
+    private static async Task AssertEveryMemberHoldsAsync(TestCluster cluster, ConcurrentBag<string> acknowledged)
+    {
+        var leader = await cluster.LeaderAsync();
+        var position = leader.CommitPosition;
+        foreach (var member in cluster.Running)
+        {
+            await member.WaitForCommitAsync(position, Ct);
+            var (total, ledger) = await member.ReadAsync(
+                async (tx, ct) =>
+                {
+                    var keys = new HashSet<string>();
+                    await foreach (var (key, _) in tx.ScanPrefixAsync("t:", ct))
+                    {
+                        keys.Add(key);
+                    }
+
+                    return (await SumAsync(tx, ct), keys);
+                },
+                Ct);
+            Assert.Equal(Accounts * Opening, total);
+            Assert.Superset(acknowledged.ToHashSet(), ledger);
+        }
+    }
+
+    private static async ValueTask<long> SumAsync(FluxTransaction<string, long> tx, CancellationToken ct)
+    {
+        var total = 0L;
+        await foreach (var (_, balance) in tx.ScanPrefixAsync("acct:", ct))
+        {
+            total += balance;
+        }
+
+        return total;
+    }
+}

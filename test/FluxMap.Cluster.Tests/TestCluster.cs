@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Sockets;
+using FluxMap.Replication;
+
+namespace FluxMap.Cluster.Tests;
+
+/// <summary>Three members in this process on loopback, on free ports, each with its own directories; members can be stopped, restarted and wiped.</summary>
+internal sealed class TestCluster : IAsyncDisposable
+{
+    private readonly TempDirectory _root = new();
+    private readonly string[] _endPoints;
+    private readonly int _snapshotInterval;
+
+    private TestCluster(int size, int snapshotInterval)
+    {
+        _snapshotInterval = snapshotInterval;
+        _endPoints = [.. Enumerable.Range(0, size).Select(_ => $"127.0.0.1:{FreePort()}")];
+        Members = new ReplicatedFluxDatabase<string, long>?[size];
+    }
+
+    internal static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    internal ReplicatedFluxDatabase<string, long>?[] Members { get; }
+
+    internal IEnumerable<ReplicatedFluxDatabase<string, long>> Running => Members.OfType<ReplicatedFluxDatabase<string, long>>();
+
+    internal static async Task<TestCluster> StartAsync(int size = 3, int snapshotInterval = 4096)
+    {
+        var cluster = new TestCluster(size, snapshotInterval);
+        await Task.WhenAll(Enumerable.Range(0, size).Select(cluster.StartMemberAsync));
+        return cluster;
+    }
+
+    internal async Task StartMemberAsync(int index)
+    {
+        var replication = new ReplicationOptions
+        {
+            LocalEndPoint = _endPoints[index],
+            LogDirectory = Path.Combine(_root.Path, $"m{index}", "raft"),
+
+            // A loaded two-core machine runs three members and the test: elections must not fire on a slow heartbeat.
+            LowerElectionTimeout = TimeSpan.FromMilliseconds(600),
+            UpperElectionTimeout = TimeSpan.FromMilliseconds(1200),
+            RequestTimeout = TimeSpan.FromMilliseconds(500),
+            SnapshotInterval = _snapshotInterval,
+            MaxCommitsPerEntry = 64,
+        };
+        foreach (var endPoint in _endPoints)
+        {
+            replication.Members.Add(endPoint);
+        }
+
+        Members[index] = await ReplicatedFluxDatabase.OpenAsync<string, long>(
+            replication,
+            b => b.WithOptions(new FluxMapOptions { DataDirectory = Path.Combine(_root.Path, $"m{index}", "data"), RetryBaseDelay = TimeSpan.FromMilliseconds(1) }),
+            cancellationToken: Ct);
+    }
+
+    internal async Task StopMemberAsync(int index)
+    {
+        var member = Members[index]!;
+        Members[index] = null;
+        await member.DisposeAsync();
+    }
+
+    internal void Wipe(int index) => Directory.Delete(Path.Combine(_root.Path, $"m{index}"), recursive: true);
+
+    /// <summary>Waits until one running member leads, on the members' own signals.</summary>
+    internal async Task<ReplicatedFluxDatabase<string, long>> LeaderAsync()
+    {
+        using var found = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var running = Running.ToList();
+        var winner = await Task.WhenAny(running.Select(async m =>
+        {
+            await m.Node.Host.Changed.WaitAsync(() => m.IsLeader, found.Token);
+            return m;
+        }));
+        await found.CancelAsync();
+        return await winner;
+    }
+
+    /// <summary>Runs a read-write transaction on whichever member leads, following the leadership when it moves.</summary>
+    internal async Task<T> OnLeaderAsync<T>(Func<FluxTransaction<string, long>, CancellationToken, ValueTask<T>> body)
+    {
+        while (true)
+        {
+            var leader = await LeaderAsync();
+            try
+            {
+                return await leader.TransactionAsync(body, Ct);
+            }
+            catch (SerializationConflictException) when (!leader.IsLeader)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+                // The member was stopped under the call.
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var index in Enumerable.Range(0, Members.Length).Where(i => Members[i] is not null))
+        {
+            await StopMemberAsync(index);
+        }
+
+        _root.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
