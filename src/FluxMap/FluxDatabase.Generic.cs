@@ -40,6 +40,33 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <exception cref="FluxMapIOException">The data file or the log could not be written.</exception>
     public Task CheckpointAsync(CancellationToken cancellationToken = default) => _engine.CheckpointAsync(cancellationToken);
 
+    /// <summary>
+    /// Writes a consistent copy of the database, one snapshot of it, into <paramref name="destination"/>
+    /// while commits go on: writers never wait for the backup. The copy is a data file with a
+    /// checkpoint at the snapshot, which <see cref="FluxDatabase.OpenAsync{TKey, TValue}"/> opens as a
+    /// database with Relaxed or Full durability (and <see cref="FluxMapOptions.UseDataFile"/> on, the
+    /// default). An in-memory database is backed up the same way, so its copy opens durable.
+    /// </summary>
+    /// <remarks>
+    /// Until the backup ends, vacuum keeps the versions its snapshot reads, so a database under heavy
+    /// writes holds more memory meanwhile. The copy appears in the destination only once complete:
+    /// a backup that fails or is cancelled removes what it wrote, and one that dies leaves only a
+    /// staging folder no open takes for a database.
+    /// </remarks>
+    /// <param name="destination">A directory that does not exist yet or is empty.</param>
+    /// <param name="progress">Told the keys and bytes written after each batch; null for none.</param>
+    /// <param name="cancellationToken">Cancels the backup; the destination is then left as it was.</param>
+    /// <returns>The snapshot the copy holds and what it wrote.</returns>
+    /// <exception cref="IOException">The destination is a file or a directory that is not empty, or writing the copy failed.</exception>
+    /// <exception cref="NotSupportedException">In memory: MessagePack cannot encode the key or value type, so no file can hold them.</exception>
+    public Task<BackupResult> BackupAsync(string destination, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        _engine.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Operations.SnapshotBackup.RunAsync(_engine, destination, progress, cancellationToken);
+    }
+
     /// <summary>Gets the database's name, as in its metrics and log messages.</summary>
     public string Name => _engine.Name;
 

@@ -25,6 +25,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     private readonly List<PeriodicService> _services = [];
     private readonly ILoggerFactory _loggerFactory;
+    private readonly MessagePack.MessagePackSerializerOptions? _serializerOptions;
 
     private FluxEngine(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys)
     {
@@ -35,6 +36,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
         Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);
+        _serializerOptions = settings.SerializerOptions;
         Values = ValueCopier<TValue>.Create(Codec?.Options ?? WalCodec<TKey, TValue>.Guarded(settings.SerializerOptions), options.AssumeImmutableValues);
         Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory, settings.TimeProvider, Codec);
         Retry = new RetryPolicy(options, settings.TimeProvider);
@@ -85,6 +87,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Encodes commits on the committing caller; null in memory, where nothing is logged.</summary>
     internal WalCodec<TKey, TValue>? Codec { get; }
+
+    /// <summary>
+    /// Encodes for files: the log's codec, or in memory a new one with the same serializer options
+    /// (a backup of an in-memory database writes a durable copy).
+    /// </summary>
+    /// <exception cref="NotSupportedException">In memory: MessagePack cannot encode the key or value type.</exception>
+    internal WalCodec<TKey, TValue> FileCodec() => Codec ?? new WalCodec<TKey, TValue>(_serializerOptions);
 
     /// <summary>Copies values in and out, so committed data changes only through commits.</summary>
     internal ValueCopier<TValue> Values { get; }
@@ -162,6 +171,14 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             var source = settings.CommitLogSource
                 ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             source.CheckFiles();
+            if (!options.UseDataFile && storage.ListFiles(directory, DataFileFormat.FileName).Count > 0)
+            {
+                // Without this the open would ignore what the data file holds and start a log beside it.
+                throw new InvalidOperationException(
+                    $"The data directory '{directory}' holds a data file ('{DataFileFormat.FileName}', written with UseDataFile or by a backup), " +
+                    "but UseDataFile is false: the database would open without the keys the file holds. Open it with UseDataFile = true.");
+            }
+
             if (options.UseDataFile)
             {
                 engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, cancellationToken);
