@@ -461,7 +461,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return existed;
     }
 
-    private ValueTask Put(TKey key, TValue value, long expiresAt, CancellationToken cancellationToken)
+    internal ValueTask Put(TKey key, TValue value, long expiresAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         Enter(cancellationToken);
