@@ -171,7 +171,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             var source = settings.CommitLogSource
                 ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             source.CheckFiles();
-            if (!options.UseDataFile && storage.ListFiles(directory, DataFileFormat.FileName).Count > 0)
+            if (!options.UseDataFile && storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName))
             {
                 // Without this the open would ignore what the data file holds and start a log beside it.
                 throw new InvalidOperationException(
