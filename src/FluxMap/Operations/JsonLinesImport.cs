@@ -114,7 +114,7 @@ internal sealed class JsonLinesImport<TKey, TValue>
             throw Failed(_line, $"has no {(hasKey ? "\"value\"" : "\"key\" (or a null one)")}", null);
         }
 
-        if (expiresAt != 0 && expiresAt <= _engine.Transactions.Now)
+        if (expiresAt != 0 && expiresAt <= _engine.Clock.Now)
         {
             _expired++;
             return;

@@ -39,7 +39,7 @@ public sealed class BackupTests
             var result = await db.BackupAsync(copy, cancellationToken: Fixture.Ct);
             Assert.Equal(keys.Length, result.Keys);
             Assert.Equal(Path.GetFullPath(copy), result.Destination);
-            Assert.Equal(db.Engine.Transactions.LastCommit, result.SnapshotTimestamp);
+            Assert.Equal(db.Engine.Clock.LastCommit, result.SnapshotTimestamp);
         }
 
         await using var restored = await FluxDatabase.CreateBuilder<string, string>().WithOptions(Durable(Path.Combine(target.Path, "copy"), mode))
