@@ -5,7 +5,8 @@ using FluxMap.Benchmarks;
 // write-ahead log against the fsync latency measured in the same run; `-- maintenance [--quick]`
 // measures vacuum and the memory limit against the same load without them; `-- increment [--quick]`
 // compares 8 tasks incrementing one counter with 1; `-- datafile [--wal-minutes M] [--quick] [--only 1,2,3,4]`
-// measures the write-behind data file's targets; anything else goes to BenchmarkDotNet.
+// measures the write-behind data file's targets; `-- backup [--keys N]` an online backup against a
+// plain file copy; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
 {
     return await MemoryOverhead.RunAsync(args[1..]);
@@ -29,6 +30,11 @@ if (args.Length > 0 && string.Equals(args[0], "increment", StringComparison.Ordi
 if (args.Length > 0 && string.Equals(args[0], "datafile", StringComparison.OrdinalIgnoreCase))
 {
     return await DataFileDriver.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && string.Equals(args[0], "backup", StringComparison.OrdinalIgnoreCase))
+{
+    return await BackupDriver.RunAsync(args[1..]);
 }
 
 Console.WriteLine(BenchmarkData.Describe());

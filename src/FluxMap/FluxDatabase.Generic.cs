@@ -40,6 +40,90 @@ public sealed class FluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <exception cref="FluxMapIOException">The data file or the log could not be written.</exception>
     public Task CheckpointAsync(CancellationToken cancellationToken = default) => _engine.CheckpointAsync(cancellationToken);
 
+    /// <summary>
+    /// Writes a consistent copy of the database, one snapshot of it, into <paramref name="destination"/>
+    /// while commits go on: writers never wait for the backup. The copy is a data file with a
+    /// checkpoint at the snapshot, which <see cref="FluxDatabase.OpenAsync{TKey, TValue}"/> opens as a
+    /// database with Relaxed or Full durability (and <see cref="FluxMapOptions.UseDataFile"/> on, the
+    /// default). An in-memory database is backed up the same way, so its copy opens durable.
+    /// </summary>
+    /// <remarks>
+    /// Until the backup ends, vacuum keeps the versions its snapshot reads, so a database under heavy
+    /// writes holds more memory meanwhile. The copy appears in the destination only once complete:
+    /// a backup that fails or is cancelled removes what it wrote, and one that dies leaves only a
+    /// staging folder no open takes for a database.
+    /// </remarks>
+    /// <param name="destination">A directory that does not exist yet or is empty.</param>
+    /// <param name="progress">Told the keys and bytes written after each batch; null for none.</param>
+    /// <param name="cancellationToken">Cancels the backup; the destination is then left as it was.</param>
+    /// <returns>The snapshot the copy holds and what it wrote.</returns>
+    /// <exception cref="IOException">The destination is a file or a directory that is not empty, or writing the copy failed.</exception>
+    /// <exception cref="NotSupportedException">In memory: MessagePack cannot encode the key or value type, so no file can hold them.</exception>
+    public Task<BackupResult> BackupAsync(string destination, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        _engine.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Operations.SnapshotBackup.RunAsync(_engine, destination, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the keys of <paramref name="range"/>, as one snapshot holds them, to
+    /// <paramref name="destination"/> as JSON Lines: one <c>{"key":…,"value":…}</c> object per line in
+    /// key order, keys and values through System.Text.Json, plus <c>"expiresAt"</c> (an ISO 8601 UTC
+    /// instant) for a key with a time-to-live. Commits go on meanwhile. Import it with
+    /// <see cref="ImportJsonLinesAsync"/>, into this database or one whose value type changed.
+    /// </summary>
+    /// <param name="destination">Where the lines go; left open.</param>
+    /// <param name="range">The keys to export; the default is every key.</param>
+    /// <param name="jsonOptions">How keys and values become JSON; null for the defaults (non-ASCII text unescaped, public fields included).</param>
+    /// <param name="cancellationToken">Cancels the export.</param>
+    /// <returns>The number of keys written.</returns>
+    /// <exception cref="System.Text.Json.JsonException">A key or value cannot be written as JSON.</exception>
+    public Task<long> ExportJsonLinesAsync(
+        Stream destination, KeyRange<TKey> range = default, System.Text.Json.JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        _engine.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Operations.JsonLinesExport.RunAsync(_engine, destination, _engine.CheckRange(range), jsonOptions, cancellationToken);
+    }
+
+    /// <summary>Writes the keys that start with <paramref name="prefix"/> (string or byte[] keys) as JSON Lines; see <see cref="ExportJsonLinesAsync"/>.</summary>
+    /// <param name="destination">Where the lines go; left open.</param>
+    /// <param name="prefix">The prefix.</param>
+    /// <param name="jsonOptions">How keys and values become JSON; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the export.</param>
+    /// <returns>The number of keys written.</returns>
+    public Task<long> ExportJsonLinesWithPrefixAsync(
+        Stream destination, TKey prefix, System.Text.Json.JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return ExportJsonLinesAsync(destination, _engine.Keys.PrefixRange(prefix), jsonOptions, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads JSON Lines as <see cref="ExportJsonLinesAsync"/> writes them and inserts each key
+    /// (replacing what is there), in transactions of at most 1,000 lines or 1 MiB of them, so an
+    /// import of any size commits as it goes. A key whose <c>expiresAt</c> has passed is left out;
+    /// one still to come expires at that instant. Blank lines are skipped.
+    /// </summary>
+    /// <param name="source">The lines, UTF-8; left open.</param>
+    /// <param name="jsonOptions">How JSON becomes keys and values; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the import between batches; the batches before stay committed.</param>
+    /// <returns>What was read and written.</returns>
+    /// <exception cref="JsonLinesImportException">
+    /// A line is not valid (not UTF-8, not JSON, not an object of "key", "value" and "expiresAt", or of the wrong types)
+    /// or a batch could not be committed: its message and properties name the line and say which lines were imported.
+    /// </exception>
+    public Task<JsonLinesImportResult> ImportJsonLinesAsync(Stream source, System.Text.Json.JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        _engine.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Operations.JsonLinesImport<TKey, TValue>.RunAsync(_engine, source, jsonOptions, cancellationToken);
+    }
+
     /// <summary>Gets the database's name, as in its metrics and log messages.</summary>
     public string Name => _engine.Name;
 

@@ -29,6 +29,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     private readonly List<PeriodicService> _services = [];
     private readonly int _maxRetained;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly MessagePack.MessagePackSerializerOptions? _serializerOptions;
 
     private FluxEngine(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys)
     {
@@ -39,6 +40,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
         Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);
+        _serializerOptions = settings.SerializerOptions;
         Values = ValueCopier<TValue>.Create(Codec?.Options ?? WalCodec<TKey, TValue>.Guarded(settings.SerializerOptions), options.AssumeImmutableValues);
         _parts = new CommitParts<TKey, TValue>(Store, keys, Counters, Memory, settings.TimeProvider);
         _maxRetained = options.MaxRetainedTransactions;
@@ -89,6 +91,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Encodes commits on the committing caller; null in memory, where nothing is logged.</summary>
     internal WalCodec<TKey, TValue>? Codec { get; }
+
+    /// <summary>
+    /// Encodes for files: the log's codec, or in memory a new one with the same serializer options
+    /// (a backup of an in-memory database writes a durable copy).
+    /// </summary>
+    /// <exception cref="NotSupportedException">In memory: MessagePack cannot encode the key or value type.</exception>
+    internal WalCodec<TKey, TValue> FileCodec() => Codec ?? new WalCodec<TKey, TValue>(_serializerOptions);
 
     /// <summary>Copies values in and out, so committed data changes only through commits.</summary>
     internal ValueCopier<TValue> Values { get; }
@@ -175,6 +184,14 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             var source = settings.CommitLogSource
                 ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
             source.CheckFiles();
+            if (!options.UseDataFile && storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName))
+            {
+                // Without this the open would ignore what the data file holds and start a log beside it.
+                throw new InvalidOperationException(
+                    $"The data directory '{directory}' holds a data file ('{DataFileFormat.FileName}', written with UseDataFile or by a backup), " +
+                    "but UseDataFile is false: the database would open without the keys the file holds. Open it with UseDataFile = true.");
+            }
+
             if (options.UseDataFile)
             {
                 engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, cancellationToken);

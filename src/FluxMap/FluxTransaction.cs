@@ -42,6 +42,9 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
     internal VersionedSkipList<TKey, TValue>? Workspace => _writes;
 
+    /// <summary>The transaction manager's record of this transaction: its snapshot and, once committed, its commit timestamp.</summary>
+    internal TransactionRecord<TKey> Record => _record;
+
     /// <summary>The conflict that rolled this transaction back, if one did.</summary>
     internal SerializationConflictException? Conflict { get; private set; }
 
@@ -458,7 +461,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return existed;
     }
 
-    private ValueTask Put(TKey key, TValue value, long expiresAt, CancellationToken cancellationToken)
+    internal ValueTask Put(TKey key, TValue value, long expiresAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         Enter(cancellationToken);

@@ -79,6 +79,7 @@ public sealed class CancellationTests : IDisposable
         var t when t == typeof(long) => 1L,
         var t when t == typeof(TimeSpan) => TimeSpan.FromMinutes(1),
         var t when t == typeof(KeyRange<string>) => KeyRange<string>.All,
+        var t when t == typeof(Stream) => new MemoryStream(),
         var t when t == typeof(ScanDirection) => ScanDirection.Forward,
         var t when t == typeof(Func<FluxValue<long>, long>) => (Func<FluxValue<long>, long>)(_ => 1),
         var t when t == typeof(Func<FluxTransaction<string, long>, CancellationToken, ValueTask>) =>
