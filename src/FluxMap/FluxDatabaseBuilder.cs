@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Storage;
 using MessagePack;
@@ -193,25 +194,34 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
         }
 
         var keys = KeyOrdering<TKey>.Create(_comparer, _equality);
-
-        // Recovery reads and decodes files: off the caller's thread, cancellable between segments and extents.
-        var engine = _options.Durability == DurabilityMode.InMemory
-            ? FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken)
-            : await Task.Run(() => FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken), cancellationToken).ConfigureAwait(false);
-        if (!ExternallyHosted)
+        using var activity = FluxActivities.Start(FluxActivities.Open, _name);
+        FluxActivities.Tag(activity, FluxActivities.DurabilityTag, _options.Durability.ToString());
+        try
         {
-            try
+            // Recovery reads and decodes files: off the caller's thread, cancellable between segments and extents.
+            var engine = _options.Durability == DurabilityMode.InMemory
+                ? FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken)
+                : await Task.Run(() => FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (!ExternallyHosted)
             {
-                await engine.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await engine.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // A half-started database must not keep the directory locked.
+                    await engine.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
-            catch
-            {
-                // A half-started database must not keep the directory locked.
-                await engine.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
 
-        return new FluxDatabase<TKey, TValue>(engine);
+            return new FluxDatabase<TKey, TValue>(engine);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            FluxActivities.Failed(activity, e);
+            throw;
+        }
     }
 }

@@ -186,7 +186,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             engine._log = source.Start(lastLsn, engine.Transactions.AdvanceVisible, engine._dataFile);
             if (engine._dataFile is { } started)
             {
-                engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started);
+                engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started, engine.Name);
                 engine.AddDataFileService(started, engine._checkpoints, options, settings.TimeProvider);
             }
 
