@@ -25,6 +25,7 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     private IMemorySizeEstimator<TKey, TValue>? _sizeEstimator;
     private IMeterFactory? _meterFactory;
     private string _name = "default";
+    private IProgress<OpenProgress>? _openProgress;
 
     internal FluxDatabaseBuilder()
     {
@@ -130,6 +131,20 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     }
 
     /// <summary>
+    /// Reports how far a long open has got (data file extents loaded, log segments replayed) to
+    /// <paramref name="progress"/>, on the thread that opens. A <see cref="Progress{T}"/> posts the
+    /// reports to the synchronization context it was created on.
+    /// </summary>
+    /// <param name="progress">Receives the reports.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithOpenProgress(IProgress<OpenProgress> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        _openProgress = progress;
+        return this;
+    }
+
+    /// <summary>
     /// Leaves starting and stopping the background services to a host (see
     /// <see cref="FluxDatabase{TKey, TValue}"/>'s hosting integration) instead of opening and disposing.
     /// </summary>
@@ -154,6 +169,9 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     internal IMeterFactory? MeterFactory => _meterFactory;
 
     internal string Name => _name;
+
+    /// <summary>Where open reports its progress; null when nobody asked.</summary>
+    internal IProgress<OpenProgress>? OpenProgress => _openProgress;
 
     internal bool ExternallyHosted { get; private set; }
 

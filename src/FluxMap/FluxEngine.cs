@@ -160,11 +160,12 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
             var source = settings.CommitLogSource
-                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics, settings.OpenProgress);
             source.CheckFiles();
             if (options.UseDataFile)
             {
-                engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, cancellationToken);
+                engine._dataFile = DataFileStore<TKey, TValue>.Open(
+                    storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, settings.OpenProgress, cancellationToken);
                 engine._replayed = new HashSet<TKey>(keys.Equality);
             }
 
