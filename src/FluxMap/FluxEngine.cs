@@ -13,7 +13,10 @@ namespace FluxMap;
 internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     where TKey : notnull
 {
+    private readonly CommitParts<TKey, TValue> _parts;
     private ICommitLog<TKey, TValue>? _log;
+    private TransactionManager<TKey, TValue>? _transactions;
+    private Vacuum<TKey, TValue>? _vacuum;
     private DataFileStore<TKey, TValue>? _dataFile;
     private CheckpointCoordinator<TKey, TValue>? _checkpoints;
     private HashSet<TKey>? _replayed;
@@ -24,6 +27,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     private int _closing;
 
     private readonly List<PeriodicService> _services = [];
+    private readonly int _maxRetained;
     private readonly ILoggerFactory _loggerFactory;
 
     private FluxEngine(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys)
@@ -36,9 +40,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
         Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);
         Values = ValueCopier<TValue>.Create(Codec?.Options ?? WalCodec<TKey, TValue>.Guarded(settings.SerializerOptions), options.AssumeImmutableValues);
-        Transactions = new TransactionManager<TKey, TValue>(Store, keys, options.MaxRetainedTransactions, Counters, Memory, settings.TimeProvider, Codec);
+        _parts = new CommitParts<TKey, TValue>(Store, keys, Counters, Memory, settings.TimeProvider);
+        _maxRetained = options.MaxRetainedTransactions;
         Retry = new RetryPolicy(options, settings.TimeProvider);
-        Vacuum = new Vacuum<TKey, TValue>(Store, Transactions, Memory, Counters);
         Metrics = new FluxMetrics(settings.MeterFactory, Name, Counters, () => MemoryBytes);
         _loggerFactory = settings.LoggerFactory;
         var logger = settings.LoggerFactory.CreateLogger("FluxMap.Maintenance");
@@ -108,7 +112,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     internal MemoryLimiter<TKey, TValue>? Memory { get; }
 
-    internal Vacuum<TKey, TValue> Vacuum { get; }
+    // Made by Open once the log has started, before the engine is handed out.
+    internal Vacuum<TKey, TValue> Vacuum => _vacuum!;
 
     /// <summary>The background services; a host starts and stops them when the database is hosted.</summary>
     internal IReadOnlyList<PeriodicService> Services => _services;
@@ -117,7 +122,14 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     internal VersionedSkipList<TKey, TValue> Store { get; }
 
-    internal TransactionManager<TKey, TValue> Transactions { get; }
+    // Made by Open once the log has started, before the engine is handed out.
+    internal TransactionManager<TKey, TValue> Transactions => _transactions!;
+
+    /// <summary>Commit timestamps, the visible watermark and the time time-to-lives are judged against.</summary>
+    internal CommitClock Clock => _parts.Clock;
+
+    /// <summary>The lock commits take; tests check what happens under it.</summary>
+    internal CommitLock CommitLock => _parts.Gate;
 
     internal RetryPolicy Retry { get; }
 
@@ -129,6 +141,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         var options = settings.Options;
         if (options.Durability == DurabilityMode.InMemory)
         {
+            engine.StartCommits(null, null);
             return engine;
         }
 
@@ -172,26 +185,22 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
             var lastLsn = Math.Max(source.Recover(checkpoint, engine.Replay, cancellationToken), engine._newestLoaded);
             cancellationToken.ThrowIfCancellationRequested();
-            engine.Transactions.Restore(lastLsn);
+            engine._parts.Restore(lastLsn);
             if (engine._dataFile is { } dataFile)
             {
                 dataFile.AcceptReplayed(engine._replayed!, engine.Store, lastLsn);
                 engine._replayed = null;
-                if (engine.Memory is not null)
-                {
-                    engine.Transactions.Pager = dataFile.TryPageOut;
-                }
             }
 
             // Last: nothing after the log starts can fail and leave it running.
-            engine._log = source.Start(lastLsn, engine.Transactions.AdvanceVisible, engine._dataFile);
+            engine._log = source.Start(lastLsn, engine.Clock.AdvanceVisible, engine._dataFile);
+            engine.StartCommits(engine._log, engine._dataFile);
             if (engine._dataFile is { } started)
             {
                 engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started, engine.Name);
                 engine.AddDataFileService(started, engine._checkpoints, options, settings.TimeProvider);
             }
 
-            engine.Transactions.Log = engine._log;
             engine._directoryLock = directoryLock;
             return engine;
         }
@@ -209,6 +218,16 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
     }
 
+    // The commit step and vacuum, on the log the open started (none in memory); with a data file
+    // and a memory limit, values page out to the data file.
+    private void StartCommits(ICommitLog<TKey, TValue>? log, DataFileStore<TKey, TValue>? dataFile)
+    {
+        var pager = dataFile is not null && Memory is not null ? new ValuePager<TKey, TValue>(_parts.Gate, Memory, dataFile.TryPageOut, Counters) : null;
+        var publisher = new CommitPublisher<TKey, TValue>(_parts.Gate, _parts.Clock, log, Counters);
+        _transactions = new TransactionManager<TKey, TValue>(_parts, _maxRetained, publisher, pager, Codec);
+        _vacuum = new Vacuum<TKey, TValue>(_parts, _transactions);
+    }
+
     // Flushes the write-behind buffers every interval, checkpoints when the log has a segment to
     // give back (or the checkpoint interval passed with commits to cover), then compacts.
     private void AddDataFileService(DataFileStore<TKey, TValue> dataFile, CheckpointCoordinator<TKey, TValue> checkpoints, FluxMapOptions options, TimeProvider clock)
@@ -220,7 +239,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         async ValueTask RoundAsync(CancellationToken cancellationToken)
         {
             await dataFile.FlushAllAsync(cancellationToken).ConfigureAwait(false);
-            var due = clock.GetElapsedTime(lastCheckpoint) >= options.CheckpointInterval && Transactions.LastCommit > dataFile.CheckpointLsn;
+            var due = clock.GetElapsedTime(lastCheckpoint) >= options.CheckpointInterval && Clock.LastCommit > dataFile.CheckpointLsn;
             if (checkpoints.LogHasReleasable || due)
             {
                 await checkpoints.CheckpointAsync(everything: false, cancellationToken).ConfigureAwait(false);
@@ -241,15 +260,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     {
         get
         {
-            if (Memory is null)
-            {
-                return null;
-            }
-
-            lock (Transactions.Gate)
-            {
-                return Memory.TotalBytes;
-            }
+            // Null until open has made the commit step as well: a meter may collect while recovery runs.
+            return Memory is null || _transactions is null ? null : _transactions.Maintain(Memory, static (memory, _) => memory.TotalBytes);
         }
     }
 
@@ -266,10 +278,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         long? live = null, total = null;
         if (Memory is not null)
         {
-            lock (Transactions.Gate)
-            {
-                (live, total) = (Memory.LiveBytes, Memory.TotalBytes);
-            }
+            (live, total) = Transactions.Maintain(Memory, static (memory, _) => (memory.LiveBytes, memory.TotalBytes));
         }
 
         var c = Counters;
@@ -284,7 +293,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             Retries = Volatile.Read(ref c.Retries),
             WalBytes = Volatile.Read(ref c.WalBytes),
             WalSyncs = Volatile.Read(ref c.WalSyncs),
-            WalUnsyncedCommits = _log is null ? 0 : Math.Max(0, Transactions.LastCommit - _log.DurableTimestamp),
+            WalUnsyncedCommits = _log is null ? 0 : Math.Max(0, Clock.LastCommit - _log.DurableTimestamp),
             LiveMemoryBytes = live,
             MemoryBytes = total,
             MemoryLimit = Memory?.Limit ?? 0,
@@ -474,16 +483,16 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         // sought once the watermark has moved, so a walk that finds nothing then starts again.
         while (true)
         {
-            var visible = Volatile.Read(ref Transactions.VisibleTimestampRef);
+            var visible = Volatile.Read(ref Clock.VisibleRef);
             for (var version = node?.Head; version is not null; version = version.Older)
             {
                 if (version.Timestamp <= visible)
                 {
-                    return Transactions.IsLiveNow(version) ? version : null;
+                    return Clock.IsLiveNow(version) ? version : null;
                 }
             }
 
-            if (Volatile.Read(ref Transactions.VisibleTimestampRef) == visible)
+            if (Volatile.Read(ref Clock.VisibleRef) == visible)
             {
                 return null;
             }
@@ -558,7 +567,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// only after that commit is durable, since the update is logged after it.
     /// </summary>
     internal VersionEntry<TValue>? ReadNewest(TKey key) =>
-        Store.Find(key)?.Head is { } head && Transactions.IsLiveNow(head) ? head : null;
+        Store.Find(key)?.Head is { } head && Clock.IsLiveNow(head) ? head : null;
 
     internal KeyRange<TKey> CheckRange(KeyRange<TKey> range)
     {

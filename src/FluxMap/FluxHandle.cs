@@ -62,7 +62,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask InsertAsync(TKey key, TValue value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return Put(key, value, _engine.Transactions.DeadlineAfter(timeToLive));
+        return Put(key, value, _engine.Clock.DeadlineAfter(timeToLive));
     }
 
     /// <summary>Removes a key in its own transaction.</summary>
@@ -91,7 +91,7 @@ public sealed class FluxHandle<TKey, TValue>
         Check(key, cancellationToken);
         return Update(
             key,
-            _engine.Transactions.DeadlineAfter(timeToLive),
+            _engine.Clock.DeadlineAfter(timeToLive),
             static (current, value, _, deadline) => current is null ? SingleWrite<TValue>.None : SingleWrite<TValue>.Put(value, deadline),
             static (current, _, _) => current is not null,
             readsValue: true,
@@ -123,7 +123,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<FluxValue<TimeSpan?>> GetTimeToLiveAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return new(_engine.Transactions.TimeToLiveOf(_engine.ReadLatest(key)));
+        return new(_engine.Clock.TimeToLiveOf(_engine.ReadLatest(key)));
     }
 
     /// <summary>Estimates the bytes a key's value holds, as the memory limit counts it (strings and byte arrays by length, primitives inline, other types by their MessagePack size, or your estimator).</summary>
@@ -331,7 +331,7 @@ public sealed class FluxHandle<TKey, TValue>
 
                 // In Full durability the commit that won may not be visible yet (it waits for its sync);
                 // a retry whose snapshot misses it would only collide with it again.
-                if (collidedWith > Volatile.Read(ref _engine.Transactions.VisibleTimestampRef))
+                if (collidedWith > Volatile.Read(ref _engine.Clock.VisibleRef))
                 {
                     await _engine.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -427,8 +427,9 @@ public sealed class FluxHandle<TKey, TValue>
     private ValueTask Put(TKey key, TValue value, long expiresAt)
     {
         // Encoded and copied here, outside the commit lock: a value that cannot be stored fails this call alone.
-        var payload = _engine.Codec?.EncodeSingle(key, value, isDelete: false, expiresAt);
-        var stored = _engine.Values.Copy(value, nameof(value));
+        var valueBytes = default(Range);
+        var payload = _engine.Codec?.EncodeSingle(key, value, isDelete: false, expiresAt, out valueBytes);
+        var stored = _engine.Values.Copy(value, nameof(value), payload.AsMemory()[valueBytes]);
         var started = _engine.Metrics.StartCommit();
         var durable = _engine.Transactions.UpdateSingle(
             key, (stored, expiresAt, payload), static (_, _, _, put) => SingleWrite<TValue>.Put(put.stored, put.expiresAt, put.payload)).Durable;

@@ -93,7 +93,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <returns>A task that completes when the write is buffered.</returns>
     public ValueTask InsertAsync(TKey key, TValue value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
-        return Put(key, value, _engine.Transactions.DeadlineAfter(timeToLive), cancellationToken);
+        return Put(key, value, _engine.Clock.DeadlineAfter(timeToLive), cancellationToken);
     }
 
     /// <summary>Replaces a key's value with <paramref name="update"/> of the value this transaction sees, keeping its time-to-live; visible to others at the commit.</summary>
@@ -112,7 +112,7 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
     /// <returns>A miss when the key does not exist; else the time left, or null when it never expires.</returns>
     public ValueTask<FluxValue<TimeSpan?>> GetTimeToLiveAsync(TKey key, CancellationToken cancellationToken = default) =>
-        ReadAsync(key, static (tx, k) => tx._engine.Transactions.TimeToLiveOf(tx.Read(k)), cancellationToken);
+        ReadAsync(key, static (tx, k) => tx._engine.Clock.TimeToLiveOf(tx.Read(k)), cancellationToken);
 
     /// <summary>Scans keys from <paramref name="from"/> to <paramref name="to"/>, both inclusive, in ascending order.</summary>
     /// <param name="from">The lower bound.</param>

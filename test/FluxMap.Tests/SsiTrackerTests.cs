@@ -10,7 +10,7 @@ namespace FluxMap.Tests;
 /// </summary>
 public sealed class SsiTrackerTests
 {
-    private readonly Lock _gate = new();
+    private readonly CommitLock _gate = new();
     private readonly KeyOrdering<int> _keys = KeyOrdering<int>.Create(null, null);
     private readonly SsiTracker<int> _ssi;
     private long _lastCommit;
@@ -81,7 +81,7 @@ public sealed class SsiTrackerTests
         var pivot = PivotWithCommittedTout();
         Commit(pivot, 1);
 
-        lock (_gate)
+        using (_gate.Enter())
         {
             _ssi.NoteStaleRead(tin, 1, pivot.CommitTimestamp);
         }
@@ -98,14 +98,14 @@ public sealed class SsiTrackerTests
         var other = Begin(readOnly: false);
         Commit(Begin(readOnly: false, reads: 1), 2);
 
-        lock (_gate)
+        using (_gate.Enter())
         {
             Assert.Equal(1, _ssi.RetainedCount);
         }
 
         Commit(other, 3);
 
-        lock (_gate)
+        using (_gate.Enter())
         {
             Assert.Equal(0, _ssi.RetainedCount);
             Assert.Equal(0, _ssi.ActiveCount);
@@ -123,7 +123,7 @@ public sealed class SsiTrackerTests
 
     private TransactionRecord<int> Begin(bool readOnly, params int[] reads)
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
             var trace = new ReadTrace<int>(_keys);
             foreach (var key in reads)
@@ -146,7 +146,7 @@ public sealed class SsiTrackerTests
             set.GetOrAdd(key).Overwrite(0, "v", isTombstone: false, 0);
         }
 
-        lock (_gate)
+        using (_gate.Enter())
         {
             try
             {

@@ -33,6 +33,7 @@ public sealed class StoredValueTests : IDisposable
             var autocommit = await Assert.ThrowsAsync<ArgumentException>(async () => await handle.InsertAsync("bad", bad, Ct));
             Assert.Contains("Mail.Attachment", autocommit.Message, StringComparison.Ordinal);
             Assert.Contains("Nothing was written", autocommit.Message, StringComparison.Ordinal);
+            Assert.Equal("value", autocommit.ParamName);
 
             // In a transaction the write itself fails; the transaction goes on and commits the rest.
             await handle.TransactionAsync(async (tx, ct) =>
@@ -40,6 +41,7 @@ public sealed class StoredValueTests : IDisposable
                 await tx.InsertAsync("in-tx", new Mail { Title = "tx" }, ct);
                 var inTx = await Assert.ThrowsAsync<ArgumentException>(async () => await tx.InsertAsync("bad", bad, ct));
                 Assert.Contains("Attachment", inTx.Message, StringComparison.Ordinal);
+                Assert.Equal("value", inTx.ParamName);
             }, Ct);
 
             await handle.InsertAsync("after", new Mail { Title = "also kept" }, Ct);
@@ -88,6 +90,9 @@ public sealed class StoredValueTests : IDisposable
             await handle.InsertAsync("doc", written, Ct);
             written.Title = "changed after insert";
             written.Tags.Add("b");
+            var expiring = new Document { Title = "expiring", Tags = ["e"] };
+            await handle.InsertAsync("doc-ttl", expiring, TimeSpan.FromDays(1), Ct);
+            expiring.Title = "changed after insert";
 
             var read = (await handle.GetAsync("doc", Ct)).Value;
             read.Title = "changed after read";
@@ -120,6 +125,7 @@ public sealed class StoredValueTests : IDisposable
             Assert.Equal("original", doc.Title);
             Assert.Equal(["a"], doc.Tags);
             Assert.Equal("tx", (await handle.GetAsync("tx-doc", Ct)).Value.Title);
+            Assert.Equal("expiring", (await handle.GetAsync("doc-ttl", Ct)).Value.Title);
         }
     }
 

@@ -21,23 +21,25 @@ internal sealed class Vacuum<TKey, TValue>
     private const int SliceKeys = 2048;
 
     private readonly VersionedSkipList<TKey, TValue> _store;
+    private readonly VersionInstaller<TKey, TValue> _installer;
     private readonly TransactionManager<TKey, TValue> _transactions;
     private readonly MemoryLimiter<TKey, TValue>? _memory;
     private readonly EngineCounters _counters;
 
-    internal Vacuum(VersionedSkipList<TKey, TValue> store, TransactionManager<TKey, TValue> transactions, MemoryLimiter<TKey, TValue>? memory, EngineCounters counters)
+    internal Vacuum(CommitParts<TKey, TValue> parts, TransactionManager<TKey, TValue> transactions)
     {
-        _store = store;
+        _store = parts.Store;
+        _installer = parts.Installer;
+        _memory = parts.Memory;
+        _counters = parts.Counters;
         _transactions = transactions;
-        _memory = memory;
-        _counters = counters;
     }
 
     /// <summary>Runs one pass over every key. Passes may overlap: each slice is whole under the lock, so the second only finds less to do.</summary>
     internal async ValueTask<VacuumResult> RunAsync(CancellationToken cancellationToken)
     {
         var tally = new Tally();
-        while (!RunSlice(tally))
+        while (!_transactions.Maintain((Vacuum: this, Tally: tally), static (s, horizon) => s.Vacuum.RunSlice(s.Tally, horizon)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             await Task.Yield();
@@ -53,41 +55,37 @@ internal sealed class Vacuum<TKey, TValue>
         };
     }
 
-    // Returns true when the pass has reached the last key.
-    private bool RunSlice(Tally tally)
+    // Under the commit lock. Returns true when the pass has reached the last key.
+    private bool RunSlice(Tally tally, long horizon)
     {
-        lock (_transactions.Gate)
+        var bytesBefore = _memory?.TotalBytes ?? 0;
+        var node = tally.HasResumeKey ? _store.FindFirst(tally.ResumeKey, inclusive: false) : _store.First;
+        for (var visited = 0; node is not null && visited < SliceKeys; visited++)
         {
-            var bytesBefore = _memory?.TotalBytes ?? 0;
-            var horizon = _transactions.Horizon;
-            var node = tally.HasResumeKey ? _store.FindFirst(tally.ResumeKey, inclusive: false) : _store.First;
-            for (var visited = 0; node is not null && visited < SliceKeys; visited++)
+            var next = node.Next(0);
+            tally.Versions += _installer.OnTrimmed(node.Trim(horizon));
+            if (node.Head is { IsTombstone: true } tombstone && tombstone.Timestamp <= horizon)
             {
-                var next = node.Next(0);
-                tally.Versions += _transactions.OnTrimmed(node.Trim(horizon));
-                if (node.Head is { IsTombstone: true } tombstone && tombstone.Timestamp <= horizon)
-                {
-                    _store.Remove(node);
-                    _memory?.OnRemoved(node);
-                    _counters.Versions--;
-                    _counters.KeysReclaimed++;
-                    tally.Keys++;
-                }
-
-                tally.ResumeKey = node.Key;
-                tally.HasResumeKey = true;
-                node = next;
+                _store.Remove(node);
+                _memory?.OnRemoved(node);
+                _counters.Versions--;
+                _counters.KeysReclaimed++;
+                tally.Keys++;
             }
 
-            tally.Bytes += bytesBefore - (_memory?.TotalBytes ?? 0);
-            if (node is not null)
-            {
-                return false;
-            }
-
-            tally.Transactions += _transactions.ReleaseBookkeeping();
-            return true;
+            tally.ResumeKey = node.Key;
+            tally.HasResumeKey = true;
+            node = next;
         }
+
+        tally.Bytes += bytesBefore - (_memory?.TotalBytes ?? 0);
+        if (node is not null)
+        {
+            return false;
+        }
+
+        tally.Transactions += _transactions.ReleaseBookkeeping();
+        return true;
     }
 
     private sealed class Tally

@@ -7,14 +7,18 @@ namespace FluxMap.Serialization;
 internal static class EncodingFailure
 {
     /// <summary>An <see cref="ArgumentException"/> naming the type and, where known, the member at fault.</summary>
-    internal static ArgumentException For(string role, Type type, Exception failure)
+    /// <param name="role">What the value is, in the message ("value written to key ...").</param>
+    /// <param name="paramName">The parameter of the public call that carried it ("key", "value").</param>
+    /// <param name="type">The type that could not be encoded.</param>
+    /// <param name="failure">The codec's exception.</param>
+    internal static ArgumentException For(string role, string paramName, Type type, Exception failure)
     {
         var where = Find(failure) is { } located ? $" at {located.Where()}: {located.Reason}" : $": {failure.GetBaseException().Message}";
         return new ArgumentException(
             $"The {role} of type {TypeName.Readable(type)} cannot be stored{where}. Nothing was written. " +
             "Store a type MessagePack can write (public members of serializable types, no cycles), or pass serializer options with a resolver that handles it. " +
             "(Values of mutable types are also copied through MessagePack in memory; set AssumeImmutableValues if you never change a value after writing or reading it.)",
-            role,
+            paramName,
             failure);
     }
 

@@ -32,8 +32,11 @@ internal sealed class ValueCopier<T>
         : new(options, false);
 
     /// <summary>A copy of <paramref name="value"/> nobody else holds.</summary>
+    /// <param name="value">The value to copy.</param>
+    /// <param name="role">What the value is, for error messages.</param>
+    /// <param name="encoded">The value already encoded with the codec's options, when the caller has it: decoded instead of encoding again.</param>
     /// <exception cref="ArgumentException">The value cannot be encoded (the message names the member at fault).</exception>
-    internal T Copy(T value, string role)
+    internal T Copy(T value, string role, ReadOnlyMemory<byte> encoded = default)
     {
         if (value is null || !Copies)
         {
@@ -64,14 +67,16 @@ internal sealed class ValueCopier<T>
             return (T)(object)node.DeepClone();
         }
 
-        byte[] encoded;
-        try
+        if (encoded.IsEmpty)
         {
-            encoded = MessagePackSerializer.Serialize(value, _options);
-        }
-        catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
-        {
-            throw EncodingFailure.For(role, value.GetType(), e);
+            try
+            {
+                encoded = MessagePackSerializer.Serialize(value, _options);
+            }
+            catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
+            {
+                throw EncodingFailure.For(role, role, value.GetType(), e);
+            }
         }
 
         var copy = MessagePackSerializer.Deserialize<T>(encoded, _options);

@@ -52,14 +52,30 @@ internal sealed class WalCodec<TKey, TValue>
 
     /// <summary>Encodes one write as a whole commit payload.</summary>
     /// <exception cref="ArgumentException">The key or value cannot be encoded.</exception>
-    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt)
+    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt) => EncodeSingle(key, value, isDelete, expiresAt, out _);
+
+    /// <summary>Encodes one write as a whole commit payload, saying where in it the value's bytes are (empty for a delete).</summary>
+    /// <exception cref="ArgumentException">The key or value cannot be encoded.</exception>
+    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt, out Range valueBytes)
     {
         var output = Scratch();
         var writer = new MessagePackWriter(output);
         writer.WriteArrayHeader(1);
         WriteChecked(ref writer, key, value, isDelete, expiresAt);
         writer.Flush();
-        return output.Written.ToArray();
+        var payload = output.Written.ToArray();
+        valueBytes = isDelete ? default : ValueStart(payload)..payload.Length;
+        return payload;
+    }
+
+    // Where a single put's value begins: after the array header, the entry's kind (and deadline) and the key.
+    private static int ValueStart(byte[] payload)
+    {
+        var reader = new MessagePackReader(payload);
+        reader.ReadArrayHeader();
+        ReadKind(ref reader);
+        reader.Skip();
+        return (int)reader.Consumed;
     }
 
     private static ByteBuffer Scratch()
@@ -88,7 +104,7 @@ internal sealed class WalCodec<TKey, TValue>
         }
         catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
         {
-            throw EncodingFailure.For("key", key.GetType(), e);
+            throw EncodingFailure.For(nameof(key), nameof(key), key.GetType(), e);
         }
 
         if (!isDelete)
@@ -99,7 +115,7 @@ internal sealed class WalCodec<TKey, TValue>
             }
             catch (Exception e) when (e is MessagePackSerializationException or ValueEncodingException)
             {
-                throw EncodingFailure.For($"value written to key {KeyFormatter.Format(key)}", value!.GetType(), e);
+                throw EncodingFailure.For($"value written to key {KeyFormatter.Format(key)}", nameof(value), value!.GetType(), e);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FluxMap.Storage;
 
 namespace FluxMap.Transactions;
@@ -17,7 +16,7 @@ internal sealed class SsiTracker<TKey>
     internal const long EvictionWriter = -1;
     internal const long ExpiryWriter = -2;
 
-    private readonly Lock _gate;
+    private readonly CommitLock _gate;
     private readonly int _maxRetained;
 
     // Whether a reader saw the version of a key that a commit replaces (the commit is long.MaxValue
@@ -38,7 +37,7 @@ internal sealed class SsiTracker<TKey>
     private int _activeCount;
     private int _activeReadWrite;
 
-    internal SsiTracker(Lock gate, KeyOrdering<TKey> keys, int maxRetained, Func<TransactionRecord<TKey>, TKey, long, bool> sawReplacedVersion)
+    internal SsiTracker(CommitLock gate, KeyOrdering<TKey> keys, int maxRetained, Func<TransactionRecord<TKey>, TKey, long, bool> sawReplacedVersion)
     {
         _gate = gate;
         _maxRetained = maxRetained;
@@ -53,7 +52,7 @@ internal sealed class SsiTracker<TKey>
     {
         get
         {
-            AssertLocked();
+            _gate.AssertHeld();
             return _activeReadWrite;
         }
     }
@@ -65,7 +64,7 @@ internal sealed class SsiTracker<TKey>
     {
         get
         {
-            AssertLocked();
+            _gate.AssertHeld();
             return _retained.Count;
         }
     }
@@ -74,7 +73,7 @@ internal sealed class SsiTracker<TKey>
     {
         get
         {
-            AssertLocked();
+            _gate.AssertHeld();
             return _summary.TrackedEntries;
         }
     }
@@ -82,7 +81,7 @@ internal sealed class SsiTracker<TKey>
     /// <summary>Appends <paramref name="record"/> to the active list, which is in snapshot order.</summary>
     internal void Link(TransactionRecord<TKey> record)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         record.OlderActive = _newestActive;
         record.NewerActive = null;
         if (_newestActive is null)
@@ -104,7 +103,7 @@ internal sealed class SsiTracker<TKey>
 
     internal void Unlink(TransactionRecord<TKey> record)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         if (record.OlderActive is null)
         {
             _oldestActive = record.NewerActive;
@@ -137,7 +136,7 @@ internal sealed class SsiTracker<TKey>
     /// </summary>
     internal void Retire(TransactionRecord<TKey> record, RecordStatus status, long visible)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         Unlink(record);
         record.Status = status;
         record.PendingWriters = null;
@@ -157,7 +156,7 @@ internal sealed class SsiTracker<TKey>
     /// <summary>Notes who committed <paramref name="commit"/>: a transaction id, 0 for an autocommit write, or one of the writer constants.</summary>
     internal void NoteWriter(long commit, long writerId)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         _recentWriters[commit & (_recentWriters.Length - 1)] = (commit, writerId);
     }
 
@@ -184,7 +183,7 @@ internal sealed class SsiTracker<TKey>
     /// </summary>
     internal void NoteStaleRead(TransactionRecord<TKey> reader, TKey key, long commit)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         var writer = FindRetainedWriter(commit);
         var writerId = WriterIdOf(commit);
         NoteOutConflict(reader, commit, key, writerId);
@@ -213,7 +212,7 @@ internal sealed class SsiTracker<TKey>
     // each entry is long.MaxValue for an active reader.
     internal List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders<TValue>(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         List<(TransactionRecord<TKey>?, TKey, long)>? readers = null;
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
@@ -259,7 +258,7 @@ internal sealed class SsiTracker<TKey>
     internal List<(TransactionRecord<TKey> Victim, TKey Key)>? CheckPivot(
         TransactionRecord<TKey> tx, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? readers)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         var outCommit = tx.EarliestOutConflict;
         if (readers is null || outCommit == long.MaxValue)
         {
@@ -306,7 +305,7 @@ internal sealed class SsiTracker<TKey>
         List<(TransactionRecord<TKey> Victim, TKey Key)>? readOnlyVictims,
         long commit)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         if (readers is not null)
         {
             foreach (var (reader, key, _) in readers)
@@ -342,7 +341,7 @@ internal sealed class SsiTracker<TKey>
     // changes nothing they read.
     internal void NoteBlindWrite(TKey key, long commit, long expiredAt = long.MaxValue)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
             if (reader.ExpiryClock < expiredAt && reader.Trace is { } trace && trace.Covers(key))
@@ -356,7 +355,7 @@ internal sealed class SsiTracker<TKey>
     // committed ones it does not see yet.
     internal List<TransactionRecord<TKey>>? ConcurrentWriters(long snapshot)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         List<TransactionRecord<TKey>>? writers = null;
         for (var record = _oldestActive; record is not null; record = record.NewerActive)
         {
@@ -385,7 +384,7 @@ internal sealed class SsiTracker<TKey>
     /// <returns>How many committed transactions' read sets were released.</returns>
     internal int Prune(long visible)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         var horizon = Math.Min(OldestSnapshot, visible);
         long? oldestActiveId = null;
 
@@ -509,7 +508,4 @@ internal sealed class SsiTracker<TKey>
 
         return oldest;
     }
-
-    [Conditional("DEBUG")]
-    private void AssertLocked() => Debug.Assert(_gate.IsHeldByCurrentThread, "The commit lock must be held here.");
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Maintenance;
@@ -8,13 +7,15 @@ using FluxMap.Storage;
 namespace FluxMap.Transactions;
 
 /// <summary>
-/// Timestamps, the set of active transactions, and serializable snapshot isolation (Cahill et al.
-/// 2008; Ports and Grittner, VLDB 2012). Every commit validates and publishes inside one short
-/// critical section, so checks and publication are atomic and versions are installed in commit
-/// order. Only the committing transaction's own decision and the bookkeeping of others happen
-/// there; reads never take this lock unless they find a version newer than their snapshot. The
-/// SSI bookkeeping itself (active list, retained commits, dangerous structures) is
-/// <see cref="SsiTracker{TKey}"/>'s, run under this lock.
+/// The commit step of serializable snapshot isolation (Cahill et al. 2008; Ports and Grittner,
+/// VLDB 2012), and the one owner of the commit lock. Every commit validates and publishes inside
+/// one short critical section, so checks and publication are atomic and versions are installed in
+/// commit order; reads never take the lock unless they find a version newer than their snapshot.
+/// The parts it runs there own no lock and assert this one: <see cref="SsiTracker{TKey}"/> (active
+/// list, retained commits, dangerous structures), <see cref="CommitClock"/> (timestamps,
+/// visibility), <see cref="VersionInstaller{TKey, TValue}"/> (chains, counts, expiry and memory
+/// accounting), <see cref="ValuePager{TKey, TValue}"/> and <see cref="CommitPublisher{TKey, TValue}"/>
+/// (the log, refusals). Maintenance borrows the lock only through <see cref="Maintain"/>.
 /// </summary>
 /// <remarks>
 /// Abort rule: a transaction is the pivot of Tin -rw-> Tpivot -rw-> Tout only if Tout committed
@@ -26,120 +27,67 @@ namespace FluxMap.Transactions;
 internal sealed class TransactionManager<TKey, TValue>
     where TKey : notnull
 {
-    private readonly Lock _gate = new();
+    private readonly CommitLock _gate;
     private readonly VersionedSkipList<TKey, TValue> _store;
     private readonly KeyOrdering<TKey> _keys;
     private readonly SsiTracker<TKey> _ssi;
     private readonly EngineCounters _counters;
+    private readonly CommitClock _clock;
+    private readonly VersionInstaller<TKey, TValue> _installer;
+    private readonly CommitPublisher<TKey, TValue> _publisher;
     private readonly MemoryLimiter<TKey, TValue>? _memory;
-    private readonly TimeProvider _clock;
+    private readonly ValuePager<TKey, TValue>? _pager;
     private readonly WalCodec<TKey, TValue>? _codec;
 
-    private readonly ExpiryQueue<TKey, TValue> _expiring = new();
-
-    // In Full durability with time-to-lives in use: the wall-clock time of each commit not yet
-    // visible, oldest first (see ExpiryClockFor).
-    private readonly Queue<(long Commit, long Time)> _pendingTimes = new();
-
-    private long _lastCommit;
-    private long _visible;
     private long _lastId;
-    private bool _logClosed;
 
-    // Set by the first version with a time-to-live; until then no clock is read.
-    private bool _ttlInUse;
-
-    // The commit being installed, from taking its timestamp until it is handed over; zero otherwise.
-    private long _publishing;
-    private Exception? _halfPublished;
-
+    /// <param name="parts">The commit lock, clock, store and installer the commit step runs on.</param>
+    /// <param name="maxRetained">How many committed transactions' read sets SSI keeps before it summarizes them.</param>
+    /// <param name="publisher">Hands commits to the log and makes them visible.</param>
+    /// <param name="pager">Pages values out under a memory limit with a data file; null otherwise.</param>
+    /// <param name="codec">Encodes write sets for the log; null in memory.</param>
     internal TransactionManager(
-        VersionedSkipList<TKey, TValue> store,
-        KeyOrdering<TKey> keys,
+        CommitParts<TKey, TValue> parts,
         int maxRetained,
-        EngineCounters counters,
-        MemoryLimiter<TKey, TValue>? memory,
-        TimeProvider clock,
+        CommitPublisher<TKey, TValue> publisher,
+        ValuePager<TKey, TValue>? pager,
         WalCodec<TKey, TValue>? codec)
     {
-        _clock = clock;
+        _gate = parts.Gate;
+        _store = parts.Store;
+        _keys = parts.Keys;
+        _counters = parts.Counters;
+        _clock = parts.Clock;
+        _installer = parts.Installer;
+        _memory = parts.Memory;
+        _publisher = publisher;
+        _pager = pager;
         _codec = codec;
-        _store = store;
-        _keys = keys;
-        _counters = counters;
-        _memory = memory;
-        _ssi = new SsiTracker<TKey>(_gate, keys, maxRetained, SawReplacedVersion);
+        _ssi = new SsiTracker<TKey>(_gate, _keys, maxRetained, SawReplacedVersion);
     }
-
-    /// <summary>
-    /// Where commits are logged, set once at open before the first commit; null in memory. When it
-    /// publishes only durable commits, the visible watermark moves in <see cref="AdvanceVisible"/>.
-    /// </summary>
-    internal ICommitLog<TKey, TValue>? Log { get; set; }
-
-    /// <summary>The newest commit a new snapshot sees; readers outside transactions read it with Volatile.Read.</summary>
-    internal ref long VisibleTimestampRef => ref _visible;
 
     internal int ActiveCount => _ssi.ActiveCount;
 
-    /// <summary>The commit lock: vacuum takes it for each bounded slice of its work.</summary>
-    internal Lock Gate => _gate;
-
-    /// <summary>
-    /// The oldest snapshot any transaction holds or can still take (under <see cref="Gate"/>). The
-    /// active list is in snapshot order: begins append the current watermark, a deferrable
-    /// re-snapshot moves its record to the end.
-    /// </summary>
-    internal long Horizon => Math.Min(_ssi.OldestSnapshot, _visible);
-
-    /// <summary>Now on the database's clock, in UTC ticks: what time-to-live deadlines are compared with.</summary>
-    internal long Now => _clock.GetUtcNow().UtcTicks;
-
-    /// <summary>Whether <paramref name="version"/> holds a value now (reads the clock only for an expiring one).</summary>
-    internal bool IsLiveNow(VersionEntry<TValue> version) => version.IsLiveAt(version is ExpiringVersion<TValue> ? Now : 0);
-
-    /// <summary>The deadline, in UTC ticks, a time-to-live starting now ends at.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The time-to-live is not positive, or ends past the clock's range.</exception>
-    internal long DeadlineAfter(TimeSpan timeToLive)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
-        var now = Now;
-        return timeToLive.Ticks < DateTime.MaxValue.Ticks - now
-            ? now + timeToLive.Ticks
-            : throw new ArgumentOutOfRangeException(nameof(timeToLive), timeToLive, "The time-to-live ends past the last date the clock can express; use no time-to-live for a key that never expires.");
-    }
-
     /// <summary>Why the database stopped accepting commits after one failed half-way, if it did.</summary>
-    internal Exception? HalfPublished => Volatile.Read(ref _halfPublished);
-
-    /// <summary>What a read of <paramref name="version"/> answers about its time-to-live: a miss for no value, null for none, else the time left.</summary>
-    internal FluxValue<TimeSpan?> TimeToLiveOf(VersionEntry<TValue>? version) => version switch
-    {
-        null => default,
-        ExpiringVersion<TValue> expiring => new FluxValue<TimeSpan?>(TimeSpan.FromTicks(Math.Max(0, expiring.Deadline - Now))),
-        _ => new FluxValue<TimeSpan?>(null),
-    };
+    internal Exception? HalfPublished => _publisher.HalfPublished;
 
     /// <summary>Entries in the sweeper's queue, stale ones included.</summary>
     internal int QueuedExpiries
     {
         get
         {
-            lock (_gate)
+            using (_gate.Enter())
             {
-                return _expiring.Count;
+                return _installer.QueuedExpiries;
             }
         }
     }
-
-    /// <summary>The newest commit, visible or not.</summary>
-    internal long LastCommit => Volatile.Read(ref _lastCommit);
 
     internal int RetainedCount
     {
         get
         {
-            lock (_gate)
+            using (_gate.Enter())
             {
                 return _ssi.RetainedCount;
             }
@@ -150,24 +98,29 @@ internal sealed class TransactionManager<TKey, TValue>
     {
         get
         {
-            lock (_gate)
+            using (_gate.Enter())
             {
                 return _ssi.SummaryEntries;
             }
         }
     }
 
+    // The oldest snapshot any transaction holds or can still take (under the commit lock). The
+    // active list is in snapshot order: begins append the current watermark, a deferrable
+    // re-snapshot moves its record to the end.
+    private long Horizon => Math.Min(_ssi.OldestSnapshot, _clock.Visible);
+
     internal TransactionRecord<TKey> Begin(bool readOnly, bool deferrable)
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
-            var snapshot = _visible;
+            var snapshot = _clock.Visible;
 
             // A read-only transaction that starts while no read-write transaction is running, and
             // with every commit visible, can never be part of a dangerous structure: skip tracking.
-            var safe = readOnly && _ssi.ActiveReadWrite == 0 && _lastCommit == snapshot;
+            var safe = readOnly && _ssi.ActiveReadWrite == 0 && _clock.LastCommit == snapshot;
             var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
-            record.ExpiryClock = ExpiryClockFor(snapshot);
+            record.ExpiryClock = _clock.ExpiryClockFor(snapshot);
             if (deferrable && !safe)
             {
                 record.PendingWriters = _ssi.ConcurrentWriters(snapshot);
@@ -188,7 +141,7 @@ internal sealed class TransactionManager<TKey, TValue>
         while (true)
         {
             Task[] waits;
-            lock (_gate)
+            using (_gate.Enter())
             {
                 var pending = record.PendingWriters;
                 if (pending is null)
@@ -202,8 +155,8 @@ internal sealed class TransactionManager<TKey, TValue>
                     if (pending.Exists(p => p.Status == RecordStatus.Committed && p.OutConflictAtCommit <= record.Snapshot))
                     {
                         _ssi.Unlink(record);
-                        record.Snapshot = _visible;
-                        record.ExpiryClock = ExpiryClockFor(record.Snapshot);
+                        record.Snapshot = _clock.Visible;
+                        record.ExpiryClock = _clock.ExpiryClockFor(record.Snapshot);
                         _ssi.Link(record);
                         record.PendingWriters = _ssi.ConcurrentWriters(record.Snapshot);
                     }
@@ -226,7 +179,7 @@ internal sealed class TransactionManager<TKey, TValue>
     /// </summary>
     internal void OnStaleRead(TransactionRecord<TKey> reader, SkipListNode<TKey, TValue> node)
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
             for (var version = node.Head; version is not null && version.Timestamp > reader.Snapshot; version = version.Older)
             {
@@ -256,7 +209,7 @@ internal sealed class TransactionManager<TKey, TValue>
         // Encoded here, on the committing caller, before the commit takes its timestamp: a value
         // that cannot be written fails this call alone, and the log writes exactly these bytes.
         var payload = writes is { Count: > 0 } && _codec is not null ? _codec.EncodeCommit(writes) : null;
-        lock (_gate)
+        using (_gate.Enter())
         {
             if (tx.Status != RecordStatus.Active)
             {
@@ -272,17 +225,17 @@ internal sealed class TransactionManager<TKey, TValue>
 
                 if (writes is null || writes.Count == 0)
                 {
-                    tx.CommitTimestamp = _lastCommit;
+                    tx.CommitTimestamp = _clock.LastCommit;
                     tx.LastBegunAtCommit = _lastId;
                     Retire(tx, RecordStatus.Committed);
                     return default;
                 }
 
-                ThrowIfLogUnavailable();
+                _publisher.ThrowIfUnavailable();
 
                 // One reading of the clock decides both whether the values read are still live
                 // and the time recorded for the commit.
-                var now = tx.EarliestExpiryRead != long.MaxValue || RecordsCommitTimes ? Now : 0;
+                var now = tx.EarliestExpiryRead != long.MaxValue || _publisher.RecordsCommitTimes ? _clock.Now : 0;
                 if (tx.EarliestExpiryRead <= now)
                 {
                     throw new SerializationConflictException(
@@ -306,7 +259,7 @@ internal sealed class TransactionManager<TKey, TValue>
                     var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
                     if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
                     {
-                        Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
+                        _installer.Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
                     }
                 }
 
@@ -314,12 +267,12 @@ internal sealed class TransactionManager<TKey, TValue>
                 tx.CommitTimestamp = commit;
                 tx.Wrote = true;
                 tx.OutConflictAtCommit = tx.EarliestOutConflict;
-                var durable = Publish(commit, payload is null || Log is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, payload, writes));
+                var durable = _publisher.Publish(commit, payload is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, payload, writes));
                 EvictOverLimit(horizon);
                 Retire(tx, RecordStatus.Committed);
                 return durable;
             }
-            catch (Exception e) when (PoisonIfPublishing(e))
+            catch (Exception e) when (_publisher.PoisonIfPublishing(e))
             {
                 throw;
             }
@@ -333,7 +286,7 @@ internal sealed class TransactionManager<TKey, TValue>
 
     internal void Abort(TransactionRecord<TKey> tx)
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
             if (tx.Status == RecordStatus.Active)
             {
@@ -358,13 +311,13 @@ internal sealed class TransactionManager<TKey, TValue>
     /// </returns>
     internal SingleResult<TValue> UpdateSingle<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update, SingleRead<TValue> read = default)
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
             try
             {
                 return UpdateSingleLocked(key, state, update, read);
             }
-            catch (Exception e) when (PoisonIfPublishing(e))
+            catch (Exception e) when (_publisher.PoisonIfPublishing(e))
             {
                 throw;
             }
@@ -373,11 +326,10 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private SingleResult<TValue> UpdateSingleLocked<TState>(TKey key, TState state, SingleUpdate<TValue, TState> update, SingleRead<TValue> read)
     {
-        AssertLocked();
-        ThrowIfLogUnavailable();
+        _publisher.ThrowIfUnavailable();
         var node = _store.Find(key);
         var head = node?.Head;
-        var now = head is ExpiringVersion<TValue> || RecordsCommitTimes ? Now : 0;
+        var now = head is ExpiringVersion<TValue> || _publisher.RecordsCommitTimes ? _clock.Now : 0;
         var current = head is not null && head.IsLiveAt(now) ? head : null;
         var value = default(TValue)!;
         if (current is PagedVersion<TValue> paged)
@@ -400,20 +352,20 @@ internal sealed class TransactionManager<TKey, TValue>
         var write = update(current, value, now, state);
         if (!write.Write || (write.IsDelete && current is null))
         {
-            var durable = head is not null && head.Timestamp > _visible ? new ValueTask(Log!.FlushAsync(CancellationToken.None)) : default;
+            var durable = head is not null && head.Timestamp > _clock.Visible ? _publisher.WhenDurable() : default;
             return new(current, value, false, durable);
         }
 
         // Before the commit takes its timestamp, so a value that cannot be encoded changes nothing.
-        var payload = Log is null ? null : write.Payload ?? _codec!.EncodeSingle(key, write.Value, write.IsDelete, write.ExpiresAt);
+        var payload = !_publisher.Logs ? null : write.Payload ?? _codec!.EncodeSingle(key, write.Value, write.IsDelete, write.ExpiresAt);
         node ??= _store.AddAbsent(_keys.Own(key));
         var commit = NextCommit(0, now);
         var horizon = Horizon;
-        Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
+        _installer.Install(node, commit, write.Value, write.IsDelete, write.ExpiresAt, horizon);
         _ssi.NoteBlindWrite(node.Key, commit);
-        var acknowledged = Publish(commit, payload is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, payload, node.Key));
+        var acknowledged = _publisher.Publish(commit, payload is null ? null : CommitRecord<TKey, TValue>.ForSingle(commit, payload, node.Key));
         EvictOverLimit(horizon);
-        _ssi.Prune(_visible);
+        _ssi.Prune(_clock.Visible);
         return new(current, value, true, acknowledged);
     }
 
@@ -424,13 +376,13 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <returns>How many keys were deleted.</returns>
     internal int SweepExpired(int budget)
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
             try
             {
                 return SweepExpiredLocked(budget);
             }
-            catch (Exception e) when (PoisonIfPublishing(e))
+            catch (Exception e) when (_publisher.PoisonIfPublishing(e))
             {
                 throw;
             }
@@ -439,18 +391,17 @@ internal sealed class TransactionManager<TKey, TValue>
 
     private int SweepExpiredLocked(int budget)
     {
-        AssertLocked();
-        if (_logClosed || Log?.Failure is not null || _expiring.Count == 0)
+        if (_publisher.Refuses || _installer.QueuedExpiries == 0)
         {
             return 0;
         }
 
-        var now = Now;
+        var now = _clock.Now;
         var commit = 0L;
         var horizon = Horizon;
         VersionedSkipList<TKey, TValue>? logged = null;
         var swept = 0;
-        while (_expiring.TakeExpired(now, ref budget) is { } expired)
+        while (_installer.TakeExpired(now, ref budget) is { } expired)
         {
             if (commit == 0)
             {
@@ -458,9 +409,9 @@ internal sealed class TransactionManager<TKey, TValue>
             }
 
             var deadline = expired.Head!.ExpiresAt;
-            Install(expired, commit, default!, isTombstone: true, 0, horizon);
+            _installer.Install(expired, commit, default!, isTombstone: true, 0, horizon);
             _ssi.NoteBlindWrite(expired.Key, commit, deadline);
-            if (Log is not null)
+            if (_publisher.Logs)
             {
                 (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
             }
@@ -471,162 +422,48 @@ internal sealed class TransactionManager<TKey, TValue>
         if (commit != 0)
         {
             // Nobody waits for this commit: the deadlines themselves are durable already.
-            _ = Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, _codec!.EncodeCommit(logged), logged)).AsTask();
-            _ssi.Prune(_visible);
+            _ = _publisher.Publish(commit, logged is null ? null : CommitRecord<TKey, TValue>.ForTransaction(commit, _codec!.EncodeCommit(logged), logged)).AsTask();
+            _ssi.Prune(_clock.Visible);
         }
 
         return swept;
     }
 
     /// <summary>
-    /// Drops what no running or future transaction can conflict with (under <see cref="Gate"/>).
+    /// Drops what no running or future transaction can conflict with (under the commit lock, in a <see cref="Maintain"/> slice).
     /// Commits do this too; vacuum calls it so an idle database lets go as well.
     /// </summary>
     /// <returns>How many committed transactions' read sets were released.</returns>
     internal int ReleaseBookkeeping()
     {
-        AssertLocked();
-        return _ssi.Prune(_visible);
+        return _ssi.Prune(_clock.Visible);
     }
 
     /// <summary>Refuses every later commit; after this returns, nothing more reaches the log.</summary>
-    internal void CloseLog()
-    {
-        lock (_gate)
-        {
-            _logClosed = true;
-        }
-    }
-
-    /// <summary>Sets the clocks after recovery replayed commits up to <paramref name="lastCommit"/>.</summary>
-    internal void Restore(long lastCommit)
-    {
-        lock (_gate)
-        {
-            // Replay wrote the newest version of each key straight into the store.
-            for (var node = _store.First; node is not null; node = node.Next(0))
-            {
-                var head = node.Head!;
-                _counters.Versions++;
-                _counters.LiveKeys += head.IsTombstone ? 0 : 1;
-                TrackExpiry(node, head);
-                _memory?.OnLoaded(node);
-            }
-
-            _lastCommit = lastCommit;
-            Volatile.Write(ref _visible, lastCommit);
-        }
-    }
-
-    /// <summary>Makes commits up to <paramref name="commit"/> visible; called in order by a log that publishes only durable commits.</summary>
-    internal void AdvanceVisible(long commit) => Volatile.Write(ref _visible, commit);
-
-    // Every version reaches the store here, so counts, memory and expiry stay exact.
-    private void Install(SkipListNode<TKey, TValue> node, long commit, TValue value, bool isTombstone, long expiresAt, long horizon)
-    {
-        AssertLocked();
-        var previous = node.Head;
-        var dropped = node.Publish(commit, value, isTombstone, expiresAt, horizon);
-        _expiring.Replaced(previous);
-        TrackExpiry(node, node.Head!);
-        _counters.Versions++;
-        _counters.LiveKeys += (isTombstone ? 0 : 1) - (previous is { IsTombstone: false } ? 1 : 0);
-        _memory?.OnPublished(node, previous);
-        OnTrimmed(dropped);
-    }
-
-    private void TrackExpiry(SkipListNode<TKey, TValue> node, VersionEntry<TValue> version)
-    {
-        AssertLocked();
-        if (version is ExpiringVersion<TValue> expiring)
-        {
-            _ttlInUse = true;
-            _expiring.Add(node, expiring);
-        }
-    }
-
-    private bool RecordsCommitTimes => _ttlInUse && Log is { PublishesWhenDurable: true };
-
-    // Takes the next commit timestamp and notes its writer, and in Full durability its time
-    // (<paramref name="now"/> when the caller read the clock already), which snapshots that cannot
-    // see it yet need (see ExpiryClockFor).
-    private long NextCommit(long writerId, long now = 0)
-    {
-        AssertLocked();
-        var commit = ++_lastCommit;
-        _publishing = commit;
-        _ssi.NoteWriter(commit, writerId);
-        if (RecordsCommitTimes)
-        {
-            DropVisibleTimes(_visible);
-            _pendingTimes.Enqueue((commit, now != 0 ? now : Now));
-        }
-
-        return commit;
-    }
-
-    private void DropVisibleTimes(long visible)
-    {
-        while (_pendingTimes.TryPeek(out var pending) && pending.Commit <= visible)
-        {
-            _pendingTimes.Dequeue();
-        }
-    }
-
-    // The instant a snapshot judges expiry at. It must fall between its own commit and the next
-    // one, or a transaction could see a key expired while missing a commit made before the expiry
-    // (Full durability publishes commits late); so it is the earlier of now and the time of the
-    // first commit the snapshot cannot see. Before any time-to-live exists no version can expire,
-    // and a commit made before then carries no time and needs none.
-    private long ExpiryClockFor(long snapshot)
-    {
-        if (!_ttlInUse)
-        {
-            return long.MinValue;
-        }
-
-        var now = Now;
-        DropVisibleTimes(snapshot);
-        return _pendingTimes.TryPeek(out var next) && next.Commit == snapshot + 1 ? Math.Min(now, next.Time) : now;
-    }
-
-    /// <summary>Counts and accounts versions cut off a chain (under <see cref="Gate"/>); vacuum calls this for what it trims.</summary>
-    /// <returns>How many versions were dropped.</returns>
-    internal long OnTrimmed(VersionEntry<TValue>? dropped)
-    {
-        var count = CountVersions(dropped);
-        _counters.Versions -= count;
-        _counters.VersionsReclaimed += count;
-        _memory?.OnTrimmed(dropped);
-        return count;
-    }
-
-    private static long CountVersions(VersionEntry<TValue>? chain)
-    {
-        var count = 0L;
-        for (var version = chain; version is not null; version = version.Older)
-        {
-            count++;
-        }
-
-        return count;
-    }
+    internal void CloseLog() => _publisher.Close();
 
     /// <summary>
-    /// With a data file: drops the value of a key's version from memory if the data file holds
-    /// it, returning the version that reads it back; set when a durable database has a memory limit.
+    /// Runs <paramref name="slice"/> under the commit lock with the horizon (the oldest snapshot
+    /// any transaction holds or can still take): a bounded slice of maintenance, such as vacuum's,
+    /// that commits wait for.
     /// </summary>
-    internal Func<TKey, long, PagedVersion<TValue>?>? Pager { get; set; }
+    internal TResult Maintain<TState, TResult>(TState state, Func<TState, long, TResult> slice)
+    {
+        using (_gate.Enter())
+        {
+            return slice(state, Horizon);
+        }
+    }
 
     /// <summary>
-    /// Pages out values of the least recently used keys until live data fits the limit. A key
-    /// qualifies once the data file holds its only version; the rest wait for the next flush.
+    /// Pages out values of the least recently used keys until live data fits the limit (with a
+    /// data file and a memory limit; nothing otherwise).
     /// </summary>
     internal void PageOutOverLimit()
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
-            PageOut(_lastCommit);
+            _pager?.PageOut(_clock.LastCommit);
         }
     }
 
@@ -634,67 +471,38 @@ internal sealed class TransactionManager<TKey, TValue>
     /// <returns>Whether the store now holds <paramref name="value"/>.</returns>
     internal bool PageIn(SkipListNode<TKey, TValue>? node, PagedVersion<TValue> paged, TValue value)
     {
-        lock (_gate)
+        using (_gate.Enter())
         {
-            if (node is null || !ReferenceEquals(node.Head, paged))
-            {
-                return false;
-            }
-
-            node.ReplaceHead(paged, VersionEntry<TValue>.Create(paged.Timestamp, value, isTombstone: false, 0, null));
-            _memory!.OnPagedIn(node);
-            paged.Release();
-            PageOut(_lastCommit);
-            return true;
+            return _pager!.PageIn(node, paged, value, _clock.LastCommit);
         }
     }
 
-    private void PageOut(long current)
+    // Takes the next commit timestamp and notes its writer; now is the time the caller read already, or zero.
+    private long NextCommit(long writerId, long now = 0)
     {
-        AssertLocked();
-        // A key the data file does not hold yet (its write is still buffered) stops the round at
-        // the oldest end, keeping recency order; the next flush lets it go. A key whose version
-        // cannot go (older versions kept for snapshots, a time-to-live) is passed over.
-        for (var passed = 0; _memory!.IsOverLimit && passed < 64 && _memory.TakeVictim(current) is { } victim;)
-        {
-            var head = victim.Head!;
-            if (head is PagedVersion<TValue> || head.Older is not null || head.ExpiresAt != 0 || head.IsTombstone)
-            {
-                _memory.Requeue(victim, oldest: false);
-                passed++;
-            }
-            else if (Pager!(victim.Key, head.Timestamp) is { } paged)
-            {
-                victim.ReplaceHead(head, paged);
-                _memory.OnPagedOut(victim);
-                _counters.PagedOut++;
-            }
-            else
-            {
-                _memory.Requeue(victim, oldest: true);
-                return;
-            }
-        }
+        var commit = _publisher.Begin(now);
+        _ssi.NoteWriter(commit, writerId);
+        return commit;
     }
 
-    // Under a memory limit: with a data file, pages values out (above); in memory, evicts least
-    // recently used keys, as one commit of tombstones, until live data fits. Snapshots older than
-    // that commit still read the values, and the memory returns once they end and vacuum runs.
+    // Under a memory limit: with a data file, pages values out; in memory, evicts least recently
+    // used keys, as one commit of tombstones, until live data fits. Snapshots older than that
+    // commit still read the values, and the memory returns once they end and vacuum runs.
     private void EvictOverLimit(long horizon)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         if (_memory is not { IsOverLimit: true })
         {
             return;
         }
 
-        if (Pager is not null)
+        var current = _clock.LastCommit;
+        if (_pager is not null)
         {
-            PageOut(_lastCommit);
+            _pager.PageOut(current);
             return;
         }
 
-        var current = _lastCommit;
         if (_memory.TakeVictim(current) is not { } victim)
         {
             return;
@@ -703,67 +511,18 @@ internal sealed class TransactionManager<TKey, TValue>
         var commit = NextCommit(SsiTracker<TKey>.EvictionWriter);
         do
         {
-            Install(victim, commit, default!, isTombstone: true, 0, horizon);
+            _installer.Install(victim, commit, default!, isTombstone: true, 0, horizon);
             _ssi.NoteBlindWrite(victim.Key, commit);
             _counters.Evictions++;
         }
         while (_memory.IsOverLimit && (victim = _memory.TakeVictim(current)) is not null);
 
-        Volatile.Write(ref _visible, commit);
-        _publishing = 0;
-    }
-
-    [Conditional("DEBUG")]
-    private void AssertLocked() => Debug.Assert(_gate.IsHeldByCurrentThread, "The commit lock must be held here.");
-
-    // Hands the commit to the log (in commit order: we hold the lock) and makes it visible now
-    // unless the log does that once it is durable.
-    private ValueTask Publish(long commit, CommitRecord<TKey, TValue>? record)
-    {
-        AssertLocked();
-        _counters.Commits++;
-        var durable = record is null ? default : Log!.Append(record);
-        if (Log is not { PublishesWhenDurable: true })
-        {
-            Volatile.Write(ref _visible, commit);
-        }
-
-        _publishing = 0;
-        return durable;
-    }
-
-    // An exception between taking a commit timestamp and handing the commit over (a key comparer,
-    // equality or hash that throws) leaves some of its versions installed, invisible only until a
-    // later commit moves the watermark past them. Refusing every later commit keeps them invisible;
-    // a durable database reopens to the last complete commit. Used as an exception filter: false.
-    private bool PoisonIfPublishing(Exception e)
-    {
-        if (_publishing != 0)
-        {
-            _halfPublished ??= new InvalidOperationException(
-                $"The database no longer accepts commits: commit {_publishing} failed half-way through installing its versions ({e.Message}). " +
-                "None of it is visible. Reopen the database; a durable one recovers to the last complete commit.",
-                e);
-            _publishing = 0;
-        }
-
-        return false;
-    }
-
-    private void ThrowIfLogUnavailable()
-    {
-        Disposed.ThrowIf(_logClosed, typeof(FluxDatabase<TKey, TValue>));
-        if (_halfPublished is { } halfPublished)
-        {
-            throw new InvalidOperationException(halfPublished.Message, halfPublished);
-        }
-
-        Log?.ThrowIfFailed();
+        _publisher.PublishUnlogged(commit);
     }
 
     private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
     {
-        AssertLocked();
+        _gate.AssertHeld();
         for (var node = writes.First; node is not null; node = node.Next(0))
         {
             if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
@@ -811,5 +570,5 @@ internal sealed class TransactionManager<TKey, TValue>
         return true;
     }
 
-    private void Retire(TransactionRecord<TKey> record, RecordStatus status) => _ssi.Retire(record, status, _visible);
+    private void Retire(TransactionRecord<TKey> record, RecordStatus status) => _ssi.Retire(record, status, _clock.Visible);
 }

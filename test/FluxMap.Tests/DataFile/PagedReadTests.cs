@@ -177,7 +177,7 @@ public sealed class PagedReadTests
         var pairs = Enumerable.Range(0, 12).Select(i => ($"k{i:D2}", (long)i)).ToArray();
         await using var db = await OpenPagedAsync(storage, pairs);
         var handle = db.CreateHandle();
-        var gate = db.Engine.Transactions.Gate;
+        var gate = db.Engine.CommitLock;
         var reads = 0;
         var underLock = 0;
         storage.OnRead = (path, _) =>

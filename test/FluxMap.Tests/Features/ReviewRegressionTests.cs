@@ -29,7 +29,7 @@ public sealed class ReviewRegressionTests
         var update = handle.UpdateAsync("k", v => { Interlocked.Increment(ref calls); return v.Value + 10; }, Ct).AsTask();
 
         // The update commits on top of the unsynced write (and is acknowledged after it) at once.
-        while (db.Engine.Transactions.LastCommit < 3)
+        while (db.Engine.Clock.LastCommit < 3)
         {
             Ct.ThrowIfCancellationRequested();
             await Task.Yield();
