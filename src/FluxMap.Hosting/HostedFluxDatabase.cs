@@ -69,6 +69,7 @@ internal sealed class HostedFluxDatabase<TKey, TValue> : IHostedService, IAsyncD
         }
 
         _configure?.Invoke(builder);
+        builder.WithOpenProgress(new LoggedOpenProgress(Logger, Name, builder.OpenProgress));
         var started = _timeProvider.GetTimestamp();
         _database = await builder.WithExternallyHostedServices().OpenAsync(cancellationToken).ConfigureAwait(false);
         var elapsedMs = (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds;

@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Stopped {Count} background services of the FluxMap database '{Database}'")]
     internal static partial void ServicesStopped(ILogger logger, int count, string database);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Opening the FluxMap database '{Database}': {Phase} {Done} of {Total}")]
+    internal static partial void OpenProgressed(ILogger logger, string database, OpenPhase phase, long done, long total);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Debug, Message = "Opening the FluxMap database '{Database}': {Phase} {Done} of {Total}")]
+    internal static partial void OpenStepped(ILogger logger, string database, OpenPhase phase, long done, long total);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Storage;
 using MessagePack;
@@ -24,6 +25,7 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     private IMemorySizeEstimator<TKey, TValue>? _sizeEstimator;
     private IMeterFactory? _meterFactory;
     private string _name = "default";
+    private IProgress<OpenProgress>? _openProgress;
 
     internal FluxDatabaseBuilder()
     {
@@ -129,6 +131,20 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     }
 
     /// <summary>
+    /// Reports how far a long open has got (data file extents loaded, log segments replayed) to
+    /// <paramref name="progress"/>, on the thread that opens. A <see cref="Progress{T}"/> posts the
+    /// reports to the synchronization context it was created on.
+    /// </summary>
+    /// <param name="progress">Receives the reports.</param>
+    /// <returns>This builder.</returns>
+    public FluxDatabaseBuilder<TKey, TValue> WithOpenProgress(IProgress<OpenProgress> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        _openProgress = progress;
+        return this;
+    }
+
+    /// <summary>
     /// Leaves starting and stopping the background services to a host (see
     /// <see cref="FluxDatabase{TKey, TValue}"/>'s hosting integration) instead of opening and disposing.
     /// </summary>
@@ -153,6 +169,9 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
     internal IMeterFactory? MeterFactory => _meterFactory;
 
     internal string Name => _name;
+
+    /// <summary>Where open reports its progress; null when nobody asked.</summary>
+    internal IProgress<OpenProgress>? OpenProgress => _openProgress;
 
     internal bool ExternallyHosted { get; private set; }
 
@@ -193,25 +212,34 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
         }
 
         var keys = KeyOrdering<TKey>.Create(_comparer, _equality);
-
-        // Recovery reads and decodes files: off the caller's thread, cancellable between segments and extents.
-        var engine = _options.Durability == DurabilityMode.InMemory
-            ? FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken)
-            : await Task.Run(() => FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken), cancellationToken).ConfigureAwait(false);
-        if (!ExternallyHosted)
+        using var activity = FluxActivities.Start(FluxActivities.Open, _name);
+        FluxActivities.Tag(activity, FluxActivities.DurabilityTag, _options.Durability.ToString());
+        try
         {
-            try
+            // Recovery reads and decodes files: off the caller's thread, cancellable between segments and extents.
+            var engine = _options.Durability == DurabilityMode.InMemory
+                ? FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken)
+                : await Task.Run(() => FluxEngine<TKey, TValue>.Open(this, keys, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (!ExternallyHosted)
             {
-                await engine.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await engine.StartServicesAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // A half-started database must not keep the directory locked.
+                    await engine.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
-            catch
-            {
-                // A half-started database must not keep the directory locked.
-                await engine.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
 
-        return new FluxDatabase<TKey, TValue>(engine);
+            return new FluxDatabase<TKey, TValue>(engine);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            FluxActivities.Failed(activity, e);
+            throw;
+        }
     }
 }

@@ -182,7 +182,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
             var source = settings.CommitLogSource
-                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics);
+                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics, settings.OpenProgress);
             source.CheckFiles();
             if (!options.UseDataFile && storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName))
             {
@@ -194,7 +194,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
             if (options.UseDataFile)
             {
-                engine._dataFile = DataFileStore<TKey, TValue>.Open(storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, cancellationToken);
+                engine._dataFile = DataFileStore<TKey, TValue>.Open(
+                    storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, settings.OpenProgress, cancellationToken);
                 engine._replayed = new HashSet<TKey>(keys.Equality);
             }
 
@@ -213,7 +214,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             engine.StartCommits(engine._log, engine._dataFile);
             if (engine._dataFile is { } started)
             {
-                engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started);
+                engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started, engine.Name);
                 engine.AddDataFileService(started, engine._checkpoints, options, settings.TimeProvider);
             }
 

@@ -1,3 +1,4 @@
+using FluxMap.Diagnostics;
 using FluxMap.Storage;
 using FluxMap.Transactions;
 
@@ -288,45 +289,66 @@ public sealed class FluxHandle<TKey, TValue>
         Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body, TransactionOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
-        for (var attempt = 1; ; attempt++)
+        using var activity = FluxActivities.Start(FluxActivities.Transaction, _engine.Name);
+        FluxActivities.Tag(activity, FluxActivities.ReadOnlyTag, options?.ReadOnly ?? false);
+        var attempt = 0;
+        try
         {
-            var collidedWith = 0L;
-            cancellationToken.ThrowIfCancellationRequested();
-            var tx = BeginTransaction(options);
-            try
+            while (true)
             {
-                var result = await body(tx, cancellationToken).ConfigureAwait(false);
-                if (tx.Conflict is { } swallowed)
+                attempt++;
+                var collidedWith = 0L;
+                cancellationToken.ThrowIfCancellationRequested();
+                var tx = BeginTransaction(options);
+                FluxActivities.Began(activity, attempt, tx.Id);
+                try
                 {
-                    // The body caught the conflict itself; its work was rolled back all the same.
-                    throw swallowed;
+                    var result = await body(tx, cancellationToken).ConfigureAwait(false);
+                    if (tx.Conflict is { } swallowed)
+                    {
+                        // The body caught the conflict itself; its work was rolled back all the same.
+                        throw swallowed;
+                    }
+
+                    if (tx.Status == TransactionStatus.Active)
+                    {
+                        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    FluxActivities.Tag(activity, FluxActivities.AttemptsTag, attempt);
+                    return result;
+                }
+                catch (SerializationConflictException e) when (attempt < _engine.Retry.MaxAttempts)
+                {
+                    Interlocked.Increment(ref _engine.Counters.Retries);
+                    FluxActivities.Conflicted(activity, attempt, e);
+                    collidedWith = e.ConflictingCommit;
+                }
+                finally
+                {
+                    await tx.DisposeAsync().ConfigureAwait(false);
                 }
 
-                if (tx.Status == TransactionStatus.Active)
+                // In Full durability the commit that won may not be visible yet (it waits for its sync);
+                // a retry whose snapshot misses it would only collide with it again.
+                if (collidedWith > Volatile.Read(ref _engine.Clock.VisibleRef))
                 {
-                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    await _engine.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                return result;
+                await _engine.Retry.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
             }
-            catch (SerializationConflictException e) when (attempt < _engine.Retry.MaxAttempts)
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            if (e is SerializationConflictException conflict)
             {
-                Interlocked.Increment(ref _engine.Counters.Retries);
-                collidedWith = e.ConflictingCommit;
-            }
-            finally
-            {
-                await tx.DisposeAsync().ConfigureAwait(false);
+                FluxActivities.Conflicted(activity, attempt, conflict);
             }
 
-            // In Full durability the commit that won may not be visible yet (it waits for its sync);
-            // a retry whose snapshot misses it would only collide with it again.
-            if (collidedWith > Volatile.Read(ref _engine.Clock.VisibleRef))
-            {
-                await _engine.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await _engine.Retry.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            FluxActivities.Tag(activity, FluxActivities.AttemptsTag, attempt);
+            FluxActivities.Failed(activity, e);
+            throw;
         }
     }
 

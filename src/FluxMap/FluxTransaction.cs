@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using FluxMap.Diagnostics;
 using FluxMap.Storage;
 using FluxMap.Transactions;
 
@@ -150,8 +152,11 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     {
         ValueTask durable;
         Enter(cancellationToken);
+        var activity = FluxActivities.Start(FluxActivities.Commit, _engine.Name);
         try
         {
+            FluxActivities.Tag(activity, FluxActivities.TransactionIdTag, Id);
+            FluxActivities.Tag(activity, FluxActivities.ReadOnlyTag, IsReadOnly);
             var started = _engine.Metrics.StartCommit();
             durable = _engine.Metrics.EndCommit(_engine.Transactions.Commit(_record, _writes), started);
             Status = TransactionStatus.Committed;
@@ -160,6 +165,14 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
         catch (Exception e) when (e is FluxMapException or ObjectDisposedException)
         {
             Ended(e as SerializationConflictException);
+            FluxActivities.Failed(activity, e);
+            activity?.Dispose();
+            throw;
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            FluxActivities.Failed(activity, e);
+            activity.Dispose();
             throw;
         }
         finally
@@ -167,7 +180,33 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
             Exit();
         }
 
-        return durable;
+        if (activity is null || durable.IsCompletedSuccessfully)
+        {
+            activity?.Dispose();
+            return durable;
+        }
+
+        // This method is not async, so the activity it started would stay current in the caller's
+        // flow; it lasts in the helper until the commit is acknowledged (in Full durability: synced).
+        Activity.Current = activity.Parent;
+        return Acknowledged(durable, activity);
+
+        static async ValueTask Acknowledged(ValueTask durable, Activity activity)
+        {
+            try
+            {
+                await durable.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                FluxActivities.Failed(activity, e);
+                throw;
+            }
+            finally
+            {
+                activity.Dispose();
+            }
+        }
     }
 
     /// <summary>Discards the transaction's writes.</summary>

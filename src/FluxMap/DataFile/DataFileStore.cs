@@ -137,6 +137,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         ILogger logger,
         EngineCounters counters,
         LoadRecord<TKey, TValue> load,
+        IProgress<OpenProgress>? progress,
         CancellationToken cancellationToken)
     {
         var path = System.IO.Path.Combine(directory, DataFileFormat.FileName);
@@ -145,7 +146,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         try
         {
             var store = new DataFileStore<TKey, TValue>(storage, file, path, options, codec, keys, logger, counters);
-            store.Load(directory, exists, load, cancellationToken);
+            store.Load(directory, exists, load, progress, cancellationToken);
             return store;
         }
         catch
@@ -598,7 +599,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         }
     }
 
-    private void Load(string directory, bool exists, LoadRecord<TKey, TValue> load, CancellationToken cancellationToken)
+    private void Load(string directory, bool exists, LoadRecord<TKey, TValue> load, IProgress<OpenProgress>? progress, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var path = _path;
@@ -639,7 +640,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
             throw new CorruptionException($"The checkpoint tables of the data file '{path}' list extents that overlap or lie outside the file: {e.Message}", path, _header.TableBlock * DataFileFormat.BlockSize);
         }
 
-        var records = LoadRecords(images, watch, load, cancellationToken);
+        var records = LoadRecords(images, watch, load, PhaseProgress.Start(progress, OpenPhase.LoadingDataFile, images.Count), cancellationToken);
         Diagnostics.Log.DataFileLoaded(_logger, records, path, _header.CheckpointLsn, watch.ElapsedMilliseconds);
         foreach (var shard in _shards)
         {
@@ -653,12 +654,16 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     // records over in key order, so the store is built by appending instead of searching. Where
     // two live records hold one key (a checkpoint taken between a flush and its superseded record
     // being marked dead), the newer commit wins.
-    private long LoadRecords(List<ExtentImage> images, Stopwatch watch, LoadRecord<TKey, TValue> load, CancellationToken cancellationToken)
+    private long LoadRecords(List<ExtentImage> images, Stopwatch watch, LoadRecord<TKey, TValue> load, PhaseProgress? loading, CancellationToken cancellationToken)
     {
         var decoded = new DecodedExtent[images.Count];
         try
         {
-            Parallel.For(0, images.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => decoded[i] = DecodeExtent(images[i]));
+            Parallel.For(0, images.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            {
+                decoded[i] = DecodeExtent(images[i]);
+                loading?.Advance();
+            });
         }
         catch (AggregateException e)
         {

@@ -13,7 +13,8 @@ internal sealed class WalLogSource<TKey, TValue>(
     TimeProvider timeProvider,
     ILogger logger,
     EngineCounters counters,
-    FluxMetrics metrics) : ICommitLogSource<TKey, TValue>
+    FluxMetrics metrics,
+    IProgress<OpenProgress>? progress) : ICommitLogSource<TKey, TValue>
     where TKey : notnull
 {
     private readonly WalRecovery<TKey, TValue> _recovery = new(storage, directory, options, codec, logger);
@@ -23,7 +24,7 @@ internal sealed class WalLogSource<TKey, TValue>(
 
     public long Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, CancellationToken cancellationToken)
     {
-        _recovered = _recovery.Recover(afterLsn, apply, cancellationToken);
+        _recovered = _recovery.Recover(afterLsn, apply, progress, cancellationToken);
         return _recovered.LastLsn;
     }
 

@@ -27,9 +27,9 @@ internal sealed class WalRecovery<TKey, TValue>(
 
     /// <summary>
     /// Replays every valid commit after <paramref name="afterLsn"/> (the checkpoint: everything up
-    /// to it is safe elsewhere) into <paramref name="apply"/>.
+    /// to it is safe elsewhere) into <paramref name="apply"/>, reporting each segment replayed to <paramref name="progress"/>.
     /// </summary>
-    internal WalRecoveryResult Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, CancellationToken cancellationToken = default)
+    internal WalRecoveryResult Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, IProgress<OpenProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var watch = Stopwatch.StartNew();
         var sequences = WalFileName.Segment.List(storage, directory);
@@ -56,6 +56,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         start = Math.Max(start, 0);
         var finished = sequences.Take(start).Select((sequence, i) => new WalSegmentInfo(sequence, expected - 1, heads[i].Length)).ToList();
         long applied = 0;
+        var replaying = PhaseProgress.Start(progress, OpenPhase.ReplayingLog, sequences.Count - start);
         for (var i = start; i < sequences.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -75,6 +76,8 @@ internal sealed class WalRecovery<TKey, TValue>(
                 expected++;
                 offset = record.End;
             }
+
+            replaying?.Advance();
 
             // The log goes on in the next segment where a rotation left this one's tail empty.
             if (i + 1 < sequences.Count && heads[i + 1].FirstLsn == expected)

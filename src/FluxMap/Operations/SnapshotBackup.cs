@@ -25,6 +25,25 @@ internal static class SnapshotBackup
         FluxEngine<TKey, TValue> engine, string destination, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
         where TKey : notnull
     {
+        using var activity = FluxActivities.Start(FluxActivities.Backup, engine.Name);
+        try
+        {
+            var result = await CopyAsync(engine, destination, progress, cancellationToken).ConfigureAwait(false);
+            FluxActivities.Tag(activity, FluxActivities.BackupSnapshotTag, result.SnapshotTimestamp);
+            FluxActivities.Tag(activity, FluxActivities.BackupKeysTag, result.Keys);
+            return result;
+        }
+        catch (Exception e)
+        {
+            FluxActivities.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private static async Task<BackupResult> CopyAsync<TKey, TValue>(
+        FluxEngine<TKey, TValue> engine, string destination, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+        where TKey : notnull
+    {
         var codec = engine.FileCodec();
         var target = Path.GetFullPath(destination);
         var created = Prepare(target);
@@ -83,7 +102,7 @@ internal static class SnapshotBackup
         // One shard: the copy is written by this one caller, in key order.
         var options = new FluxMapOptions { Durability = DurabilityMode.Relaxed, DataDirectory = staging, WriteBehindShards = 1 };
         using var dataFile = DataFileStore<TKey, TValue>.Open(
-            PhysicalStorage.Instance, staging, options, codec, engine.Keys, NullLogger.Instance, new EngineCounters(), static (_, _, _, _, _) => { }, cancellationToken);
+            PhysicalStorage.Instance, staging, options, codec, engine.Keys, NullLogger.Instance, new EngineCounters(), static (_, _, _, _, _) => { }, progress: null, cancellationToken);
         var estimated = Volatile.Read(ref engine.Counters.LiveKeys);
         var snapshot = await SnapshotReader<TKey, TValue>.OpenAsync(engine, cancellationToken).ConfigureAwait(false);
         await using var release = snapshot.ConfigureAwait(false);
