@@ -9,17 +9,15 @@ namespace FluxMap.Grains;
 /// <summary>
 /// Owns one named provider's database for the silo's lifetime: opens it at
 /// <see cref="FluxMapGrainStorageOptions.InitStage"/>, refuses a local one in a cluster of several
-/// silos, watches membership while it runs, and closes it when the silo stops. The grain storage and
+/// silos (<see cref="SingleSiloGuard"/>), and closes it when the silo stops. The grain storage and
 /// the transactional state storage of that name share it.
 /// </summary>
 internal sealed class FluxGrainDatabaseHost(string name, FluxMapGrainStorageOptions options, IServiceProvider services)
     : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     private readonly ILogger _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(Log.Category);
-    private readonly CancellationTokenSource _stopping = new();
     private IFluxGrainDatabase? _database;
     private SingleSiloGuard? _guard;
-    private Task _watch = Task.CompletedTask;
 
     internal string Name => name;
 
@@ -28,11 +26,7 @@ internal sealed class FluxGrainDatabaseHost(string name, FluxMapGrainStorageOpti
     {
         get
         {
-            if (_guard?.Refusal is { } refusal)
-            {
-                throw new OrleansConfigurationException(refusal);
-            }
-
+            _guard?.ThrowIfRefused();
             return (_database ?? throw new InvalidOperationException(
                 $"The FluxMap grain storage '{name}' is not open: its silo has not started yet or has stopped.")).Handle;
         }
@@ -56,7 +50,13 @@ internal sealed class FluxGrainDatabaseHost(string name, FluxMapGrainStorageOpti
         {
             if (!database.IsSharedByAllSilos && !options.AllowLocalStoreInCluster)
             {
-                StartGuard();
+                var guard = new SingleSiloGuard(
+                    name,
+                    services.GetRequiredService<IClusterMembershipService>(),
+                    services.GetRequiredService<ILocalSiloDetails>().SiloAddress,
+                    _logger);
+                guard.CheckStart();
+                _guard = guard;
             }
         }
         catch
@@ -73,8 +73,6 @@ internal sealed class FluxGrainDatabaseHost(string name, FluxMapGrainStorageOpti
 
     internal async Task CloseAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _watch.ConfigureAwait(false);
         if (Interlocked.Exchange(ref _database, null) is { } database)
         {
             await database.DisposeAsync().ConfigureAwait(false);
@@ -82,41 +80,5 @@ internal sealed class FluxGrainDatabaseHost(string name, FluxMapGrainStorageOpti
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await CloseAsync(CancellationToken.None).ConfigureAwait(false);
-        _stopping.Dispose();
-    }
-
-    private void StartGuard()
-    {
-        var membership = services.GetRequiredService<IClusterMembershipService>();
-        var guard = new SingleSiloGuard(name, services.GetRequiredService<ILocalSiloDetails>().SiloAddress);
-        if (guard.CheckStart(membership.CurrentSnapshot) is { } refusal)
-        {
-            throw new OrleansConfigurationException(refusal);
-        }
-
-        _guard = guard;
-        _watch = WatchAsync(membership, guard, _stopping.Token);
-    }
-
-    private async Task WatchAsync(IClusterMembershipService membership, SingleSiloGuard guard, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                guard.Observe(snapshot);
-                if (guard.Refusal is { } refusal)
-                {
-                    Log.Refusing(_logger, name, refusal);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => new(CloseAsync(CancellationToken.None));
 }
