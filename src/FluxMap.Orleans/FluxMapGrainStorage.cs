@@ -40,19 +40,10 @@ internal sealed class FluxMapGrainStorage(FluxGrainDatabaseHost host, IGrainStor
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var key = StorageKeys.GrainState(stateName, grainId);
 
         // Serialized before the transaction: a state the serializer cannot write fails with nothing written.
         var record = GrainRecord.Encode(RecordFormat.NewETag(), serializer.Serialize(grainState.State).ToMemory().Span);
-        var expected = grainState.ETag;
-        await host.Handle.TransactionAsync(
-            async (tx, ct) =>
-            {
-                CheckETag(await tx.GetAsync(key, ct).ConfigureAwait(false), expected, stateName, grainId, "write");
-                await tx.InsertAsync(key, record, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-
+        await ReplaceAsync(stateName, grainId, grainState.ETag, record, cancellationToken).ConfigureAwait(false);
         grainState.ETag = GrainRecord.ETagOf(record);
         grainState.RecordExists = true;
     }
@@ -63,19 +54,30 @@ internal sealed class FluxMapGrainStorage(FluxGrainDatabaseHost host, IGrainStor
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var key = StorageKeys.GrainState(stateName, grainId);
-        var expected = grainState.ETag;
-        await host.Handle.TransactionAsync(
-            async (tx, ct) =>
-            {
-                CheckETag(await tx.GetAsync(key, ct).ConfigureAwait(false), expected, stateName, grainId, "clear");
-                await tx.RemoveAsync(key, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-
+        await ReplaceAsync(stateName, grainId, grainState.ETag, null, cancellationToken).ConfigureAwait(false);
         grainState.State = activators.GetActivator<T>().Create();
         grainState.ETag = null;
         grainState.RecordExists = false;
+    }
+
+    // Compares the stored ETag with the caller's and writes the record (null: removes it) in one transaction.
+    private async Task ReplaceAsync(string stateName, GrainId grainId, string? expected, byte[]? record, CancellationToken cancellationToken)
+    {
+        var key = StorageKeys.GrainState(stateName, grainId);
+        await host.Handle.TransactionAsync(
+            async (tx, ct) =>
+            {
+                CheckETag(await tx.GetAsync(key, ct).ConfigureAwait(false), expected, stateName, grainId, record is null ? "clear" : "write");
+                if (record is null)
+                {
+                    await tx.RemoveAsync(key, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await tx.InsertAsync(key, record, ct).ConfigureAwait(false);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     private void CheckETag(FluxValue<byte[]> stored, string? expected, string stateName, GrainId grainId, string operation)

@@ -10,7 +10,8 @@ namespace FluxMap.Orleans.Tests;
 /// </summary>
 public sealed class GrainStorageFixture : IAsyncLifetime
 {
-    internal const string Provider = "fluxmap";
+    /// <summary>The FluxMap provider's name: the one the OrleansBank sample's account grains, tested here too, name.</summary>
+    internal const string Provider = "bank";
 
     private readonly TempDirectory _directory = new();
 

@@ -1,5 +1,3 @@
-using Orleans.Transactions.Abstractions;
-
 namespace FluxMap.Orleans.Tests;
 
 /// <summary>A grain state with a text and a blob, so tests can write small and huge states.</summary>
@@ -38,45 +36,6 @@ internal sealed class NoteGrain([PersistentState("note", GrainStorageFixture.Pro
     }
 
     public Task Clear() => note.ClearStateAsync();
-}
-
-/// <summary>A transactional account balance in the "fluxmap" provider.</summary>
-[GenerateSerializer]
-public sealed class Balance
-{
-    [Id(0)]
-    public long Value { get; set; }
-}
-
-/// <summary>An account whose balance changes only inside Orleans transactions.</summary>
-public interface IAccountGrain : IGrainWithStringKey
-{
-    [Transaction(TransactionOption.Join)]
-    Task Deposit(long amount);
-
-    /// <summary>Takes money out; an overdraft throws, which aborts the whole transaction.</summary>
-    [Transaction(TransactionOption.Join)]
-    Task Withdraw(long amount);
-
-    [Transaction(TransactionOption.CreateOrJoin)]
-    Task<long> GetBalance();
-}
-
-internal sealed class AccountGrain([TransactionalState("balance", GrainStorageFixture.Provider)] ITransactionalState<Balance> balance) : Grain, IAccountGrain
-{
-    public Task Deposit(long amount) => balance.PerformUpdate(b => b.Value += amount);
-
-    public Task Withdraw(long amount) => balance.PerformUpdate(b =>
-    {
-        if (b.Value < amount)
-        {
-            throw new InvalidOperationException($"Overdraft: balance {b.Value}, withdrawal {amount}.");
-        }
-
-        b.Value -= amount;
-    });
-
-    public Task<long> GetBalance() => balance.PerformRead(b => b.Value);
 }
 
 /// <summary>A grain whose state lives in the silo's default provider (its attribute names none).</summary>

@@ -1,6 +1,7 @@
 using FluxMap.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Transactions.Abstractions;
+using OrleansBank;
 using static FluxMap.Orleans.Tests.TestClusters;
 
 namespace FluxMap.Orleans.Tests;

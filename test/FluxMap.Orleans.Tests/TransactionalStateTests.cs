@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Transactions;
+using OrleansBank;
 
 namespace FluxMap.Orleans.Tests;
 
