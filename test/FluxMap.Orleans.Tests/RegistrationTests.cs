@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Transactions.Abstractions;
+
+namespace FluxMap.Orleans.Tests;
+
+/// <summary>What AddFluxMapGrainStorage registers, without starting a silo.</summary>
+public sealed class RegistrationTests
+{
+    private static IHost Build(Action<ISiloBuilder> configure)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering();
+            configure(silo);
+        });
+        return builder.Build();
+    }
+
+    [Fact]
+    public void AddingOneNameTwiceIsRefused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Build(silo => silo
+            .AddFluxMapGrainStorage("twice", o => o.Database.DataDirectory = "a")
+            .AddFluxMapGrainStorage("twice", o => o.Database.DataDirectory = "b")));
+
+        Assert.Contains("'twice'", error.Message);
+    }
+
+    [Fact]
+    public void OptionsBindFromConfigurationAndAnUnknownKeyIsAnError()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:DataDirectory"] = "data/grains",
+            ["Database:Durability"] = "Relaxed",
+            ["AllowLocalStoreInCluster"] = "true",
+        }).Build();
+        using var host = Build(silo => silo.AddFluxMapGrainStorage("bound", o => o.BindConfiguration(configuration)));
+
+        var options = host.Services.GetRequiredService<IOptionsMonitor<FluxMapGrainStorageOptions>>().Get("bound");
+
+        Assert.Equal(("data/grains", DurabilityMode.Relaxed, true), (options.Database.DataDirectory, options.Database.Durability, options.AllowLocalStoreInCluster));
+
+        var typo = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Databse:DataDirectory"] = "x" }).Build();
+        using var misspelt = Build(silo => silo.AddFluxMapGrainStorage("typo", o => o.BindConfiguration(typo)));
+        Assert.Throws<InvalidOperationException>(() => misspelt.Services.GetRequiredService<IOptionsMonitor<FluxMapGrainStorageOptions>>().Get("typo"));
+    }
+
+    [Fact]
+    public void OneNameServesBothGrainStorageAndTransactionalState()
+    {
+        using var host = Build(silo => silo.AddFluxMapGrainStorageAsDefault(o => o.Database.DataDirectory = "unused"));
+
+        Assert.NotNull(host.Services.GetRequiredService<IGrainStorage>());
+        Assert.Same(
+            host.Services.GetRequiredKeyedService<ITransactionalStateStorageFactory>("Default"),
+            host.Services.GetRequiredService<ITransactionalStateStorageFactory>());
+    }
+}

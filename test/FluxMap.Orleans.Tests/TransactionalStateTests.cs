@@ -1,0 +1,123 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Transactions;
+using OrleansBank;
+
+namespace FluxMap.Orleans.Tests;
+
+/// <summary>Orleans transactions over the native FluxMap transactional state storage, with aborts and failures inside Store.</summary>
+[Collection(nameof(SharedCluster))]
+public sealed class TransactionalStateTests(GrainStorageFixture fixture)
+{
+    private const long Opening = 100;
+
+    private ITransactionClient Transactions => fixture.Cluster.Client.ServiceProvider.GetRequiredService<ITransactionClient>();
+
+    private async Task<List<IAccountGrain>> OpenAccountsAsync(int count)
+    {
+        var bank = Guid.NewGuid().ToString("N");
+        var accounts = Enumerable.Range(0, count).Select(i => fixture.Cluster.Client.GetGrain<IAccountGrain>($"{bank}-{i}")).ToList();
+        foreach (var account in accounts)
+        {
+            await Transactions.RunTransaction(TransactionOption.Create, () => account.Deposit(Opening));
+        }
+
+        return accounts;
+    }
+
+    private Task TransferAsync(IAccountGrain from, IAccountGrain to, long amount) =>
+        Transactions.RunTransaction(TransactionOption.Create, async () =>
+        {
+            // Deposit first: an overdraft then aborts a transaction that has already changed the other account.
+            await to.Deposit(amount);
+            await from.Withdraw(amount);
+        });
+
+    private static async Task<long[]> BalancesAsync(IEnumerable<IAccountGrain> accounts) =>
+        await Task.WhenAll(accounts.Select(a => a.GetBalance()));
+
+    [Fact]
+    public async Task TransfersWithAbortsInTheMiddleKeepTheTotal()
+    {
+        var accounts = await OpenAccountsAsync(5);
+        var random = new Random(Seeds.Of(1601));
+        (IAccountGrain From, IAccountGrain To, long Amount) Draw()
+        {
+            var from = random.Next(accounts.Count);
+            var to = (from + 1 + random.Next(accounts.Count - 1)) % accounts.Count;
+            return (accounts[from], accounts[to], random.Next(1, 80));
+        }
+
+        async Task<bool> TryAsync((IAccountGrain From, IAccountGrain To, long Amount) transfer)
+        {
+            try
+            {
+                await TransferAsync(transfer.From, transfer.To, transfer.Amount);
+                return true;
+            }
+            catch (OrleansTransactionException)
+            {
+                return false;
+            }
+        }
+
+        // One at a time, then a few at once: concurrent transfers that lock each other's accounts wait out the lock timeout.
+        var outcomes = new List<bool>();
+        for (var i = 0; i < 24; i++)
+        {
+            outcomes.Add(await TryAsync(Draw()));
+        }
+
+        for (var round = 0; round < 2; round++)
+        {
+            outcomes.AddRange(await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TryAsync(Draw()))));
+        }
+
+        var balances = await BalancesAsync(accounts);
+        Assert.Equal(Opening * accounts.Count, balances.Sum());
+        Assert.All(balances, b => Assert.True(b >= 0));
+        Assert.Contains(false, outcomes);
+        Assert.Contains(true, outcomes);
+
+        foreach (var account in accounts)
+        {
+            await fixture.Cluster.DeactivateAsync(account);
+        }
+
+        Assert.Equal(balances, await BalancesAsync(accounts));
+    }
+
+    [Theory]
+    [InlineData("aborted")]
+    [InlineData("prepared")]
+    [InlineData("committed")]
+    [InlineData("header")]
+    public async Task AFailureInsideStoreFailsTheTransferAndKeepsTheTotal(string step)
+    {
+        var accounts = await OpenAccountsAsync(2);
+        var before = fixture.Failures;
+
+        fixture.FailAt = step;
+        try
+        {
+            await Assert.ThrowsAnyAsync<OrleansTransactionException>(() => TransferAsync(accounts[0], accounts[1], 10));
+        }
+        finally
+        {
+            fixture.FailAt = null;
+        }
+
+        Assert.True(fixture.Failures > before);
+        var afterFailure = await BalancesAsync(accounts);
+        Assert.Equal(2 * Opening, afterFailure.Sum());
+
+        await TransferAsync(accounts[0], accounts[1], 10);
+        foreach (var account in accounts)
+        {
+            await fixture.Cluster.DeactivateAsync(account);
+        }
+
+        var balances = await BalancesAsync(accounts);
+        Assert.Equal(2 * Opening, balances.Sum());
+        Assert.Equal(afterFailure[1] + 10, balances[1]);
+    }
+}
