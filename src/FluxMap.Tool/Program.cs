@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FluxMap.Tool;
 
-var root = new RootCommand("Inspect, check, export, import and back up FluxMap databases without the application's types.")
+var root = new RootCommand("Inspect, check, export, import and back up FluxMap databases without the application's types, and watch a running one's metrics.")
 {
     InfoCommand.Create(),
     VerifyCommand.Create(),
@@ -9,5 +9,6 @@ var root = new RootCommand("Inspect, check, export, import and back up FluxMap d
     ExportCommand.Create(),
     ImportCommand.Create(),
     BackupCommand.Create(),
+    StatsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
