@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 
 namespace FluxMap.Tool;
@@ -45,13 +46,18 @@ internal static class StatsCommand
 
     private static async Task<int> RunAsync(int processId, TimeSpan interval, int count, CancellationToken cancellationToken)
     {
+        // Ctrl+C (or a SIGTERM) must end the session in the process, not only this one: the runtime
+        // there keeps a session whose reader vanished, and refuses the next metrics session meanwhile.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         var session = MeterSession.Start(processId, interval);
         await using var stopping = session.ConfigureAwait(false);
         try
         {
             for (var shown = 0; count == 0 || shown < count; shown++)
             {
-                var readings = shown == 0 ? await FirstAsync(session, processId, interval, cancellationToken).ConfigureAwait(false) : await session.NextAsync(cancellationToken).ConfigureAwait(false);
+                var readings = shown == 0 ? await FirstAsync(session, processId, interval, stop.Token).ConfigureAwait(false) : await session.NextAsync(stop.Token).ConfigureAwait(false);
                 if (shown == 0 && readings.Count == 0)
                 {
                     throw new ToolException($"Process {processId} has no \"FluxMap\" meter: it measured nothing of it in the first interval (no FluxMap database is open there).");
@@ -60,12 +66,18 @@ internal static class StatsCommand
                 ToolCommand.Out.Write(Table(processId, readings));
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Ctrl+C ends an open-ended run: that is its normal end.
         }
 
         return ToolCommand.Done;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     private static async Task<IReadOnlyList<InstrumentReading>> FirstAsync(MeterSession session, int processId, TimeSpan interval, CancellationToken cancellationToken)
