@@ -39,6 +39,7 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>What the committed attempt returned.</returns>
     /// <exception cref="SerializationConflictException">This member does not lead (transient: retry on the leader), or the retries ran out.</exception>
+    /// <exception cref="ObjectDisposedException">The member closed, possibly while this commit was in the Raft log and before its outcome was known.</exception>
     public async ValueTask<TResult> TransactionAsync<TResult>(
         Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body, CancellationToken cancellationToken = default)
     {
