@@ -18,6 +18,9 @@ internal sealed class CommitBatch<TKey, TValue>(RaftLogSession<TKey, TValue> ses
 
     internal long Horizon => horizon;
 
+    /// <summary>Gets a value indicating whether every commit of the batch was acknowledged or failed (they settle together).</summary>
+    internal bool IsSettled => records.Count == 0 || records[^1].Durable!.Task.IsCompleted;
+
     internal void Acknowledge()
     {
         foreach (var record in records)

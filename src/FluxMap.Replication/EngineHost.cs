@@ -15,6 +15,7 @@ internal sealed class EngineHost<TKey, TValue>(
     where TKey : notnull
 {
     private FluxDatabase<TKey, TValue>? _database;
+    private bool _closed;
 
     internal RaftCommitLog<TKey, TValue> Source => source;
 
@@ -22,6 +23,17 @@ internal sealed class EngineHost<TKey, TValue>(
 
     /// <summary>Gets the database open now; an operation that finds it closed under it runs again on the next one.</summary>
     internal FluxDatabase<TKey, TValue> Database => Volatile.Read(ref _database) ?? throw new ObjectDisposedException(nameof(ReplicatedFluxDatabase<,>));
+
+    /// <summary>Gets the database open now, or null while it is being replaced (<see cref="Changed"/> pulses once the new one is open).</summary>
+    /// <exception cref="ObjectDisposedException">The member closed.</exception>
+    internal FluxDatabase<TKey, TValue>? Current
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed), typeof(ReplicatedFluxDatabase<,>));
+            return Volatile.Read(ref _database);
+        }
+    }
 
     internal RaftLogSession<TKey, TValue> Session => source.Session!;
 
@@ -52,6 +64,7 @@ internal sealed class EngineHost<TKey, TValue>(
 
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _closed, true);
         if (Interlocked.Exchange(ref _database, null) is { } database)
         {
             await database.DisposeAsync().ConfigureAwait(false);

@@ -14,6 +14,7 @@ internal sealed class RaftCommitLog<TKey, TValue>(WalCodec<TKey, TValue> codec, 
 {
     private readonly Lock _gate = new();
     private readonly List<(long Timestamp, byte[] Payload)> _tail = [];
+    private readonly List<CommitBatch<TKey, TValue>> _sent = [];
     private SnapshotFile? _snapshot;
 
     internal RaftLogSession<TKey, TValue>? Session { get; private set; }
@@ -26,6 +27,38 @@ internal sealed class RaftCommitLog<TKey, TValue>(WalCodec<TKey, TValue> codec, 
         lock (_gate)
         {
             _tail.Add((timestamp, payload));
+        }
+    }
+
+    /// <summary>Notes a batch sent to the Raft log: the apply of its entry settles it, on whichever open database the member runs then.</summary>
+    internal void Sent(CommitBatch<TKey, TValue> batch)
+    {
+        lock (_gate)
+        {
+            _sent.RemoveAll(b => b.IsSettled);
+            _sent.Add(batch);
+        }
+    }
+
+    /// <summary>
+    /// The member closed: no apply will settle the batches still in flight, whose entries may or
+    /// may not commit. Their commits fail as not acknowledged (never as conflicts: running them
+    /// again could apply them twice).
+    /// </summary>
+    internal void Abandon()
+    {
+        List<CommitBatch<TKey, TValue>> sent;
+        lock (_gate)
+        {
+            sent = [.. _sent];
+            _sent.Clear();
+        }
+
+        var failure = new ObjectDisposedException(
+            nameof(ReplicatedFluxDatabase<,>), "The member closed before it learned whether the Raft log kept the commit: it may be committed or not.");
+        foreach (var batch in sent)
+        {
+            batch.Fail(failure);
         }
     }
 

@@ -224,6 +224,7 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
                 }
 
                 var entry = EntryCodec.Encode(batch.Horizon, [.. batch.Records.Select(r => new ReplicatedCommit(r.Timestamp, r.OutConflict, r.Payload))]);
+                _source.Sent(batch);
                 await replicate(batch, entry, leadership).ConfigureAwait(false);
                 sentHorizon = batch.Horizon;
             }

@@ -161,6 +161,7 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
         }
 
         await _log.DisposeAsync().ConfigureAwait(false);
+        _host.Source.Abandon();
         await _host.DisposeAsync().ConfigureAwait(false);
         _machine.Dispose();
         _lifetime.Dispose();

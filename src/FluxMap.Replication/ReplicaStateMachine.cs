@@ -27,7 +27,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SafeSnapshotTracker _tracker = new();
     private readonly Lock _entriesGate = new();
-    private readonly List<(long Index, long Term, long Commit)> _entries = [];
+    private readonly List<(long Index, long Term, long Commit, long Safe)> _entries = [];
     private volatile SnapshotFile? _snapshot;
     private Task _snapshotting = Task.CompletedTask;
     private bool _live;
@@ -51,6 +51,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             // Replayed at open only when the data file is older than it (a snapshot installed into an empty member).
             host.Source.ReplaceWith(snapshot);
             _applied = snapshot.Commit;
+            _tracker.Reset(snapshot.Commit, snapshot.Safe);
         }
     }
 
@@ -128,9 +129,11 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
                 Collect(entry);
             }
 
+            // The safe point as of this entry goes into a snapshot that covers it: the entries themselves are then compacted away.
+            var safe = _tracker.Advance();
             lock (_entriesGate)
             {
-                _entries.Add((entry.Index, entry.Term, _applied));
+                _entries.Add((entry.Index, entry.Term, _applied, safe));
             }
 
             Volatile.Write(ref _appliedIndex, entry.Index);
@@ -291,11 +294,11 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             _host.Source.ReplaceWith(snapshot);
             await _host.ReopenAsync(wipe: true, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _applied, snapshot.Commit);
-            _tracker.Reset(snapshot.Commit);
+            _tracker.Reset(snapshot.Commit, snapshot.Safe);
             lock (_entriesGate)
             {
                 _entries.Clear();
-                _entries.Add((entry.Index, entry.Term, snapshot.Commit));
+                _entries.Add((entry.Index, entry.Term, snapshot.Commit, snapshot.Safe));
             }
 
             _snapshot = snapshot;
@@ -338,7 +341,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
         try
         {
             var commit = reader.Snapshot;
-            (long Index, long Term, long Commit) covered;
+            (long Index, long Term, long Commit, long Safe) covered;
             lock (_entriesGate)
             {
                 covered = _entries.LastOrDefault(e => e.Commit <= commit);
@@ -354,7 +357,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (stream.ConfigureAwait(false))
             {
-                SnapshotFile.WriteHeader(stream, commit);
+                SnapshotFile.WriteHeader(stream, commit, covered.Safe);
                 var chunk = new VersionedSkipList<TKey, TValue>(engine.Keys, indexed: false);
                 for (var node = engine.Store.First; node is not null; node = node.Next(0))
                 {

@@ -22,8 +22,9 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <summary>Gets the newest commit this member applied: after a write on the leader, a position that covers it.</summary>
     public long CommitPosition => _node.Machine.Applied;
 
-    /// <summary>Gets the newest commit a new read-only transaction on this member sees.</summary>
-    public long VisiblePosition => Volatile.Read(ref _node.Host.Database.Engine.Clock.VisibleRef);
+    /// <summary>Gets the newest commit a new read-only transaction on this member sees; 0 while the member replaces its state (a snapshot being installed).</summary>
+    /// <exception cref="ObjectDisposedException">The member closed.</exception>
+    public long VisiblePosition => _node.Host.Current is { } database ? Visible(database) : 0;
 
     internal ReplicaNode<TKey, TValue> Node => _node;
 
@@ -38,23 +39,28 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>What the committed attempt returned.</returns>
     /// <exception cref="SerializationConflictException">This member does not lead (transient: retry on the leader), or the retries ran out.</exception>
+    /// <exception cref="ObjectDisposedException">The member closed, possibly while this commit was in the Raft log and before its outcome was known.</exception>
     public async ValueTask<TResult> TransactionAsync<TResult>(
         Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
         while (true)
         {
-            var database = _node.Host.Database;
             if (!_node.IsLeading)
             {
                 throw NotLeader.Conflict("this member is not the leader of the cluster; send read-write transactions to the leader.");
+            }
+
+            if (_node.Host.Current is not { } database)
+            {
+                throw NotLeader.Conflict("this member is replacing its state.");
             }
 
             try
             {
                 return await database.CreateHandle().TransactionAsync(body, cancellationToken).ConfigureAwait(false);
             }
-            catch (ObjectDisposedException) when (!ReferenceEquals(database, _node.Host.Database))
+            catch (ObjectDisposedException) when (!ReferenceEquals(database, _node.Host.Current))
             {
                 // The member rebuilt its database under the transaction; run it again on the new one.
             }
@@ -76,12 +82,16 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
         while (true)
         {
             await _node.Host.Changed.WaitAsync(Readable, cancellationToken).ConfigureAwait(false);
-            var database = _node.Host.Database;
+            if (_node.Host.Current is not { } database)
+            {
+                continue;
+            }
+
             try
             {
                 return await database.CreateHandle().TransactionAsync(body, new TransactionOptions { ReadOnly = true }, cancellationToken).ConfigureAwait(false);
             }
-            catch (ObjectDisposedException) when (!ReferenceEquals(database, _node.Host.Database))
+            catch (ObjectDisposedException) when (!ReferenceEquals(database, _node.Host.Current))
             {
             }
         }
@@ -110,6 +120,9 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <returns>A task that completes once everything is closed.</returns>
     public ValueTask DisposeAsync() => _node.DisposeAsync();
 
-    // A follower that rebuilt its state shows it only once its safe point reached it again.
-    private bool Readable() => _node.IsLeading || _node.Machine.Safe >= VisiblePosition;
+    private static long Visible(FluxDatabase<TKey, TValue> database) => Volatile.Read(ref database.Engine.Clock.VisibleRef);
+
+    // A follower that rebuilt its state shows it only once its safe point reached it again; a
+    // member replacing its state shows nothing until the new one is open.
+    private bool Readable() => _node.Host.Current is { } database && (_node.IsLeading || _node.Machine.Safe >= Visible(database));
 }

@@ -59,10 +59,15 @@ internal sealed class SafeSnapshotTracker
         return _safe;
     }
 
-    /// <summary>Forgets everything: the state was replaced (a snapshot installed), and only notes from the log after it count.</summary>
-    internal void Reset(long applied)
+    /// <summary>
+    /// Starts again from a snapshot: the state was replaced, and only notes from the log after it
+    /// count. <paramref name="safe"/> is the safe point the log the snapshot stands for gave; a
+    /// safe point stays safe, so no range forgotten here can take it back, and without it a member
+    /// whose snapshot covers the leader's last entry would wait for a horizon no entry brings.
+    /// </summary>
+    internal void Reset(long applied, long safe)
     {
         _unsafe.Clear();
-        (_horizon, _applied, _safe) = (0, applied, 0);
+        (_horizon, _applied, _safe) = (safe, applied, safe);
     }
 }

@@ -9,28 +9,34 @@ namespace FluxMap.Replication;
 /// A Raft snapshot of a replicated FluxMap: every live key at one commit, as chunks of the
 /// write-ahead log's MessagePack payloads, in a file named by its Raft index and term. It stands
 /// for the log up to <see cref="Index"/>; it may hold commits of later entries too (a replica's
-/// snapshot is taken at its newest safe commit), which applying those entries again skips.
+/// snapshot is taken at its newest visible commit), which applying those entries again skips. It
+/// also carries the safe point the log up to <see cref="Index"/> gave (see <see cref="SafeSnapshotTracker"/>):
+/// a member that installs it learns from it what only the compacted entries' horizons said.
 /// </summary>
-/// <remarks>Layout: magic "FMSN", version (1 byte), commit (8), then chunks of length (4) and payload.</remarks>
+/// <remarks>Layout: magic "FMSN", version (1 byte), commit (8), safe point (8), then chunks of length (4) and payload.</remarks>
 internal sealed class SnapshotFile : ISnapshot
 {
     internal const string Extension = ".snapshot";
     private const uint Magic = 0x4E534D46; // "FMSN"
-    private const byte Version = 1;
-    internal const int HeaderSize = 4 + 1 + 8;
+    private const byte Version = 2;
+    internal const int HeaderSize = 4 + 1 + 8 + 8;
 
-    private SnapshotFile(string path, long index, long term, long commit)
+    private SnapshotFile(string path, long index, long term, long commit, long safe)
     {
         Path = path;
         Index = index;
         Term = term;
         Commit = commit;
+        Safe = safe;
     }
 
     internal string Path { get; }
 
     /// <summary>Gets the newest commit the snapshot holds.</summary>
     internal long Commit { get; }
+
+    /// <summary>Gets the newest commit known safe to show once the log up to <see cref="Index"/> is applied; at most <see cref="Commit"/>.</summary>
+    internal long Safe { get; }
 
     public long Index { get; }
 
@@ -71,15 +77,17 @@ internal sealed class SnapshotFile : ISnapshot
             path,
             long.Parse(name[0], CultureInfo.InvariantCulture),
             long.Parse(name[1], CultureInfo.InvariantCulture),
-            BinaryPrimitives.ReadInt64LittleEndian(header[5..]));
+            BinaryPrimitives.ReadInt64LittleEndian(header[5..]),
+            BinaryPrimitives.ReadInt64LittleEndian(header[13..]));
     }
 
-    internal static void WriteHeader(Stream output, long commit)
+    internal static void WriteHeader(Stream output, long commit, long safe)
     {
         Span<byte> header = stackalloc byte[HeaderSize];
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
         header[4] = Version;
         BinaryPrimitives.WriteInt64LittleEndian(header[5..], commit);
+        BinaryPrimitives.WriteInt64LittleEndian(header[13..], safe);
         output.Write(header);
     }
 

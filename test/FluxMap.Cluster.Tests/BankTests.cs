@@ -69,6 +69,24 @@ public sealed class BankTests
     }
 
     [Fact]
+    public async Task A_wiped_member_catches_up_by_a_snapshot_of_the_compacted_log()
+    {
+        await using var cluster = await TestCluster.StartAsync(snapshotInterval: 8);
+        await OpenAccountsAsync(cluster);
+        var acknowledged = new ConcurrentBag<string>();
+        var leader = await cluster.LeaderAsync();
+        var wiped = Array.FindIndex(cluster.Members, m => m != leader);
+
+        await cluster.StopMemberAsync(wiped);
+        cluster.Wipe(wiped);
+        await TransferAsync(cluster, 0, 60, acknowledged);
+        Assert.NotNull((await cluster.LeaderAsync()).Node.Machine.Snapshot);
+        await cluster.StartMemberAsync(wiped);
+        await AssertEveryMemberHoldsAsync(cluster, acknowledged);
+        Assert.Equal(1, cluster.Members[wiped]!.Node.Machine.SnapshotsInstalled);
+    }
+
+    [Fact]
     public async Task A_follower_refuses_writes_with_a_transient_conflict_and_waits_for_a_position_read_on_the_leader()
     {
         await using var cluster = await TestCluster.StartAsync();

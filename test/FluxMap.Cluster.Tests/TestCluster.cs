@@ -52,7 +52,14 @@ internal sealed class TestCluster : IAsyncDisposable
 
         Members[index] = await ReplicatedFluxDatabase.OpenAsync<string, long>(
             replication,
-            b => b.WithOptions(new FluxMapOptions { DataDirectory = Path.Combine(_root.Path, $"m{index}", "data"), RetryBaseDelay = TimeSpan.FromMilliseconds(1) }),
+            b => b.WithOptions(new FluxMapOptions
+            {
+                DataDirectory = Path.Combine(_root.Path, $"m{index}", "data"),
+                RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+
+                // Four workers moving money between eight accounts conflict often, and each attempt waits for a Raft round trip.
+                MaxTransactionAttempts = 100,
+            }),
             cancellationToken: Ct);
     }
 
