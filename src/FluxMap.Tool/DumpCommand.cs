@@ -11,6 +11,13 @@ internal static class DumpCommand
         var directory = ToolCommand.Directory();
         var range = new RangeOptions();
         var limit = new Option<int>("--limit") { Description = "At most this many keys.", DefaultValueFactory = _ => 100 };
+        limit.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--limit must be 0 or more.");
+            }
+        });
         return ToolCommand.Create(
             "dump",
             "Show keys and values as JSON.",

@@ -45,6 +45,16 @@ internal static class ToolDatabase
     /// <summary>The keys to export or dump: strings starting with <paramref name="prefix"/>, or from and to (inclusive, string keys), or all.</summary>
     internal static KeyRange<MessagePackKey> Range(string? prefix, string? from, string? to)
     {
+        if (prefix is not null && (from is not null || to is not null))
+        {
+            throw new ToolException("Give either --prefix or --from/--to, not both.");
+        }
+
+        if (from is not null && to is not null && string.CompareOrdinal(from, to) > 0)
+        {
+            throw new ToolException($"--from \"{from}\" comes after --to \"{to}\" in key order, so no key lies between them; swap them.");
+        }
+
         if (prefix is not null)
         {
             if (prefix.Length == 0 || char.IsSurrogate(prefix[^1]) || prefix[^1] == char.MaxValue)

@@ -97,6 +97,27 @@ public sealed class FluxMapToolTests
     }
 
     [Fact]
+    public async Task Dump_refuses_a_reversed_range_a_prefix_with_bounds_and_a_negative_limit_without_a_stack_trace()
+    {
+        using var temp = new TempDirectory();
+        var db = temp.Sub("db");
+        await CreateAsync(db, 3);
+
+        var reversed = await ToolProcess.RunAsync("dump", db, "--from", "z", "--to", "a");
+        Assert.Equal(1, reversed.ExitCode);
+        Assert.Contains("comes after --to", reversed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", reversed.Error, StringComparison.Ordinal);
+
+        var both = await ToolProcess.RunAsync("export", db, "--prefix", "person:", "--from", "a");
+        Assert.Equal(1, both.ExitCode);
+        Assert.Contains("either --prefix or --from/--to", both.Error, StringComparison.Ordinal);
+
+        var negative = await ToolProcess.RunAsync("dump", db, "--limit", "-1");
+        Assert.NotEqual(0, negative.ExitCode);
+        Assert.Contains("--limit must be 0 or more", negative.Output + negative.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_and_import_through_the_tool_round_trip_values_and_deadlines()
     {
         using var temp = new TempDirectory();

@@ -106,7 +106,7 @@ internal sealed class JsonLinesImport<TKey, TValue>
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException)
         {
-            throw Failed(_line, $"is not valid: {e.Message}", e);
+            throw Failed(_line, $"is not valid: {Reason(e)}", e);
         }
 
         if (!hasKey || !hasValue)
@@ -150,6 +150,22 @@ internal sealed class JsonLinesImport<TKey, TValue>
 
         _batchStart = _line + 1;
         _batchBytes = 0;
+    }
+
+    // System.Text.Json ends its messages with where in its input it was ("Path: $ | LineNumber: 0 |
+    // BytePositionInLine: 10."), counting lines within the one line it was given: say it in the
+    // line's own terms instead.
+    private static string Reason(Exception e)
+    {
+        var message = e.Message;
+        var at = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        at = at > 0 ? at : message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        if (e is JsonException json && at > 0)
+        {
+            return $"{message[..at].TrimEnd('.')} (at {json.Path ?? "$"}, byte {json.BytePositionInLine + 1} of the line)";
+        }
+
+        return message.TrimEnd('.');
     }
 
     private JsonLinesImportException Failed(long line, string what, Exception? inner) =>

@@ -98,6 +98,10 @@ public sealed class JsonLinesTests
         Assert.Equal(0, failure.LinesImported);
         Assert.StartsWith("Line 3 of the import " + why, failure.Message, StringComparison.Ordinal);
         Assert.EndsWith("Nothing was imported.", failure.Message, StringComparison.Ordinal);
+
+        // Said in the line's own terms: not System.Text.Json's line count within the one line, no doubled period.
+        Assert.DoesNotContain("LineNumber", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", failure.Message, StringComparison.Ordinal);
         Assert.Equal(0, db.GetStatistics().Count);
     }
 
