@@ -162,17 +162,15 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
             Status = TransactionStatus.Committed;
             _writes = null;
         }
-        catch (Exception e) when (e is FluxMapException or ObjectDisposedException)
+        catch (Exception e)
         {
-            Ended(e as SerializationConflictException);
+            if (e is FluxMapException or ObjectDisposedException)
+            {
+                Ended(e as SerializationConflictException);
+            }
+
             FluxActivities.Failed(activity, e);
             activity?.Dispose();
-            throw;
-        }
-        catch (Exception e) when (activity is not null)
-        {
-            FluxActivities.Failed(activity, e);
-            activity.Dispose();
             throw;
         }
         finally

@@ -52,18 +52,21 @@ internal sealed class WalCodec<TKey, TValue>
 
     /// <summary>Encodes one write as a whole commit payload.</summary>
     /// <exception cref="ArgumentException">The key or value cannot be encoded.</exception>
-    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt) => EncodeSingle(key, value, isDelete, expiresAt, out _);
-
-    /// <summary>Encodes one write as a whole commit payload, saying where in it the value's bytes are (empty for a delete).</summary>
-    /// <exception cref="ArgumentException">The key or value cannot be encoded.</exception>
-    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt, out Range valueBytes)
+    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt)
     {
         var output = Scratch();
         var writer = new MessagePackWriter(output);
         writer.WriteArrayHeader(1);
         WriteChecked(ref writer, key, value, isDelete, expiresAt);
         writer.Flush();
-        var payload = output.Written.ToArray();
+        return output.Written.ToArray();
+    }
+
+    /// <summary>Encodes one write as a whole commit payload, saying where in it the value's bytes are (empty for a delete).</summary>
+    /// <exception cref="ArgumentException">The key or value cannot be encoded.</exception>
+    internal byte[] EncodeSingle(TKey key, TValue value, bool isDelete, long expiresAt, out Range valueBytes)
+    {
+        var payload = EncodeSingle(key, value, isDelete, expiresAt);
         valueBytes = isDelete ? default : ValueStart(payload)..payload.Length;
         return payload;
     }
