@@ -25,14 +25,14 @@ public sealed class ClusterHistoryTests(ITestOutputHelper output)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var clients = Enumerable.Range(0, 3).Select(c => RunClientAsync(new BankClient(cluster, c, Seed + c, log), reads, stop.Token)).ToList();
 
-        await log.WaitForAcknowledgedAsync(40);
+        await log.WaitForAcknowledgedAsync(30);
         var leader = (await cluster.LeaderAsync()).Index;
         await cluster.KillAsync(leader);
-        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 40);
+        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
 
         // Back, the member catches up and its client reads there again.
         await cluster.StartMemberAsync(leader);
-        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 40);
+        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
         await stop.CancelAsync();
         await Task.WhenAll(clients);
         var ledgers = await cluster.AssertAgreementAsync(log);

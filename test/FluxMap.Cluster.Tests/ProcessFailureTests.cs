@@ -68,7 +68,9 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
 
         await leader.ThawAsync();
+        var thawedAt = Stopwatch.GetTimestamp();
         await Task.WhenAll(staleTransfers);
+        output.WriteLine($"frozen for {Stopwatch.GetElapsedTime(frozenAt, thawedAt).TotalMilliseconds:F0} ms; the transfers sent to it while frozen were answered {Stopwatch.GetElapsedTime(thawedAt).TotalMilliseconds:F0} ms after the thaw");
         await stop.CancelAsync();
         await Task.WhenAll(clients);
 
