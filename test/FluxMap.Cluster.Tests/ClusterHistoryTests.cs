@@ -26,12 +26,17 @@ public sealed class ClusterHistoryTests(ITestOutputHelper output)
         var clients = Enumerable.Range(0, 3).Select(c => RunClientAsync(new BankClient(cluster, c, Seed + c, log), reads, stop.Token)).ToList();
 
         await log.WaitForAcknowledgedAsync(30);
-        var leader = (await cluster.LeaderAsync()).Index;
-        await cluster.KillAsync(leader);
+        var leader = await cluster.LeaderAsync();
+
+        // Transfers in flight when the leader dies: their clients never learn what came of them.
+        var doomed = new BankClient(cluster, leader.Index, Seed + 10, log);
+        var inFlight = Enumerable.Range(0, 3).Select(i => doomed.TransferAsync(Task.FromResult(leader), i, i + 3, MemberProcess.AnswerTimeout)).ToList();
+        await cluster.KillAsync(leader.Index);
+        await Task.WhenAll(inFlight);
         await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
 
         // Back, the member catches up and its client reads there again.
-        await cluster.StartMemberAsync(leader);
+        await cluster.StartMemberAsync(leader.Index);
         await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
         await stop.CancelAsync();
         await Task.WhenAll(clients);
