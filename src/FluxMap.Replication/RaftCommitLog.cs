@@ -15,6 +15,9 @@ internal sealed class RaftCommitLog<TKey, TValue>(WalCodec<TKey, TValue> codec, 
     private readonly Lock _gate = new();
     private readonly List<(long Timestamp, byte[] Payload)> _tail = [];
     private readonly List<CommitBatch<TKey, TValue>> _sent = [];
+
+    // Batches in flight when a snapshot replaced the state: the snapshot may hold them or not.
+    private readonly List<CommitBatch<TKey, TValue>> _unsure = [];
     private SnapshotFile? _snapshot;
 
     internal RaftLogSession<TKey, TValue>? Session { get; private set; }
@@ -41,6 +44,29 @@ internal sealed class RaftCommitLog<TKey, TValue>(WalCodec<TKey, TValue> codec, 
     }
 
     /// <summary>
+    /// An entry of <paramref name="term"/> committed. A batch sent in an earlier term and still
+    /// unsettled never reached the log (leadership ended before the append), or sits past this
+    /// entry, where no leader's log can keep it (terms never decrease along a committed log): had
+    /// it been at or before this entry, the apply of its own index would have settled it. Its
+    /// commits certainly failed.
+    /// </summary>
+    internal void FailBefore(long term)
+    {
+        List<CommitBatch<TKey, TValue>> lost;
+        lock (_gate)
+        {
+            lost = _sent.FindAll(b => b.Term < term);
+            _sent.RemoveAll(b => b.Term < term);
+        }
+
+        var failure = NotLeader.Conflict("this member stopped leading before the Raft log kept it.");
+        foreach (var batch in lost)
+        {
+            batch.Fail(failure);
+        }
+    }
+
+    /// <summary>
     /// The member closed: no apply will settle the batches still in flight, whose entries may or
     /// may not commit. Their commits fail as not acknowledged (never as conflicts: running them
     /// again could apply them twice).
@@ -50,8 +76,9 @@ internal sealed class RaftCommitLog<TKey, TValue>(WalCodec<TKey, TValue> codec, 
         List<CommitBatch<TKey, TValue>> sent;
         lock (_gate)
         {
-            sent = [.. _sent];
+            sent = [.. _sent, .. _unsure];
             _sent.Clear();
+            _unsure.Clear();
         }
 
         var failure = new ObjectDisposedException(
@@ -69,6 +96,8 @@ internal sealed class RaftCommitLog<TKey, TValue>(WalCodec<TKey, TValue> codec, 
         {
             _tail.Clear();
             _snapshot = snapshot;
+            _unsure.AddRange(_sent);
+            _sent.Clear();
         }
     }
 

@@ -191,6 +191,8 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
 
     private async ValueTask ApplyLiveAsync(LogEntry entry, CancellationToken cancellationToken)
     {
+        // Batches of earlier terms that no entry settled can no longer commit (this entry's own is settled below).
+        _host.Source.FailBefore(entry.Term);
         var session = _host.Session;
         var batch = entry.Context as CommitBatch<TKey, TValue>;
         if (batch is not null)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using FluxMap.Replication;
 
 namespace FluxMap.Cluster.Tests;
@@ -14,7 +12,7 @@ internal sealed class TestCluster : IAsyncDisposable
     private TestCluster(int size, int snapshotInterval)
     {
         _snapshotInterval = snapshotInterval;
-        _endPoints = [.. Enumerable.Range(0, size).Select(_ => $"127.0.0.1:{FreePort()}")];
+        _endPoints = [.. Enumerable.Range(0, size).Select(_ => LoopbackPort.FreeEndPoint())];
         Members = new ReplicatedFluxDatabase<string, long>?[size];
     }
 
@@ -114,12 +112,5 @@ internal sealed class TestCluster : IAsyncDisposable
         }
 
         _root.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using FluxMap.Testing;
 
 namespace FluxMap.Tests;
 
@@ -36,13 +36,6 @@ public sealed class SerializabilityHistoryTests
     private readonly ITestOutputHelper _output;
 
     public SerializabilityHistoryTests(ITestOutputHelper output) => _output = output;
-
-    private enum EdgeKind
-    {
-        WriteWrite,
-        WriteRead,
-        ReadWrite,
-    }
 
     [Fact]
     public async Task List_append_history_has_no_dependency_cycle()
@@ -86,14 +79,19 @@ public sealed class SerializabilityHistoryTests
 
         Assert.Equal(final.Count, scanned);
 
+        foreach (var key in final.Keys)
+        {
+            Assert.False(IsMissing(key), $"key {key} was never written but exists at the end");
+        }
+
         var committed = logs.SelectMany(l => l.Committed).ToList();
-        var history = History.Check(committed, logs.SelectMany(l => l.AbortedElements), final);
+        var history = ListAppendHistory.Check(committed, logs.SelectMany(l => l.AbortedElements), final);
         clock.Stop();
 
         var conflicts = logs.Sum(l => l.Conflicts);
         var rollbacks = logs.Sum(l => l.Rollbacks);
         _output.WriteLine(
-            $"attempted {attempts}, committed {committed.Count} ({committed.Count(t => t.Mode != TxnMode.ReadWrite)} read-only), " +
+            $"attempted {attempts}, committed {committed.Count} ({logs.Sum(l => l.ReadOnlyCommitted)} read-only), " +
             $"serialization conflicts {conflicts} (write-write {logs.Sum(l => l.WriteWriteConflicts)}, read-write {logs.Sum(l => l.ReadWriteConflicts)}, " +
             $"at commit {logs.Sum(l => l.CommitConflicts)}), voluntary rollbacks {rollbacks}");
         _output.WriteLine(
@@ -355,14 +353,15 @@ public sealed class SerializabilityHistoryTests
                 TxnMode.Deferrable => Deferrable,
                 _ => null,
             });
-            var txn = new Txn(worker, attempt, seed, tx.Id, mode, Volatile.Read(ref shared.Generation));
+            var generation = Volatile.Read(ref shared.Generation);
+            var txn = new ListAppendTransaction(string.Create(CultureInfo.InvariantCulture, $"worker {worker}, attempt {attempt}, worker seed {seed}, FluxMap id {tx.Id}, {mode}"));
             var atCommit = false;
             try
             {
                 var ops = 1 + random.Next(5);
                 for (var op = 0; op < ops; op++)
                 {
-                    await RunOperationAsync(tx, txn, random, shared, ct);
+                    await RunOperationAsync(tx, txn, mode, generation, random, shared, ct);
 
                     // Let other workers' transactions run while this one is open.
                     await Task.Yield();
@@ -379,6 +378,7 @@ public sealed class SerializabilityHistoryTests
                 atCommit = true;
                 await tx.CommitAsync(ct);
                 log.Committed.Add(txn);
+                log.ReadOnlyCommitted += mode == TxnMode.ReadWrite ? 0 : 1;
             }
             catch (SerializationConflictException conflict)
             {
@@ -393,19 +393,20 @@ public sealed class SerializabilityHistoryTests
         return log;
     }
 
-    private static async Task RunOperationAsync(FluxTransaction<string, int[]> tx, Txn txn, Random random, SharedCounters shared, CancellationToken ct)
+    private static async Task RunOperationAsync(
+        FluxTransaction<string, int[]> tx, ListAppendTransaction txn, TxnMode mode, int generation, Random random, SharedCounters shared, CancellationToken ct)
     {
-        var roll = txn.Mode == TxnMode.ReadWrite ? random.Next(100) : 40 + random.Next(60);
+        var roll = mode == TxnMode.ReadWrite ? random.Next(100) : 40 + random.Next(60);
         if (roll < 40)
         {
             // Append: read the list, add a globally unique element, write the new list.
-            var key = Key(txn.Generation, PickSlot(random));
+            var key = Key(generation, PickSlot(random));
             var current = await tx.GetAsync(key, ct);
             var list = current.HasValue ? current.Value : null;
             txn.Observe(key, list, "append-read");
             if (list?.Length >= GenerationLength)
             {
-                Interlocked.CompareExchange(ref shared.Generation, txn.Generation + 1, txn.Generation);
+                Interlocked.CompareExchange(ref shared.Generation, generation + 1, generation);
             }
 
             var element = Interlocked.Increment(ref shared.NextElement);
@@ -413,36 +414,35 @@ public sealed class SerializabilityHistoryTests
             list?.CopyTo(next, 0);
             next[^1] = element;
             txn.Appends.Add((key, element));
-            txn.Log.Add(new Op("append", key, next, null, true));
+            txn.Log.Add(new ListAppendOperation("append", key, next, null, true));
             await tx.InsertAsync(key, next, ct);
             txn.Own[key] = next;
         }
         else if (roll < 65)
         {
-            var key = Key(txn.Generation, random.Next(KeyWeights.Length));
+            var key = Key(generation, random.Next(KeyWeights.Length));
             var value = await tx.GetAsync(key, ct);
             txn.Observe(key, value.HasValue ? value.Value : null, "read");
         }
         else if (roll < 72)
         {
-            var key = MissingKey(txn.Generation, random.Next(KeyWeights.Length));
+            var key = MissingKey(generation, random.Next(KeyWeights.Length));
             var value = await tx.GetAsync(key, ct);
             if (value.HasValue)
             {
-                Assert.Fail($"{txn}: key {key} was never written but a read found {Show(value.GetValueOrDefault())}");
+                Assert.Fail($"{txn}: key {key} was never written but a read found {ListAppendHistory.Show(value.GetValueOrDefault())}");
             }
 
             txn.Observe(key, null, "read-missing");
         }
         else
         {
-            await ScanAsync(tx, txn, random, ct);
+            await ScanAsync(tx, txn, generation, random, ct);
         }
     }
 
-    private static async Task ScanAsync(FluxTransaction<string, int[]> tx, Txn txn, Random random, CancellationToken ct)
+    private static async Task ScanAsync(FluxTransaction<string, int[]> tx, ListAppendTransaction txn, int generation, Random random, CancellationToken ct)
     {
-        var generation = txn.Generation;
         IAsyncEnumerable<KeyValuePair<string, int[]>> scan;
         string[] covered;
         string description;
@@ -503,7 +503,7 @@ public sealed class SerializabilityHistoryTests
             }
         }
 
-        txn.Log.Add(new Op(description, null, null, returned, completed));
+        txn.Log.Add(new ListAppendOperation(description, null, null, returned, completed));
 
         // A completed scan read every key of its range (a key it did not return is absent); one
         // stopped early read only the keys up to the last one it returned.
@@ -548,16 +548,6 @@ public sealed class SerializabilityHistoryTests
     // Every key of a generation, in key order.
     private static string[] UniverseOf(int generation) =>
         [.. Enumerable.Range(0, KeyWeights.Length).SelectMany(slot => new[] { Key(generation, slot), MissingKey(generation, slot) })];
-
-    private static bool SameList(int[]? a, int[]? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && a.AsSpan().SequenceEqual(b));
-
-    private static string Show(int[]? list) => list switch
-    {
-        null => "absent",
-        { Length: <= 6 } => "[" + string.Join(", ", list) + "]",
-        _ => string.Create(CultureInfo.InvariantCulture, $"[.. {list[^3]}, {list[^2]}, {list[^1]}] (length {list.Length})"),
-    };
 
     private enum TxnMode
     {
@@ -636,7 +626,7 @@ public sealed class SerializabilityHistoryTests
 
     private sealed class WorkerLog
     {
-        public List<Txn> Committed { get; } = [];
+        public List<ListAppendTransaction> Committed { get; } = [];
 
         public List<int> AbortedElements { get; } = [];
 
@@ -649,399 +639,7 @@ public sealed class SerializabilityHistoryTests
         public int ReadWriteConflicts { get; set; }
 
         public int Rollbacks { get; set; }
-    }
 
-    /// <summary>One operation as the transaction saw it, kept to print a cycle.</summary>
-    private sealed record Op(string Kind, string? Key, int[]? Value, List<KeyValuePair<string, int[]>>? Scanned, bool Completed);
-
-    /// <summary>One transaction attempt: what it read from the snapshot and what it appended.</summary>
-    private sealed class Txn(int worker, int attempt, int seed, long fluxId, TxnMode mode, int generation)
-    {
-        /// <summary>Gets or sets the transaction's node in the dependency graph; -1 until the history is checked.</summary>
-        public int Index { get; set; } = -1;
-
-        public TxnMode Mode => mode;
-
-        /// <summary>Gets the generation of keys the transaction works on.</summary>
-        public int Generation => generation;
-
-        /// <summary>Gets the first value seen per key before any own append: what the transaction read from others.</summary>
-        public Dictionary<string, int[]?> Reads { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>Gets the transaction's own current value per key it appended to.</summary>
-        public Dictionary<string, int[]> Own { get; } = new(StringComparer.Ordinal);
-
-        public List<(string Key, int Element)> Appends { get; } = [];
-
-        public List<Op> Log { get; } = [];
-
-        /// <summary>Records a read, checking it against the transaction's own writes and earlier reads.</summary>
-        public void Observe(string key, int[]? seen, string? kind)
-        {
-            if (kind is not null)
-            {
-                Log.Add(new Op(kind, key, seen, null, true));
-            }
-
-            if (Own.TryGetValue(key, out var mine))
-            {
-                if (!SameList(mine, seen))
-                {
-                    Assert.Fail($"{this}: read its own write of {key} as {Show(seen)}, expected {Show(mine)}");
-                }
-
-                return;
-            }
-
-            if (Reads.TryGetValue(key, out var earlier))
-            {
-                if (!SameList(earlier, seen))
-                {
-                    Assert.Fail($"{this}: read {key} as {Show(earlier)} and later as {Show(seen)} in one snapshot");
-                }
-
-                return;
-            }
-
-            Reads[key] = seen;
-        }
-
-        public string Describe()
-        {
-            var text = new StringBuilder();
-            text.Append(CultureInfo.InvariantCulture, $"{this}:");
-            foreach (var op in Log)
-            {
-                text.Append("\n      ").Append(op.Kind);
-                if (op.Key is not null)
-                {
-                    text.Append(' ').Append(op.Key).Append(" = ").Append(Show(op.Value));
-                }
-
-                if (op.Scanned is not null)
-                {
-                    text.Append(op.Completed ? " (completed): " : " (stopped early): ")
-                        .AppendJoin(", ", op.Scanned.Select(p => p.Key + "=" + Show(p.Value)));
-                }
-            }
-
-            return text.ToString();
-        }
-
-        public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"{(Index >= 0 ? "T" + Index : "transaction")} (worker {worker}, attempt {attempt}, worker seed {seed}, FluxMap id {fluxId}, {mode})");
-    }
-
-    private readonly record struct Edge(int From, int To, EdgeKind Kind, string Key, int Position);
-
-    /// <summary>The checked history: edge counts, and the first cycle found, described.</summary>
-    private sealed class History
-    {
-        public int WriteWrite { get; private set; }
-
-        public int WriteRead { get; private set; }
-
-        public int ReadWrite { get; private set; }
-
-        public int Reads { get; private set; }
-
-        public int AbsentReads { get; private set; }
-
-        public int Elements { get; private set; }
-
-        public int AbortedElements { get; private set; }
-
-        public string? Cycle { get; private set; }
-
-        public static History Check(List<Txn> committed, IEnumerable<int> abortedElements, Dictionary<string, int[]> final)
-        {
-            var history = new History();
-            var aborted = abortedElements.ToHashSet();
-            history.AbortedElements = aborted.Count;
-            var writerOf = new Dictionary<int, int>();
-            for (var i = 0; i < committed.Count; i++)
-            {
-                committed[i].Index = i;
-                foreach (var (_, element) in committed[i].Appends)
-                {
-                    if (!writerOf.TryAdd(element, i))
-                    {
-                        Assert.Fail($"element {element} appended twice");
-                    }
-
-                    Assert.False(aborted.Contains(element), $"element {element} is both committed and aborted");
-                }
-            }
-
-            history.Elements = writerOf.Count;
-            foreach (var key in final.Keys)
-            {
-                Assert.False(IsMissing(key), $"key {key} was never written but exists at the end");
-            }
-
-            // The final lists give each key's version order: every element once, committed only.
-            var position = new Dictionary<int, (string Key, int Index)>();
-            foreach (var (key, list) in final)
-            {
-                for (var i = 0; i < list.Length; i++)
-                {
-                    var element = list[i];
-                    if (aborted.Contains(element))
-                    {
-                        Assert.Fail($"element {element} of an aborted transaction is in the final {key} at index {i}");
-                    }
-
-                    if (!writerOf.ContainsKey(element))
-                    {
-                        Assert.Fail($"element {element} in the final {key} at index {i} was never appended by a committed transaction");
-                    }
-
-                    if (!(position.TryAdd(element, (key, i))))
-                    {
-                        Assert.Fail($"element {element} appears twice in the final state ({key} at {i} and {position.GetValueOrDefault(element)})");
-                    }
-                }
-            }
-
-            foreach (var tx in committed)
-            {
-                foreach (var (key, group) in tx.Appends.GroupBy(a => a.Key).Select(g => (g.Key, g.Select(a => a.Element).ToList())))
-                {
-                    var start = tx.Reads.TryGetValue(key, out var read) ? read?.Length ?? 0 : throw new InvalidOperationException($"{tx} appended to {key} without reading it");
-                    for (var i = 0; i < group.Count; i++)
-                    {
-                        if (!position.TryGetValue(group[i], out var at))
-                        {
-                            Assert.Fail($"lost update: committed {tx} appended {group[i]} to {key}, which is not in the final {key} {Show(final.GetValueOrDefault(key))}\n{tx.Describe()}");
-                        }
-
-                        if (at != (key, start + i))
-                        {
-                            Assert.Fail($"{tx} read {key} as {Show(read)} and appended {group[i]}, which ended at {at.Key} index {at.Index} instead of {start + i}\n{tx.Describe()}");
-                        }
-                    }
-                }
-            }
-
-            // Every committed read must be a prefix of its key's final list (checked once per distinct list).
-            var verified = new HashSet<int[]>(ReferenceEqualityComparer.Instance);
-            var edges = new List<Edge>[committed.Count];
-            for (var i = 0; i < edges.Length; i++)
-            {
-                edges[i] = [];
-            }
-
-            void Add(int from, int to, EdgeKind kind, string key, int index)
-            {
-                if (from == to)
-                {
-                    return;
-                }
-
-                edges[from].Add(new Edge(from, to, kind, key, index));
-                _ = kind switch
-                {
-                    EdgeKind.WriteWrite => history.WriteWrite++,
-                    EdgeKind.WriteRead => history.WriteRead++,
-                    _ => history.ReadWrite++,
-                };
-            }
-
-            foreach (var (key, list) in final)
-            {
-                for (var i = 0; i + 1 < list.Length; i++)
-                {
-                    Add(writerOf[list[i]], writerOf[list[i + 1]], EdgeKind.WriteWrite, key, i + 1);
-                }
-            }
-
-            foreach (var tx in committed)
-            {
-                foreach (var (key, seen) in tx.Reads)
-                {
-                    history.Reads++;
-                    var full = final.GetValueOrDefault(key) ?? [];
-                    var n = seen?.Length ?? 0;
-                    if (seen is null && full.Length > 0)
-                    {
-                        history.AbsentReads++;
-                    }
-                    else if (seen is not null && verified.Add(seen))
-                    {
-                        foreach (var element in seen)
-                        {
-                            if (aborted.Contains(element))
-                            {
-                                Assert.Fail($"{tx} read {key} = {Show(seen)}, which holds element {element} of an aborted transaction\n{tx.Describe()}");
-                            }
-                        }
-
-                        if (n > full.Length || !seen.AsSpan().SequenceEqual(full.AsSpan(0, n)))
-                        {
-                            Assert.Fail($"{tx} read {key} = {Show(seen)}, which is not a prefix of the final {Show(full)} (a lost or garbled update)\n{tx.Describe()}");
-                        }
-                    }
-
-                    if (n > 0)
-                    {
-                        Add(writerOf[full[n - 1]], tx.Index, EdgeKind.WriteRead, key, n - 1);
-                    }
-
-                    if (n < full.Length)
-                    {
-                        Add(tx.Index, writerOf[full[n]], EdgeKind.ReadWrite, key, n);
-                    }
-                }
-            }
-
-            history.Cycle = FindCycle(edges, committed, final);
-            return history;
-        }
-
-        private static string? FindCycle(List<Edge>[] edges, List<Txn> committed, Dictionary<string, int[]> final)
-        {
-            foreach (var component in StronglyConnectedComponents(edges))
-            {
-                if (component.Count < 2)
-                {
-                    continue;
-                }
-
-                var cycle = ShortestCycle(edges, component);
-                var text = new StringBuilder();
-                text.Append(CultureInfo.InvariantCulture, $"The committed history is not serializable: a strongly connected component of {component.Count} transactions; a shortest cycle in it:\n");
-                foreach (var edge in cycle)
-                {
-                    var list = final[edge.Key];
-                    var what = edge.Kind switch
-                    {
-                        EdgeKind.WriteWrite => $"ww: appended {list[edge.Position - 1]} to {edge.Key}, then the next element {list[edge.Position]}",
-                        EdgeKind.WriteRead => $"wr: appended {list[edge.Position]} to {edge.Key}, read as the last element seen",
-                        _ => $"rw: read {edge.Key} with {edge.Position} elements, missing {list[edge.Position]} appended next",
-                    };
-                    text.Append(CultureInfo.InvariantCulture, $"  T{edge.From} -> T{edge.To}  {what}\n");
-                }
-
-                text.Append("Transactions (reads in order; a scan lists what it returned):\n");
-                foreach (var edge in cycle)
-                {
-                    text.Append("  ").Append(committed[edge.From].Describe()).Append('\n');
-                }
-
-                return text.ToString();
-            }
-
-            return null;
-        }
-
-        // Tarjan's algorithm, iterative: the graph can be deep enough to overflow a recursive one.
-        private static List<List<int>> StronglyConnectedComponents(List<Edge>[] edges)
-        {
-            var count = edges.Length;
-            var index = new int[count];
-            var low = new int[count];
-            var onStack = new bool[count];
-            Array.Fill(index, -1);
-            var stack = new Stack<int>();
-            var calls = new Stack<(int Node, int Next)>();
-            var components = new List<List<int>>();
-            var next = 0;
-            for (var root = 0; root < count; root++)
-            {
-                if (index[root] >= 0)
-                {
-                    continue;
-                }
-
-                Visit(root);
-                while (calls.Count > 0)
-                {
-                    var (node, edge) = calls.Pop();
-                    if (edge < edges[node].Count)
-                    {
-                        calls.Push((node, edge + 1));
-                        var to = edges[node][edge].To;
-                        if (index[to] < 0)
-                        {
-                            Visit(to);
-                        }
-                        else if (onStack[to])
-                        {
-                            low[node] = Math.Min(low[node], index[to]);
-                        }
-
-                        continue;
-                    }
-
-                    if (low[node] == index[node])
-                    {
-                        var component = new List<int>();
-                        int member;
-                        do
-                        {
-                            member = stack.Pop();
-                            onStack[member] = false;
-                            component.Add(member);
-                        }
-                        while (member != node);
-                        components.Add(component);
-                    }
-
-                    if (calls.Count > 0)
-                    {
-                        var parent = calls.Peek().Node;
-                        low[parent] = Math.Min(low[parent], low[node]);
-                    }
-                }
-            }
-
-            return components;
-
-            void Visit(int node)
-            {
-                index[node] = low[node] = next++;
-                stack.Push(node);
-                onStack[node] = true;
-                calls.Push((node, 0));
-            }
-        }
-
-        // Breadth-first from one member back to itself, inside the component.
-        private static List<Edge> ShortestCycle(List<Edge>[] edges, List<int> component)
-        {
-            var members = component.ToHashSet();
-            var start = component[0];
-            var via = new Dictionary<int, Edge>();
-            var queue = new Queue<int>();
-            queue.Enqueue(start);
-            while (queue.Count > 0)
-            {
-                var node = queue.Dequeue();
-                foreach (var edge in edges[node])
-                {
-                    if (!members.Contains(edge.To) || via.ContainsKey(edge.To))
-                    {
-                        continue;
-                    }
-
-                    via[edge.To] = edge;
-                    if (edge.To == start)
-                    {
-                        var cycle = new List<Edge>();
-                        for (var at = start; cycle.Count == 0 || at != start; at = via[at].From)
-                        {
-                            cycle.Add(via[at]);
-                        }
-
-                        cycle.Reverse();
-                        return cycle;
-                    }
-
-                    queue.Enqueue(edge.To);
-                }
-            }
-
-            throw new InvalidOperationException("a strongly connected component without a cycle");
-        }
+        public int ReadOnlyCommitted { get; set; }
     }
 }
