@@ -73,9 +73,8 @@ internal sealed class OnCallWorkload : IContendedWorkload
         }
     }
 
-    private static string Doctor(int shift, char side) => string.Create(CultureInfo.InvariantCulture, $"oncall:{shift:D3}:{side}");
-
-    private static async ValueTask ChangeAsync(ContendedTransaction transaction, string own, string other)
+    /// <summary>A doctor goes off call if the other is on, back on if off.</summary>
+    internal static async ValueTask ChangeAsync(ContendedTransaction transaction, string own, string other)
     {
         var ownOnCall = await transaction.GetAsync(own);
         var otherOnCall = await transaction.GetAsync(other);
@@ -90,7 +89,8 @@ internal sealed class OnCallWorkload : IContendedWorkload
         }
     }
 
-    private static async ValueTask RosterAsync(ContendedTransaction transaction, string[] doctors, string tally)
+    /// <summary>Adds the count of <paramref name="doctors"/> on call to <paramref name="tally"/>.</summary>
+    internal static async ValueTask RosterAsync(ContendedTransaction transaction, string[] doctors, string tally)
     {
         var onCall = 0L;
         foreach (var doctor in doctors)
@@ -102,4 +102,6 @@ internal sealed class OnCallWorkload : IContendedWorkload
         await ContendedTransaction.PauseAsync();
         await transaction.SetAsync(tally, total + onCall);
     }
+
+    private static string Doctor(int shift, char side) => string.Create(CultureInfo.InvariantCulture, $"oncall:{shift:D3}:{side}");
 }
