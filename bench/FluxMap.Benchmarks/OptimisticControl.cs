@@ -50,7 +50,16 @@ internal sealed class OptimisticControl : IConcurrencyControl
                     }
 
                     // In memory the commit is visible when this returns, before the lock is released.
-                    acknowledged = transaction.CommitAsync();
+                    try
+                    {
+                        acknowledged = transaction.CommitAsync();
+                    }
+                    catch (SerializationConflictException)
+                    {
+                        Interlocked.Increment(ref _abortsPastValidation);
+                        return false;
+                    }
+
                     _validator.Committed(attempt.Writes);
                 }
 
@@ -60,7 +69,8 @@ internal sealed class OptimisticControl : IConcurrencyControl
             catch (SerializationConflictException)
             {
                 // SSI may abort an attempt at a read, before validation: it has then read a key
-                // overwritten after its snapshot, which validation refuses too. Count any that has not.
+                // overwritten after its snapshot, which validation refuses too. Count any that has
+                // not (a commit landing meanwhile on the thread pool could hide one; interleaved, none can).
                 using (_validator.Enter())
                 {
                     if (_validator.IsValid(snapshot, attempt.Reads))
