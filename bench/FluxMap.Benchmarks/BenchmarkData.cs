@@ -23,6 +23,16 @@ internal static class BenchmarkData
         $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, " +
         $"{RuntimeInformation.FrameworkDescription}, ServerGC={System.Runtime.GCSettings.IsServerGC}";
 
+    /// <summary>The system's load averages (/proc/loadavg), printed beside figures from a shared machine.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+
+    /// <summary>The value after option <paramref name="name"/> on a driver's command line, null when it is not given.</summary>
+    public static string? Argument(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
     /// <summary>The key with ordinal <paramref name="i"/>; ordinal order is numeric order.</summary>
     public static string Key(int i) => string.Create(CultureInfo.InvariantCulture, $"key:{i:D10}");
 

@@ -38,18 +38,18 @@ internal sealed partial class DataFileDriver
     {
         var quick = args.Contains("--quick");
         var settings = quick ? Settings.Quick : Settings.Full;
-        if (Argument(args, "--wal-minutes") is { } minutes)
+        if (BenchmarkData.Argument(args, "--wal-minutes") is { } minutes)
         {
             settings = settings with { WalLoad = TimeSpan.FromMinutes(double.Parse(minutes, CultureInfo.InvariantCulture)) };
         }
 
-        var only = Argument(args, "--only") is { } list ? list.Split(',').Select(int.Parse).ToHashSet() : [1, 2, 3, 4];
+        var only = BenchmarkData.Argument(args, "--only") is { } list ? list.Split(',').Select(int.Parse).ToHashSet() : [1, 2, 3, 4];
         var root = Path.Combine(Path.GetTempPath(), "fluxmap-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         try
         {
             Console.WriteLine($"Command: dotnet run -c Release --project bench/FluxMap.Benchmarks -- datafile {string.Join(' ', args)}".TrimEnd());
-            Console.WriteLine($"Machine: {BenchmarkData.Machine()}; load average at start: {LoadAverage()}");
+            Console.WriteLine($"Machine: {BenchmarkData.Machine()}; load average at start: {BenchmarkData.LoadAverage()}");
             Console.WriteLine($"Durability: Relaxed (defaults: FlushInterval 10 ms, WalSegmentSize 4 MiB, WalPoolSize 8, WriteBehindInterval 100 ms, CheckpointInterval 10 s); " +
                 $"TKey=string (\"{BenchmarkData.Key(0)}\"), TValue=byte[]; one writer unless said; every ratio is to a baseline from this run.");
             Console.WriteLine();
@@ -74,7 +74,7 @@ internal sealed partial class DataFileDriver
                 await driver.PagedGetsAsync();
             }
 
-            Console.WriteLine($"Load average at end: {LoadAverage()}");
+            Console.WriteLine($"Load average at end: {BenchmarkData.LoadAverage()}");
             return 0;
         }
         finally
@@ -453,12 +453,6 @@ internal sealed partial class DataFileDriver
         return $"log {wal.Length} files, {Mib(wal.Sum(f => f.Length))}; data file {Mib(data)}";
     }
 
-    private static string? Argument(string[] args, string name)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-    }
-
     private static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
@@ -472,8 +466,6 @@ internal sealed partial class DataFileDriver
     private static string Mib(long bytes) => $"{bytes / (double)(1 << 20):N1} MiB";
 
     private static string Verdict(bool met) => met ? "MET" : "NOT MET";
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
     private sealed record Open(double Seconds, double GcPauseMs, long DataFileMs, long DataFileRecords, long ReplayMs, long ReplayRecords);
 

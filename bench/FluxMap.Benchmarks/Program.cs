@@ -6,7 +6,8 @@ using FluxMap.Benchmarks;
 // measures vacuum and the memory limit against the same load without them; `-- increment [--quick]`
 // compares 8 tasks incrementing one counter with 1; `-- datafile [--wal-minutes M] [--quick] [--only 1,2,3,4]`
 // measures the write-behind data file's targets; `-- backup [--keys N]` an online backup against a
-// plain file copy; anything else goes to BenchmarkDotNet.
+// plain file copy; `-- aborts [--commits N] [--workers 2,4,8,16] [--quick]` aborts per commit of
+// contended transactions against a plain optimistic baseline; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
 {
     return await MemoryOverhead.RunAsync(args[1..]);
@@ -35,6 +36,11 @@ if (args.Length > 0 && string.Equals(args[0], "datafile", StringComparison.Ordin
 if (args.Length > 0 && string.Equals(args[0], "backup", StringComparison.OrdinalIgnoreCase))
 {
     return await BackupDriver.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && string.Equals(args[0], "aborts", StringComparison.OrdinalIgnoreCase))
+{
+    return await AbortsDriver.RunAsync(args[1..]);
 }
 
 Console.WriteLine(BenchmarkData.Describe());
