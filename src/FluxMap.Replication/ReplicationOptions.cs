@@ -31,6 +31,13 @@ public sealed class ReplicationOptions
     /// </summary>
     public int SnapshotInterval { get; set; } = 4096;
 
+    /// <summary>
+    /// Gets or sets what each member adds to its Raft port to listen for read-write transactions
+    /// forwarded by followers: a member at <c>10.0.0.5:3262</c> takes them on <c>10.0.0.5:4262</c>
+    /// with the default. The same on every member. Default 1000.
+    /// </summary>
+    public int ForwardingPortOffset { get; set; } = 1000;
+
     /// <summary>Gets or sets the most commits the leader puts into one Raft log entry (group commit). Default 512.</summary>
     public int MaxCommitsPerEntry { get; set; } = 512;
 }

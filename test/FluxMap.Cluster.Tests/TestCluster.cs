@@ -7,6 +7,8 @@ namespace FluxMap.Cluster.Tests;
 /// <summary>Three members in this process on loopback, on free ports, each with its own directories; members can be stopped, restarted and wiped.</summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
+    private const int ForwardingPortOffset = 1000;
+
     private readonly TempDirectory _root = new();
     private readonly string[] _endPoints;
     private readonly int _snapshotInterval;
@@ -14,7 +16,7 @@ internal sealed class TestCluster : IAsyncDisposable
     private TestCluster(int size, int snapshotInterval)
     {
         _snapshotInterval = snapshotInterval;
-        _endPoints = [.. Enumerable.Range(0, size).Select(_ => $"127.0.0.1:{FreePort()}")];
+        _endPoints = [.. Enumerable.Range(0, size).Select(_ => $"127.0.0.1:{FreePortPair()}")];
         Members = new ReplicatedFluxDatabase<string, long>?[size];
     }
 
@@ -44,6 +46,7 @@ internal sealed class TestCluster : IAsyncDisposable
             RequestTimeout = TimeSpan.FromMilliseconds(500),
             SnapshotInterval = _snapshotInterval,
             MaxCommitsPerEntry = 64,
+            ForwardingPortOffset = ForwardingPortOffset,
         };
         foreach (var endPoint in _endPoints)
         {
@@ -116,10 +119,28 @@ internal sealed class TestCluster : IAsyncDisposable
         _root.Dispose();
     }
 
-    private static int FreePort()
+    // A free Raft port whose forwarding port is free too.
+    private static int FreePortPair()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var raft = new TcpListener(IPAddress.Loopback, 0);
+            raft.Start();
+            var port = ((IPEndPoint)raft.LocalEndpoint).Port;
+            if (port + ForwardingPortOffset > IPEndPoint.MaxPort)
+            {
+                continue;
+            }
+
+            using var forwarding = new TcpListener(IPAddress.Loopback, port + ForwardingPortOffset);
+            try
+            {
+                forwarding.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
     }
 }

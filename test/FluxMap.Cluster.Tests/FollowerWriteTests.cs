@@ -1,0 +1,150 @@
+namespace FluxMap.Cluster.Tests;
+
+/// <summary>
+/// Read-write transactions on a follower: the body runs on the follower's snapshot, the leader
+/// validates what it read and commits its writes. Serializable across members (no write skew),
+/// a changed read retries, and a write that cannot be sent, a cancelled one and one in flight
+/// when the follower closes fail as documented.
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class FollowerWriteTests
+{
+    private static CancellationToken Ct => TestCluster.Ct;
+
+    [Fact]
+    public async Task Two_followers_each_reading_both_keys_and_writing_one_never_both_commit_a_write_skew()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("x", 50, ct); await tx.InsertAsync("y", 50, ct); return 0; }, Ct);
+        var position = leader.CommitPosition;
+        var followers = cluster.Running.Where(m => m != leader).ToArray();
+        foreach (var follower in followers)
+        {
+            await follower.WaitForCommitAsync(position, Ct);
+        }
+
+        // Both first attempts read before either writes: each alone keeps x + y >= 0, both together would not.
+        using var bothRead = new Barrier(2);
+        var attempts = new int[2];
+        var withdrew = await Task.WhenAll(new[] { "x", "y" }.Select((key, i) => Task.Run(() => followers[i].TransactionAsync(
+            async (tx, ct) =>
+            {
+                var total = (await tx.GetAsync("x", ct)).Value + (await tx.GetAsync("y", ct)).Value;
+                if (Interlocked.Increment(ref attempts[i]) == 1)
+                {
+                    bothRead.SignalAndWait(ct);
+                }
+
+                if (total < 100)
+                {
+                    return false;
+                }
+
+                await tx.InsertAsync(key, (await tx.GetAsync(key, ct)).Value - 100, ct);
+                return true;
+            },
+            Ct).AsTask())));
+
+        Assert.Single(withdrew, w => w);
+        await leader.ReadBarrierAsync(Ct);
+        Assert.Equal(0, await leader.ReadAsync(async (tx, ct) => (await tx.GetAsync("x", ct)).Value + (await tx.GetAsync("y", ct)).Value, Ct));
+        Assert.Contains(attempts, a => a > 1);
+    }
+
+    [Fact]
+    public async Task A_follower_whose_read_changed_on_the_leader_retries_and_commits_on_the_newer_state()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Running.First(m => m != leader);
+        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("k", 1, ct); return 0; }, Ct);
+        await follower.WaitForCommitAsync(leader.CommitPosition, Ct);
+
+        var attempts = 0;
+        await follower.TransactionAsync(
+            async (tx, ct) =>
+            {
+                var seen = (await tx.GetAsync("k", ct)).Value;
+                if (++attempts == 1)
+                {
+                    await leader.TransactionAsync(async (ltx, lct) => { await ltx.InsertAsync("k", 10, lct); return 0; }, ct);
+                }
+
+                await tx.InsertAsync("k", seen + 1, ct);
+                return 0;
+            },
+            Ct);
+
+        Assert.True(attempts > 1);
+        Assert.Equal(11, await follower.ReadAsync(async (tx, ct) => (await tx.GetAsync("k", ct)).Value, Ct));
+        await leader.ReadBarrierAsync(Ct);
+        Assert.Equal(11, await leader.ReadAsync(async (tx, ct) => (await tx.GetAsync("k", ct)).Value, Ct));
+    }
+
+    [Fact]
+    public async Task A_write_the_codec_cannot_encode_fails_on_the_follower_without_reaching_the_leader()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Running.First(m => m != leader);
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(
+            () => follower.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("broken \uD800", 1, ct); return 0; }, Ct).AsTask());
+        Assert.Contains("surrogate", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, leader.Node.Forwarding.Server.Received);
+
+        await follower.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("fine", 2, ct); return 0; }, Ct);
+        Assert.Equal(1, leader.Node.Forwarding.Server.Received);
+    }
+
+    [Fact]
+    public async Task A_follower_write_cancelled_before_it_is_sent_fails_and_sends_nothing()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Running.First(m => m != leader);
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => follower.TransactionAsync(
+            async (tx, ct) =>
+            {
+                await tx.InsertAsync("cancelled", 1, ct);
+                await cancel.CancelAsync();
+                return 0;
+            },
+            cancel.Token).AsTask());
+
+        Assert.Equal(0, leader.Node.Forwarding.Server.Received);
+        await follower.ReadBarrierAsync(Ct);
+        Assert.False(await follower.ReadAsync((tx, ct) => tx.ContainsKeyAsync("cancelled", ct), Ct));
+    }
+
+    [Fact]
+    public async Task A_follower_closed_while_its_write_waits_for_the_leader_fails_it_as_disposed()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var index = Array.FindIndex(cluster.Members, m => m is not null && m != leader);
+        var follower = cluster.Members[index]!;
+
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        leader.Node.Forwarding.Server.Holding = () =>
+        {
+            arrived.TrySetResult();
+            return release.Task;
+        };
+        var write = follower.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("held", 1, ct); return 0; }, Ct).AsTask();
+        await arrived.Task.WaitAsync(Ct);
+
+        await cluster.StopMemberAsync(index);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => write);
+
+        // The leader goes on: it takes the held transaction's fate in its stride and commits others.
+        leader.Node.Forwarding.Server.Holding = null;
+        release.SetResult();
+        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("after", 2, ct); return 0; }, Ct);
+        Assert.Equal(2, await leader.ReadAsync(async (tx, ct) => (await tx.GetAsync("after", ct)).Value, Ct));
+    }
+}
