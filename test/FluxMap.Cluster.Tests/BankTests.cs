@@ -144,8 +144,10 @@ public sealed class BankTests
         Assert.Equal(8, await follower.ReadAsync(async (tx, ct) => (await tx.GetAsync("later", ct)).Value, Ct));
     }
 
-    private static Task<int> OpenAccountsAsync(TestCluster cluster) =>
-        cluster.OnLeaderAsync(async (tx, ct) =>
+    // Every member shows the accounts afterwards: a transfer on a follower runs on its own snapshot.
+    private static async Task OpenAccountsAsync(TestCluster cluster)
+    {
+        await cluster.OnLeaderAsync(async (tx, ct) =>
         {
             for (var a = 0; a < Accounts; a++)
             {
@@ -154,6 +156,12 @@ public sealed class BankTests
 
             return 0;
         });
+        var position = (await cluster.LeaderAsync()).CommitPosition;
+        foreach (var member in cluster.Running)
+        {
+            await member.WaitForCommitAsync(position, Ct);
+        }
+    }
 
     private static Task TransferAsync(TestCluster cluster, int worker, int count, ConcurrentBag<string> acknowledged) =>
         TransferAsync(cluster.OnLeaderAsync, worker, count, acknowledged);
