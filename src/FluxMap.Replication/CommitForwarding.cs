@@ -52,6 +52,7 @@ internal sealed class CommitForwarding<TKey, TValue> : IAsyncDisposable
             return;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var request = ForwardedCommit<TKey, TValue>.Record(transaction, _host.Source.Codec).Encode(_host.Source.Codec.Options);
         if (request.Length > Frames.MaxPayload)
         {

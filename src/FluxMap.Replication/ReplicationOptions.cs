@@ -22,7 +22,11 @@ public sealed class ReplicationOptions
     /// <summary>Gets or sets the longest such time; each election picks a time between the two at random. Default 300 ms.</summary>
     public TimeSpan UpperElectionTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>Gets or sets how long a request to another member may take before it counts as failed. Default 5 s.</summary>
+    /// <summary>
+    /// Gets or sets how long a request to another member may take before it counts as failed: a
+    /// Raft request, or connecting to the leader's forwarding endpoint and sending it a follower's
+    /// transaction (whose answer may take twice this). Default 5 s.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -1,3 +1,5 @@
+using FluxMap.Replication;
+
 namespace FluxMap.Cluster.Tests;
 
 /// <summary>
@@ -56,9 +58,8 @@ public sealed class FollowerWriteTests
     public async Task A_follower_whose_read_changed_on_the_leader_retries_and_commits_on_the_newer_state()
     {
         await using var cluster = await TestCluster.StartAsync();
-        var leader = await cluster.LeaderAsync();
-        var follower = cluster.Running.First(m => m != leader);
-        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("k", 1, ct); return 0; }, Ct);
+        var (leader, follower) = await cluster.LeaderAndFollowerAsync();
+        await InsertAsync(leader, "k", 1);
         await follower.WaitForCommitAsync(leader.CommitPosition, Ct);
 
         var attempts = 0;
@@ -68,7 +69,7 @@ public sealed class FollowerWriteTests
                 var seen = (await tx.GetAsync("k", ct)).Value;
                 if (++attempts == 1)
                 {
-                    await leader.TransactionAsync(async (ltx, lct) => { await ltx.InsertAsync("k", 10, lct); return 0; }, ct);
+                    await InsertAsync(leader, "k", 10);
                 }
 
                 await tx.InsertAsync("k", seen + 1, ct);
@@ -77,24 +78,23 @@ public sealed class FollowerWriteTests
             Ct);
 
         Assert.True(attempts > 1);
-        Assert.Equal(11, await follower.ReadAsync(async (tx, ct) => (await tx.GetAsync("k", ct)).Value, Ct));
+        Assert.Equal(11, await GetAsync(follower, "k"));
         await leader.ReadBarrierAsync(Ct);
-        Assert.Equal(11, await leader.ReadAsync(async (tx, ct) => (await tx.GetAsync("k", ct)).Value, Ct));
+        Assert.Equal(11, await GetAsync(leader, "k"));
     }
 
     [Fact]
     public async Task A_write_the_codec_cannot_encode_fails_on_the_follower_without_reaching_the_leader()
     {
         await using var cluster = await TestCluster.StartAsync();
-        var leader = await cluster.LeaderAsync();
-        var follower = cluster.Running.First(m => m != leader);
+        var (leader, follower) = await cluster.LeaderAndFollowerAsync();
 
         var refused = await Assert.ThrowsAsync<ArgumentException>(
-            () => follower.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("broken \uD800", 1, ct); return 0; }, Ct).AsTask());
+            () => InsertAsync(follower, "broken \uD800", 1));
         Assert.Contains("surrogate", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, leader.Node.Forwarding.Server.Received);
 
-        await follower.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("fine", 2, ct); return 0; }, Ct);
+        await InsertAsync(follower, "fine", 2);
         Assert.Equal(1, leader.Node.Forwarding.Server.Received);
     }
 
@@ -102,8 +102,7 @@ public sealed class FollowerWriteTests
     public async Task A_follower_write_cancelled_before_it_is_sent_fails_and_sends_nothing()
     {
         await using var cluster = await TestCluster.StartAsync();
-        var leader = await cluster.LeaderAsync();
-        var follower = cluster.Running.First(m => m != leader);
+        var (leader, follower) = await cluster.LeaderAndFollowerAsync();
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => follower.TransactionAsync(
@@ -135,7 +134,7 @@ public sealed class FollowerWriteTests
             arrived.TrySetResult();
             return release.Task;
         };
-        var write = follower.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("held", 1, ct); return 0; }, Ct).AsTask();
+        var write = InsertAsync(follower, "held", 1);
         await arrived.Task.WaitAsync(Ct);
 
         await cluster.StopMemberAsync(index);
@@ -144,7 +143,13 @@ public sealed class FollowerWriteTests
         // The leader goes on: it takes the held transaction's fate in its stride and commits others.
         leader.Node.Forwarding.Server.Holding = null;
         release.SetResult();
-        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("after", 2, ct); return 0; }, Ct);
-        Assert.Equal(2, await leader.ReadAsync(async (tx, ct) => (await tx.GetAsync("after", ct)).Value, Ct));
+        await InsertAsync(leader, "after", 2);
+        Assert.Equal(2, await GetAsync(leader, "after"));
     }
+
+    private static Task<int> InsertAsync(ReplicatedFluxDatabase<string, long> member, string key, long value) =>
+        member.TransactionAsync(async (tx, ct) => { await tx.InsertAsync(key, value, ct); return 0; }, Ct).AsTask();
+
+    private static Task<long> GetAsync(ReplicatedFluxDatabase<string, long> member, string key) =>
+        member.ReadAsync(async (tx, ct) => (await tx.GetAsync(key, ct)).Value, Ct).AsTask();
 }

@@ -89,6 +89,13 @@ internal sealed class TestCluster : IAsyncDisposable
         return await winner;
     }
 
+    /// <summary>Waits for a leader; returns it and a running member that does not lead.</summary>
+    internal async Task<(ReplicatedFluxDatabase<string, long> Leader, ReplicatedFluxDatabase<string, long> Follower)> LeaderAndFollowerAsync()
+    {
+        var leader = await LeaderAsync();
+        return (leader, Running.First(m => m != leader));
+    }
+
     /// <summary>Runs a read-write transaction on whichever member leads, following the leadership when it moves.</summary>
     internal async Task<T> OnLeaderAsync<T>(Func<FluxTransaction<string, long>, CancellationToken, ValueTask<T>> body)
     {
