@@ -153,7 +153,8 @@ internal sealed class CommitForwarding<TKey, TValue> : IAsyncDisposable
             var transaction = database.CreateHandle().BeginTransaction();
             await using (transaction.ConfigureAwait(false))
             {
-                if (!_host.Session.MayCommitLocally(transaction.Record.Snapshot))
+                // Behind the follower's snapshot, an older version could pass for the one the follower read.
+                if (!_host.Session.MayCommitLocally(transaction.Record.Snapshot) || transaction.Record.Snapshot < commit.Since)
                 {
                     return new ForwardingReply(ForwardingOutcome.NotLeader, 0, "this member is not ready to lead yet.").Encode();
                 }

@@ -19,7 +19,7 @@ namespace FluxMap.Replication;
 internal sealed class ForwardedCommit<TKey, TValue>
     where TKey : notnull
 {
-    private ForwardedCommit(long since, List<(TKey Key, bool Live)> points, List<(KeyRange<TKey> Range, List<TKey> Keys)> ranges, byte[] writes)
+    private ForwardedCommit(long since, List<(TKey Key, bool Live)> points, List<(KeyRange<TKey> Range, List<TKey> Keys)> ranges, byte[]? writes)
     {
         Since = since;
         Points = points;
@@ -34,14 +34,14 @@ internal sealed class ForwardedCommit<TKey, TValue>
 
     internal List<(KeyRange<TKey> Range, List<TKey> Keys)> Ranges { get; }
 
-    /// <summary>Gets the writes, encoded as the commit log encodes a commit.</summary>
-    internal byte[] Writes { get; }
+    /// <summary>Gets the writes, encoded as the commit log encodes a commit; null for none.</summary>
+    internal byte[]? Writes { get; }
 
     /// <summary>Records what <paramref name="transaction"/> read and wrote, once its body returned.</summary>
     /// <exception cref="ArgumentException">A key or value written cannot be encoded.</exception>
     internal static ForwardedCommit<TKey, TValue> Record(FluxTransaction<TKey, TValue> transaction, WalCodec<TKey, TValue> codec)
     {
-        var writes = codec.EncodeCommit(transaction.Workspace!);
+        var writes = transaction.Workspace is { } workspace ? codec.EncodeCommit(workspace) : null;
         var (points, ranges) = transaction.ReadSet();
         return new(
             transaction.Record.Snapshot,
@@ -92,13 +92,18 @@ internal sealed class ForwardedCommit<TKey, TValue>
     }
 
     /// <summary>Buffers the follower's writes in <paramref name="transaction"/>.</summary>
-    internal void Apply(FluxTransaction<TKey, TValue> transaction, WalCodec<TKey, TValue> codec) =>
-        codec.ReadPayload(Writes, 0, (_, key, value, isDelete, expiresAt) => transaction.Stage(key, value, isDelete, expiresAt, CancellationToken.None));
+    internal void Apply(FluxTransaction<TKey, TValue> transaction, WalCodec<TKey, TValue> codec)
+    {
+        if (Writes is not null)
+        {
+            codec.ReadPayload(Writes, 0, (_, key, value, isDelete, expiresAt) => transaction.Stage(key, value, isDelete, expiresAt, CancellationToken.None));
+        }
+    }
 
-    /// <summary>As MessagePack: <c>[since, [[key, live]...], [[range, [key...]]...], writes]</c>, keys in the database's own encoding.</summary>
+    /// <summary>As MessagePack: <c>[since, [[key, live]...], [[range, [key...]]...], writes|nil]</c>, keys in the database's own encoding.</summary>
     internal byte[] Encode(MessagePackSerializerOptions options)
     {
-        var output = new ArrayBufferWriter<byte>(256 + Writes.Length);
+        var output = new ArrayBufferWriter<byte>(256 + (Writes?.Length ?? 0));
         var writer = new MessagePackWriter(output);
         writer.WriteArrayHeader(4);
         writer.Write(Since);
@@ -158,8 +163,8 @@ internal sealed class ForwardedCommit<TKey, TValue>
             ranges.Add((range, keys));
         }
 
-        var writes = reader.ReadBytes() ?? throw new MessagePackSerializationException("A forwarded commit has no writes.");
-        return new(since, points, ranges, writes.ToArray());
+        var writes = reader.ReadBytes()?.ToArray();
+        return new(since, points, ranges, writes);
     }
 
     private static List<TKey> LiveKeys(List<(TKey Key, long Stamp, bool Live)> stamps) => [.. stamps.Where(s => s.Live).Select(s => s.Key)];

@@ -84,6 +84,69 @@ public sealed class FollowerWriteTests
     }
 
     [Fact]
+    public async Task A_follower_scan_the_leader_inserts_into_retries_and_one_stopped_before_the_insert_does_not()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var (leader, follower) = await cluster.LeaderAndFollowerAsync();
+        await InsertAsync(leader, "item:1", 1);
+        await InsertAsync(leader, "item:2", 2);
+        await follower.WaitForCommitAsync(leader.CommitPosition, Ct);
+
+        // The whole range was read: a key inserted into it is a phantom the leader sees.
+        var attempts = 0;
+        await follower.TransactionAsync(
+            async (tx, ct) =>
+            {
+                var count = 0;
+                await foreach (var _ in tx.ScanPrefixAsync("item:", ct))
+                {
+                    count++;
+                }
+
+                if (++attempts == 1)
+                {
+                    await InsertAsync(leader, "item:3", 3);
+                }
+
+                await tx.InsertAsync("count", count, ct);
+                return 0;
+            },
+            Ct);
+        Assert.True(attempts > 1);
+        Assert.Equal(3, await GetAsync(follower, "count"));
+
+        // Only the first key was read: a key inserted after it changes nothing the body saw.
+        attempts = 0;
+        await follower.TransactionAsync(
+            async (tx, ct) =>
+            {
+                await using var scan = tx.ScanPrefixAsync("item:", ct).GetAsyncEnumerator(ct);
+                Assert.True(await scan.MoveNextAsync());
+                if (++attempts == 1)
+                {
+                    await InsertAsync(leader, "item:4", 4);
+                }
+
+                await tx.InsertAsync("first", scan.Current.Value, ct);
+                return 0;
+            },
+            Ct);
+        Assert.Equal(1, attempts);
+        Assert.Equal(1, await GetAsync(follower, "first"));
+
+        // Deletes and times-to-live go through as well.
+        await follower.TransactionAsync(
+            async (tx, ct) =>
+            {
+                await tx.InsertAsync("brief", 5, TimeSpan.FromHours(1), ct);
+                return await tx.RemoveAsync("item:1", ct);
+            },
+            Ct);
+        Assert.False(await follower.ReadAsync((tx, ct) => tx.ContainsKeyAsync("item:1", ct), Ct));
+        Assert.NotNull(await follower.ReadAsync(async (tx, ct) => (await tx.GetTimeToLiveAsync("brief", ct)).Value, Ct));
+    }
+
+    [Fact]
     public async Task A_write_the_codec_cannot_encode_fails_on_the_follower_without_reaching_the_leader()
     {
         await using var cluster = await TestCluster.StartAsync();
