@@ -21,6 +21,7 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
     private long _queuedHorizon;
     private CommitRecord<TKey, TValue>? _last;
     private long _term;
+    private long _leadingSince;
     private bool _leading;
     private bool _closed;
     private long _durable;
@@ -45,6 +46,20 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
             {
                 return _leading;
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether a transaction with <paramref name="snapshot"/> may commit here: this member leads,
+    /// and every commit after the snapshot went through this member's own validation. Commits a
+    /// follower installed were not checked against its transactions' reads; a transaction begun
+    /// before this term, on a snapshot older than them, has the leader validate it instead.
+    /// </summary>
+    internal bool MayCommitLocally(long snapshot)
+    {
+        lock (_gate)
+        {
+            return _leading && snapshot >= _leadingSince;
         }
     }
 
@@ -121,8 +136,8 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Starts taking commits for <paramref name="term"/>; the loop runs until leadership ends.</summary>
-    internal Task LeadAsync(long term, Func<CommitBatch<TKey, TValue>, byte[], CancellationToken, ValueTask> replicate, int maxPerEntry, CancellationToken leadership)
+    /// <summary>Starts taking commits for <paramref name="term"/>, with every commit up to <paramref name="installed"/> installed from the log; the loop runs until leadership ends.</summary>
+    internal Task LeadAsync(long term, long installed, Func<CommitBatch<TKey, TValue>, byte[], CancellationToken, ValueTask> replicate, int maxPerEntry, CancellationToken leadership)
     {
         lock (_gate)
         {
@@ -131,7 +146,7 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
                 return Task.CompletedTask;
             }
 
-            (_term, _leading) = (term, true);
+            (_term, _leadingSince, _leading) = (term, installed, true);
         }
 
         return Task.Run(() => ReplicateLoopAsync(replicate, maxPerEntry, leadership), CancellationToken.None);

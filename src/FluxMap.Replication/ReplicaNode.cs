@@ -32,6 +32,7 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
         _host = host;
         _machine = new ReplicaStateMachine<TKey, TValue>(host, Path.Combine(options.LogDirectory!, "snapshots"), options.SnapshotInterval);
         _log = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.LogDirectory!, "raft") }, _machine);
+        Forwarding = new CommitForwarding<TKey, TValue>(options, this);
     }
 
     internal EngineHost<TKey, TValue> Host => _host;
@@ -43,6 +44,27 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
     internal WriteAheadLog RaftLog => _log;
 
     internal bool IsLeading => _host.Session.IsLeading;
+
+    internal CommitForwarding<TKey, TValue> Forwarding { get; }
+
+    /// <summary>
+    /// Gets the newest commit a new transaction here sees, or -1 while the member shows nothing:
+    /// it replaces its state, or it rebuilt it and its safe point has not reached it again.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The member closed.</exception>
+    internal long Shown
+    {
+        get
+        {
+            if (_host.Current is not { } database)
+            {
+                return -1;
+            }
+
+            var visible = Volatile.Read(ref database.Engine.Clock.VisibleRef);
+            return IsLeading || _machine.Safe >= visible ? visible : -1;
+        }
+    }
 
     internal static async Task<ReplicaNode<TKey, TValue>> StartAsync(
         ReplicationOptions options, FluxDatabaseBuilder<TKey, TValue> builder, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
@@ -74,6 +96,7 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
             await node._machine.GoLiveAsync(cancellationToken).ConfigureAwait(false);
             node._cluster = CreateCluster(options, loggerFactory, node._log);
             node._cluster.LeaderChanged += (_, _) => host.Changed.Pulse();
+            node.Forwarding.Server.Start();
             await node._cluster.StartAsync(cancellationToken).ConfigureAwait(false);
             node._leading = Task.Run(node.LeadLoopAsync, CancellationToken.None);
             return node;
@@ -148,6 +171,9 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
 
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _host.Source.Session?.StopLeading(closing: true);
+
+        // Transactions this member forwarded fail now; those it took from others end with its database.
+        await Forwarding.StopAsync().ConfigureAwait(false);
         if (_cluster is not null)
         {
             await _cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -163,6 +189,7 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
         await _log.DisposeAsync().ConfigureAwait(false);
         _host.Source.Abandon();
         await _host.DisposeAsync().ConfigureAwait(false);
+        await Forwarding.DisposeAsync().ConfigureAwait(false);
         _machine.Dispose();
         _lifetime.Dispose();
     }

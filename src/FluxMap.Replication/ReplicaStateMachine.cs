@@ -100,7 +100,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
                 await _host.ReopenAsync(wipe: false, leadership).ConfigureAwait(false);
             }
 
-            var loop = _host.Session.LeadAsync(term, replicate, maxPerEntry, leadership);
+            var loop = _host.Session.LeadAsync(term, _applied, replicate, maxPerEntry, leadership);
             Publish();
             return loop;
         }

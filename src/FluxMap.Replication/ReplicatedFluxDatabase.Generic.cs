@@ -1,9 +1,9 @@
 namespace FluxMap.Replication;
 
 /// <summary>
-/// One member of a replicated FluxMap cluster. Read-write transactions run on the leader under
-/// serializable snapshot isolation and are acknowledged, and visible, once a majority of members
-/// holds them; every member applies them in Raft log order and serves read-only transactions at
+/// One member of a replicated FluxMap cluster. Read-write transactions run on any member and
+/// commit on the leader under serializable snapshot isolation (a follower's are validated there);
+/// they are acknowledged, and visible, once a majority of members holds them; every member applies them in Raft log order and serves read-only transactions at
 /// its own applied state: serializable, possibly stale (see <see cref="WaitForCommitAsync"/> and
 /// <see cref="ReadBarrierAsync"/> for fresher reads).
 /// </summary>
@@ -29,36 +29,46 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
     internal ReplicaNode<TKey, TValue> Node => _node;
 
     /// <summary>
-    /// Runs <paramref name="body"/> in a read-write transaction on the leader: commits on return,
-    /// retries on a serialization conflict (a change of leader included) as
+    /// Runs <paramref name="body"/> in a read-write transaction on this member, whichever it is:
+    /// commits on return, retries on a serialization conflict (a change of leader included) as
     /// <see cref="FluxHandle{TKey, TValue}.TransactionAsync{TResult}(Func{FluxTransaction{TKey, TValue}, CancellationToken, ValueTask{TResult}}, CancellationToken)"/>
-    /// does, and returns once a majority of members holds the commit.
+    /// does, and returns once a majority of members holds the commit and this member shows it.
     /// </summary>
+    /// <remarks>
+    /// On the leader the transaction commits there. On a follower the body runs on the follower's
+    /// snapshot with its writes buffered; at the end what it read (keys and ranges) and wrote go to
+    /// the leader, which reads the same in a transaction of its own, commits the writes in it if
+    /// nothing it read has changed since the follower's snapshot, and answers a conflict otherwise:
+    /// the body then runs again, on the follower's newer state. This costs a round trip to the
+    /// leader on top of the leader's round trip to a majority, and the wait until the follower
+    /// applies the commit (up to one heartbeat). A body that only reads is not sent: its snapshot is
+    /// one every follower read is serializable at. Cancellation is observed until the transaction is
+    /// sent; from then on its outcome is the leader's.
+    /// </remarks>
     /// <typeparam name="TResult">What the body returns.</typeparam>
     /// <param name="body">The work; it may run more than once.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>What the committed attempt returned.</returns>
-    /// <exception cref="SerializationConflictException">This member does not lead (transient: retry on the leader), or the retries ran out.</exception>
-    /// <exception cref="ObjectDisposedException">The member closed, possibly while this commit was in the Raft log and before its outcome was known.</exception>
+    /// <exception cref="SerializationConflictException">The retries ran out (on conflicts, or without a reachable leader).</exception>
+    /// <exception cref="ArgumentException">A key or value written cannot be encoded; on a follower, nothing was sent.</exception>
+    /// <exception cref="CommitOutcomeUnknownException">A follower sent the transaction and lost the connection to the leader, or got no answer in time: it may have committed.</exception>
+    /// <exception cref="ObjectDisposedException">The member closed, possibly while this commit was in the Raft log or on its way to the leader, before its outcome was known.</exception>
+    /// <exception cref="InvalidOperationException">On a follower: the transaction is larger than a forwarding frame (16 MiB), or the leader could not read it.</exception>
     public async ValueTask<TResult> TransactionAsync<TResult>(
         Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
         while (true)
         {
-            if (!_node.IsLeading)
-            {
-                throw NotLeader.Conflict("this member is not the leader of the cluster; send read-write transactions to the leader.");
-            }
-
+            await _node.Host.Changed.WaitAsync(Readable, cancellationToken).ConfigureAwait(false);
             if (_node.Host.Current is not { } database)
             {
-                throw NotLeader.Conflict("this member is replacing its state.");
+                continue;
             }
 
             try
             {
-                return await database.CreateHandle().TransactionAsync(body, cancellationToken).ConfigureAwait(false);
+                return await database.CreateHandle().TransactionAsync(body, null, _node.Forwarding.CommitAsync, cancellationToken).ConfigureAwait(false);
             }
             catch (ObjectDisposedException) when (!ReferenceEquals(database, _node.Host.Current))
             {
@@ -102,7 +112,7 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes once a new read-only transaction here sees the position.</returns>
     public ValueTask WaitForCommitAsync(long position, CancellationToken cancellationToken = default) =>
-        _node.Host.Changed.WaitAsync(() => Readable() && VisiblePosition >= position, cancellationToken);
+        _node.Host.Changed.WaitAsync(() => _node.Shown >= position, cancellationToken);
 
     /// <summary>
     /// Waits until this member shows every commit acknowledged anywhere before the call: a read
@@ -122,7 +132,5 @@ public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
 
     private static long Visible(FluxDatabase<TKey, TValue> database) => Volatile.Read(ref database.Engine.Clock.VisibleRef);
 
-    // A follower that rebuilt its state shows it only once its safe point reached it again; a
-    // member replacing its state shows nothing until the new one is open.
-    private bool Readable() => _node.Host.Current is { } database && (_node.IsLeading || _node.Machine.Safe >= Visible(database));
+    private bool Readable() => _node.Shown >= 0;
 }

@@ -18,6 +18,7 @@ public static class ReplicatedFluxDatabase
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The member.</returns>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The replication or database options are invalid.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">This member's Raft or forwarding endpoint (<see cref="ReplicationOptions.ForwardingPortOffset"/>) is taken.</exception>
     public static async ValueTask<ReplicatedFluxDatabase<TKey, TValue>> OpenAsync<TKey, TValue>(
         ReplicationOptions replication, Action<FluxDatabaseBuilder<TKey, TValue>> configure, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
         where TKey : notnull

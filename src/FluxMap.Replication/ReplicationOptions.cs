@@ -22,7 +22,11 @@ public sealed class ReplicationOptions
     /// <summary>Gets or sets the longest such time; each election picks a time between the two at random. Default 300 ms.</summary>
     public TimeSpan UpperElectionTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>Gets or sets how long a request to another member may take before it counts as failed. Default 5 s.</summary>
+    /// <summary>
+    /// Gets or sets how long a request to another member may take before it counts as failed: a
+    /// Raft request, or connecting to the leader's forwarding endpoint and sending it a follower's
+    /// transaction (whose answer may take twice this). Default 5 s.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -30,6 +34,13 @@ public sealed class ReplicationOptions
     /// compacted behind each snapshot, so this bounds its size on disk. Default 4096.
     /// </summary>
     public int SnapshotInterval { get; set; } = 4096;
+
+    /// <summary>
+    /// Gets or sets what each member adds to its Raft port to listen for read-write transactions
+    /// forwarded by followers: a member at <c>10.0.0.5:3262</c> takes them on <c>10.0.0.5:4262</c>
+    /// with the default. The same on every member. Default 1000.
+    /// </summary>
+    public int ForwardingPortOffset { get; set; } = 1000;
 
     /// <summary>Gets or sets the most commits the leader puts into one Raft log entry (group commit). Default 512.</summary>
     public int MaxCommitsPerEntry { get; set; } = 512;

@@ -38,6 +38,8 @@ public sealed class ReplicationOptionsValidator : IValidateOptions<ReplicationOp
             failures.Add($"Members does not list LocalEndPoint '{options.LocalEndPoint}'.");
         }
 
+        ValidateForwarding(options.ForwardingPortOffset, members, failures);
+
         if (string.IsNullOrWhiteSpace(options.LogDirectory))
         {
             failures.Add("LogDirectory is required: the Raft log and its snapshots live there.");
@@ -64,5 +66,28 @@ public sealed class ReplicationOptionsValidator : IValidateOptions<ReplicationOp
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Each member's forwarding port must exist and must not be another member's Raft port on the same address.
+    private static void ValidateForwarding(int offset, HashSet<IPEndPoint> members, List<string> failures)
+    {
+        if (offset == 0)
+        {
+            failures.Add("ForwardingPortOffset must not be 0: a member's forwarding port would be its Raft port.");
+            return;
+        }
+
+        foreach (var member in members)
+        {
+            var port = (long)member.Port + offset;
+            if (port is < 1 or > IPEndPoint.MaxPort)
+            {
+                failures.Add($"ForwardingPortOffset ({offset}) puts the forwarding port of member '{member}' at {port}, outside 1-{IPEndPoint.MaxPort}.");
+            }
+            else if (members.Contains(new IPEndPoint(member.Address, (int)port)))
+            {
+                failures.Add($"ForwardingPortOffset ({offset}) puts the forwarding port of member '{member}' on member '{member.Address}:{port}'s Raft port.");
+            }
+        }
     }
 }

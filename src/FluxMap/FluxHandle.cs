@@ -285,8 +285,19 @@ public sealed class FluxHandle<TKey, TValue>
     /// <param name="options">Read-only or deferrable; null for read-write.</param>
     /// <param name="cancellationToken">Cancels the work and any wait between attempts.</param>
     /// <returns>What the committed attempt returned.</returns>
-    public async ValueTask<TResult> TransactionAsync<TResult>(
-        Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body, TransactionOptions? options, CancellationToken cancellationToken = default)
+    public ValueTask<TResult> TransactionAsync<TResult>(
+        Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body, TransactionOptions? options, CancellationToken cancellationToken = default) =>
+        TransactionAsync(body, options, static (tx, ct) => tx.CommitAsync(ct), cancellationToken);
+
+    /// <summary>
+    /// The retry loop of <see cref="TransactionAsync{TResult}(Func{FluxTransaction{TKey, TValue}, CancellationToken, ValueTask{TResult}}, TransactionOptions?, CancellationToken)"/>
+    /// with the commit step given: a replicated member commits locally or has another member validate and commit.
+    /// </summary>
+    internal async ValueTask<TResult> TransactionAsync<TResult>(
+        Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body,
+        TransactionOptions? options,
+        Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask> commit,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         using var activity = FluxActivities.Start(FluxActivities.Transaction, _engine.Name);
@@ -312,7 +323,7 @@ public sealed class FluxHandle<TKey, TValue>
 
                     if (tx.Status == TransactionStatus.Active)
                     {
-                        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        await commit(tx, cancellationToken).ConfigureAwait(false);
                     }
 
                     FluxActivities.Tag(activity, FluxActivities.AttemptsTag, attempt);

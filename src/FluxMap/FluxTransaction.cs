@@ -18,7 +18,7 @@ namespace FluxMap;
 /// </remarks>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
+public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     where TKey : notnull
 {
     private readonly FluxEngine<TKey, TValue> _engine;
@@ -501,18 +501,23 @@ public sealed class FluxTransaction<TKey, TValue> : IAsyncDisposable
     internal ValueTask Put(TKey key, TValue value, long expiresAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
+        Stage(key, value, isTombstone: false, expiresAt, cancellationToken);
+        return default;
+    }
+
+    /// <summary>Buffers a write without reading the key first: a put, or a tombstone.</summary>
+    internal void Stage(TKey key, TValue value, bool isTombstone, long expiresAt, CancellationToken cancellationToken)
+    {
         Enter(cancellationToken);
         try
         {
             ThrowIfReadOnly();
-            Write(key, value, isTombstone: false, expiresAt);
+            Write(key, value, isTombstone, expiresAt);
         }
         finally
         {
             Exit();
         }
-
-        return default;
     }
 
     // The workspace keeps its own copy of a mutable value (made first, so a value that cannot be

@@ -13,7 +13,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
     internal const int Accounts = 8;
 
     private readonly TempDirectory _root = new();
-    private readonly string[] _endPoints = [.. Enumerable.Range(0, 3).Select(_ => LoopbackPort.FreeEndPoint())];
+    private readonly string[] _endPoints = LoopbackPort.FreeEndPoints(3);
     private readonly int _snapshotInterval;
 
     private ProcessCluster(int snapshotInterval) => _snapshotInterval = snapshotInterval;
@@ -68,11 +68,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
         return Running.First(m => m.IsLeader);
     }
 
-    /// <summary>
-    /// The member a client sends its writes to: the leader until followers forward writes to it;
-    /// then <c>Task.FromResult(Members[client] ?? Running.First())</c> spreads them over every member.
-    /// </summary>
-    internal Task<MemberProcess> WriterFor(int client) => LeaderAsync();
+    /// <summary>The member a client sends its writes to: its own while it runs (followers forward writes to the leader), else any running one.</summary>
+    internal Task<MemberProcess> WriterFor(int client) => Task.FromResult(Members[client] ?? Running.First());
 
     /// <summary>
     /// Waits until every running member shows everything the leader applied, then checks they all
@@ -95,7 +92,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             Assert.Equal(Total, state.Total);
             for (var a = 0; a < Accounts; a++)
             {
-                Assert.True(first.Ledgers[a].SequenceEqual(state.Ledgers[a]), $"member {member} disagrees with member {states[0].Member} on the ledger of account {a}");
+                Assert.True(first.Ledgers[a].SequenceEqual(state.Ledgers[a]), $"member {member} disagrees with member {states[0].Member} on the ledger of account {a}: [{string.Join(' ', state.Ledgers[a])}] against [{string.Join(' ', first.Ledgers[a])}]");
             }
         }
 

@@ -12,7 +12,7 @@ internal sealed class TestCluster : IAsyncDisposable
     private TestCluster(int size, int snapshotInterval)
     {
         _snapshotInterval = snapshotInterval;
-        _endPoints = [.. Enumerable.Range(0, size).Select(_ => LoopbackPort.FreeEndPoint())];
+        _endPoints = LoopbackPort.FreeEndPoints(size);
         Members = new ReplicatedFluxDatabase<string, long>?[size];
     }
 
@@ -82,6 +82,13 @@ internal sealed class TestCluster : IAsyncDisposable
         }));
         await found.CancelAsync();
         return await winner;
+    }
+
+    /// <summary>Waits for a leader; returns it and a running member that does not lead.</summary>
+    internal async Task<(ReplicatedFluxDatabase<string, long> Leader, ReplicatedFluxDatabase<string, long> Follower)> LeaderAndFollowerAsync()
+    {
+        var leader = await LeaderAsync();
+        return (leader, Running.First(m => m != leader));
     }
 
     /// <summary>Runs a read-write transaction on whichever member leads, following the leadership when it moves.</summary>

@@ -94,6 +94,15 @@ internal sealed class ReadTrace<TKey>
         return false;
     }
 
+    /// <summary>A copy of the points and ranges read so far, for a member that has the reads validated elsewhere.</summary>
+    internal (TKey[] Points, KeyRange<TKey>[] Ranges) Copy()
+    {
+        lock (_gate)
+        {
+            return (_points is null ? [] : [.. _points], _ranges is null ? [] : [.. _ranges.Select(r => r.Range)]);
+        }
+    }
+
     /// <summary>Hands every point and range to <paramref name="summary"/>; used once the transaction has ended.</summary>
     internal void FoldInto(CommittedSummary<TKey> summary, long commitTimestamp)
     {
