@@ -116,7 +116,7 @@ internal sealed class TestCluster : IAsyncDisposable
         _root.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
