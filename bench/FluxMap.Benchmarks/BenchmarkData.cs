@@ -23,6 +23,9 @@ internal static class BenchmarkData
         $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, " +
         $"{RuntimeInformation.FrameworkDescription}, ServerGC={System.Runtime.GCSettings.IsServerGC}";
 
+    /// <summary>The 1, 5 and 15 minute load averages and the running/total tasks (/proc/loadavg), printed beside a run on a shared machine.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+
     /// <summary>The key with ordinal <paramref name="i"/>; ordinal order is numeric order.</summary>
     public static string Key(int i) => string.Create(CultureInfo.InvariantCulture, $"key:{i:D10}");
 

@@ -49,7 +49,7 @@ internal sealed partial class DataFileDriver
         try
         {
             Console.WriteLine($"Command: dotnet run -c Release --project bench/FluxMap.Benchmarks -- datafile {string.Join(' ', args)}".TrimEnd());
-            Console.WriteLine($"Machine: {BenchmarkData.Machine()}; load average at start: {LoadAverage()}");
+            Console.WriteLine($"Machine: {BenchmarkData.Machine()}; load average at start: {BenchmarkData.LoadAverage()}");
             Console.WriteLine($"Durability: Relaxed (defaults: FlushInterval 10 ms, WalSegmentSize 4 MiB, WalPoolSize 8, WriteBehindInterval 100 ms, CheckpointInterval 10 s); " +
                 $"TKey=string (\"{BenchmarkData.Key(0)}\"), TValue=byte[]; one writer unless said; every ratio is to a baseline from this run.");
             Console.WriteLine();
@@ -74,7 +74,7 @@ internal sealed partial class DataFileDriver
                 await driver.PagedGetsAsync();
             }
 
-            Console.WriteLine($"Load average at end: {LoadAverage()}");
+            Console.WriteLine($"Load average at end: {BenchmarkData.LoadAverage()}");
             return 0;
         }
         finally
@@ -473,7 +473,6 @@ internal sealed partial class DataFileDriver
 
     private static string Verdict(bool met) => met ? "MET" : "NOT MET";
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
     private sealed record Open(double Seconds, double GcPauseMs, long DataFileMs, long DataFileRecords, long ReplayMs, long ReplayRecords);
 

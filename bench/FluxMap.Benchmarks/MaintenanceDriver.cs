@@ -27,9 +27,9 @@ internal sealed class MaintenanceDriver
         var quick = args.Contains("--quick");
         var driver = new MaintenanceDriver(quick ? Durations.Quick : Durations.Full);
         Console.WriteLine($"Command: dotnet run -c Release --project bench/FluxMap.Benchmarks -- maintenance{(quick ? " --quick" : "")}");
-        Console.WriteLine($"Machine: {BenchmarkData.Machine()}; load average at start: {LoadAverage()}");
+        Console.WriteLine($"Machine: {BenchmarkData.Machine()}; load average at start: {BenchmarkData.LoadAverage()}");
         await driver.RunAllAsync();
-        Console.WriteLine($"Load average at end: {LoadAverage()}");
+        Console.WriteLine($"Load average at end: {BenchmarkData.LoadAverage()}");
         return 0;
     }
 
@@ -225,7 +225,6 @@ internal sealed class MaintenanceDriver
 
     private static string Mb(double bytes) => $"{bytes / (1 << 20):F1} MiB";
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
     private sealed record Run(
         double OpsPerSecond,
