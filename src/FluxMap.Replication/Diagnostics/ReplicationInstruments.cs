@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
+using FluxMap.Diagnostics;
 
 namespace FluxMap.Replication.Diagnostics;
 
@@ -22,9 +23,6 @@ internal sealed class ReplicationInstruments
 
     private static readonly ReplicaRole[] Roles = Enum.GetValues<ReplicaRole>();
 
-    private readonly Lock _gate = new();
-    private ReplicationMetrics[] _members = [];
-
     private ReplicationInstruments(Meter meter)
     {
         ReplicateDuration = meter.CreateHistogram(
@@ -39,30 +37,16 @@ internal sealed class ReplicationInstruments
 
     internal Counter<long> LeaderChanges { get; }
 
+    internal MeterMembers<ReplicationMetrics> Members { get; } = new();
+
     internal static ReplicationInstruments Of(Meter meter) => PerMeter.GetValue(meter, static m => new ReplicationInstruments(m));
 
-    internal void Add(ReplicationMetrics member)
-    {
-        lock (_gate)
-        {
-            _members = [.. _members, member];
-        }
-    }
-
-    internal void Remove(ReplicationMetrics member)
-    {
-        lock (_gate)
-        {
-            _members = [.. _members.Where(m => m != member)];
-        }
-    }
-
     private IEnumerable<Measurement<long>> Observe(Func<ReplicationStatus, long> read) =>
-        Volatile.Read(ref _members).Select(m => new Measurement<long>(read(m.Status()), m.Tag));
+        Members.Current.Select(m => new Measurement<long>(read(m.Status()), m.Tag));
 
     // Every role with 0 or 1, so a sum by role across members counts the cluster's leaders.
     private IEnumerable<Measurement<int>> ObserveRoles() =>
-        Volatile.Read(ref _members).SelectMany(m =>
+        Members.Current.SelectMany(m =>
         {
             var role = m.Status().Role;
             return Roles.Select(r => new Measurement<int>(r == role ? 1 : 0, m.Tag, new(RoleTag, Name(r))));

@@ -23,7 +23,7 @@ internal sealed class ReplicationMetrics : IDisposable
         _ownsMeter = factory is null;
         _meter = factory?.Create(options) ?? new Meter(options);
         _instruments = ReplicationInstruments.Of(_meter);
-        _instruments.Add(this);
+        _instruments.Members.Add(this);
     }
 
     internal KeyValuePair<string, object?> Tag { get; }
@@ -54,7 +54,7 @@ internal sealed class ReplicationMetrics : IDisposable
     public void Dispose()
     {
         // A factory's meter outlives the member: from now on its instruments leave it out.
-        _instruments.Remove(this);
+        _instruments.Members.Remove(this);
         if (_ownsMeter)
         {
             _meter.Dispose();
