@@ -20,7 +20,17 @@ internal sealed class ReplicatedFluxMapHealthCheck<TKey, TValue>(HostedReplicate
         }
 
         var status = member.GetStatus();
-        var health = status.Role is ReplicaRole.Closed or ReplicaRole.Replacing ? null : member.Node.Host.Current?.GetHealth();
+        FluxHealth? health = null;
+        try
+        {
+            health = status.Role is ReplicaRole.Closed or ReplicaRole.Replacing ? null : member.Node.Host.Current?.GetHealth();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The member closed after its status was read.
+            status = member.GetStatus();
+        }
+
         return Task.FromResult(Assess(hosted.Name, status, health, maxLag, context.Registration.FailureStatus));
     }
 
