@@ -78,33 +78,22 @@ public static class ReplicatedFluxMapServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
 
         // A local and a replicated database of one name would share options, and so a data directory.
-        if (services.Any(d => Equals(d.ServiceKey, key) && d.ServiceType.IsGenericType &&
-            d.ServiceType.GetGenericTypeDefinition() is var type && (type == typeof(HostedReplicatedFluxDatabase<,>) || type == typeof(HostedFluxDatabase<,>))))
-        {
-            throw new InvalidOperationException(key is null
-                ? "A FluxMap database without a key is already registered; register further databases with AddKeyedReplicatedFluxMap."
-                : $"A FluxMap database named '{key}' is already registered.");
-        }
-
+        FluxMapRegistration.ThrowIfRegistered(services, key, "AddKeyedReplicatedFluxMap", typeof(HostedReplicatedFluxDatabase<,>), typeof(HostedFluxDatabase<,>));
         var name = key ?? Options.Options.DefaultName;
 
         // A misspelt key ("LocalEndpoint") would otherwise leave its setting at the default without a word.
-        services.AddOptions<FluxMapOptions>(name)
+        FluxMapRegistration.AddFluxMapOptions(services, name)
             .Bind(new SectionWithout(configuration, "Replication"), binder => binder.ErrorOnUnknownConfiguration = true)
             .PostConfigure(o =>
             {
                 // What the member runs with, so validation at start judges the real settings.
                 o.Durability = DurabilityMode.Full;
                 o.UseDataFile = true;
-            })
-            .ValidateOnStart();
+            });
         services.AddOptions<ReplicationOptions>(name)
             .Bind(configuration.GetSection("Replication"), binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FluxMapOptions>, FluxMapOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<FluxMapOptions>, DataDirectoryResolver>(
-            sp => new DataDirectoryResolver(sp.GetService<IHostEnvironment>())));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ReplicationOptions>, LogDirectoryResolver>(
             sp => new LogDirectoryResolver(sp.GetService<IHostEnvironment>())));
 
