@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using FluxMap;
 using FluxMap.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -122,18 +121,8 @@ public static class FluxMapServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        // Two registrations of one name would share options, and so a data directory only one can hold.
-        if (services.Any(d => Equals(d.ServiceKey, key) && d.ServiceType.IsGenericType && d.ServiceType.GetGenericTypeDefinition() == typeof(HostedFluxDatabase<,>)))
-        {
-            throw new InvalidOperationException(key is null
-                ? "A FluxMap database without a key is already registered; register further databases with AddKeyedFluxMap."
-                : $"A FluxMap database named '{key}' is already registered.");
-        }
-
-        configureOptions(services.AddOptions<FluxMapOptions>(key ?? Options.Options.DefaultName).ValidateOnStart());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FluxMapOptions>, FluxMapOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<FluxMapOptions>, DataDirectoryResolver>(
-            sp => new DataDirectoryResolver(sp.GetService<IHostEnvironment>())));
+        FluxMapRegistration.ThrowIfRegistered(services, key, "AddKeyedFluxMap", typeof(HostedFluxDatabase<,>));
+        configureOptions(FluxMapRegistration.AddFluxMapOptions(services, key ?? Options.Options.DefaultName));
 
         services.AddKeyedSingleton(key, (sp, _) => new HostedFluxDatabase<TKey, TValue>(
             key,

@@ -2,6 +2,7 @@ using System.Net;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using FluxMap.Replication.Diagnostics;
 using FluxMap.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
     private readonly WriteAheadLog _log;
     private readonly CancellationTokenSource _lifetime = new();
     private RaftCluster? _cluster;
+    private ReplicationMetrics? _metrics;
     private Task _leading = Task.CompletedTask;
     private int _disposed;
 
@@ -40,6 +42,11 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
     internal ReplicaStateMachine<TKey, TValue> Machine => _machine;
 
     internal RaftCluster Cluster => _cluster ?? throw new InvalidOperationException("The member has not joined its cluster.");
+
+    /// <summary>Gets the cluster once the member joined it, null before.</summary>
+    internal RaftCluster? JoinedCluster => _cluster;
+
+    internal bool IsClosed => Volatile.Read(ref _disposed) == 1;
 
     internal WriteAheadLog RaftLog => _log;
 
@@ -95,7 +102,12 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
             await host.OpenAsync(cancellationToken).ConfigureAwait(false);
             await node._machine.GoLiveAsync(cancellationToken).ConfigureAwait(false);
             node._cluster = CreateCluster(options, loggerFactory, node._log);
-            node._cluster.LeaderChanged += (_, _) => host.Changed.Pulse();
+            node._metrics = new ReplicationMetrics(builder.MeterFactory, builder.Name, () => ReplicationStatus.Of(node));
+            node._cluster.LeaderChanged += (_, leader) =>
+            {
+                node._metrics.LeaderChanged(leader is not null);
+                host.Changed.Pulse();
+            };
             node.Forwarding.Server.Start();
             await node._cluster.StartAsync(cancellationToken).ConfigureAwait(false);
             node._leading = Task.Run(node.LeadLoopAsync, CancellationToken.None);
@@ -160,7 +172,7 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
     }
 
     private ValueTask ReplicateAsync(CommitBatch<TKey, TValue> batch, byte[] entry, CancellationToken leadership) =>
-        Cluster.ReplicateAsync(new BinaryLogEntry { Term = batch.Term, Content = entry, Context = batch }, leadership);
+        _metrics!.TimeReplication(() => Cluster.ReplicateAsync(new BinaryLogEntry { Term = batch.Term, Content = entry, Context = batch }, leadership));
 
     public async ValueTask DisposeAsync()
     {
@@ -169,6 +181,7 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
             return;
         }
 
+        _metrics?.Dispose();
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _host.Source.Session?.StopLeading(closing: true);
 

@@ -9,7 +9,7 @@ namespace FluxMap.Replication;
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
+public sealed partial class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposable
     where TKey : notnull
 {
     private readonly ReplicaNode<TKey, TValue> _node;

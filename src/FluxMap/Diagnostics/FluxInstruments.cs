@@ -20,9 +20,6 @@ internal sealed class FluxInstruments
         HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     };
 
-    private readonly Lock _gate = new();
-    private FluxMetrics[] _databases = [];
-
     private FluxInstruments(Meter meter)
     {
         CommitDuration = meter.CreateHistogram("fluxmap.commit.duration", "s", "Time from commit call to acknowledgement (in Full durability: synced)", advice: DurationBuckets);
@@ -43,29 +40,15 @@ internal sealed class FluxInstruments
 
     internal Histogram<double> SyncDuration { get; }
 
+    internal MeterMembers<FluxMetrics> Databases { get; } = new();
+
     internal static FluxInstruments Of(Meter meter) => PerMeter.GetValue(meter, static m => new FluxInstruments(m));
 
-    internal void Add(FluxMetrics database)
-    {
-        lock (_gate)
-        {
-            _databases = [.. _databases, database];
-        }
-    }
-
-    internal void Remove(FluxMetrics database)
-    {
-        lock (_gate)
-        {
-            _databases = [.. _databases.Where(d => d != database)];
-        }
-    }
-
     private IEnumerable<Measurement<long>> Observe(Func<EngineCounters, long> read) =>
-        Volatile.Read(ref _databases).Select(d => new Measurement<long>(read(d.Counters), d.Tag));
+        Databases.Current.Select(d => new Measurement<long>(read(d.Counters), d.Tag));
 
     private IEnumerable<Measurement<long>> ObserveAborts() =>
-        Volatile.Read(ref _databases).SelectMany(d => new Measurement<long>[]
+        Databases.Current.SelectMany(d => new Measurement<long>[]
         {
             new(Volatile.Read(ref d.Counters.WriteWriteAborts), d.Tag, new("fluxmap.conflict", "write_write")),
             new(Volatile.Read(ref d.Counters.ReadWriteAborts), d.Tag, new("fluxmap.conflict", "read_write")),
@@ -73,7 +56,7 @@ internal sealed class FluxInstruments
 
     private IEnumerable<Measurement<long>> ObserveMemory()
     {
-        foreach (var database in Volatile.Read(ref _databases))
+        foreach (var database in Databases.Current)
         {
             if (database.MemoryBytes() is { } bytes)
             {

@@ -28,7 +28,7 @@ internal sealed class FluxMetrics : IDisposable
         _ownsMeter = factory is null;
         _meter = factory?.Create(options) ?? new Meter(options);
         _instruments = FluxInstruments.Of(_meter);
-        _instruments.Add(this);
+        _instruments.Databases.Add(this);
     }
 
     internal KeyValuePair<string, object?> Tag { get; }
@@ -65,7 +65,7 @@ internal sealed class FluxMetrics : IDisposable
     public void Dispose()
     {
         // A factory's meter outlives the database: from now on its instruments leave it out.
-        _instruments.Remove(this);
+        _instruments.Databases.Remove(this);
         if (_ownsMeter)
         {
             _meter.Dispose();

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FluxMap.Replication;
 
-namespace FluxMap.Cluster.Tests;
+namespace FluxMap.Testing;
 
 /// <summary>Free loopback ports for members to listen on.</summary>
 internal static class LoopbackPort

@@ -1,0 +1,112 @@
+using System.Diagnostics.Metrics;
+using FluxMap;
+using FluxMap.Hosting;
+using FluxMap.Replication;
+using FluxMap.Replication.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers members of replicated FluxMap clusters with dependency injection and the .NET generic host.</summary>
+/// <remarks>
+/// A registered member opens its database and joins its cluster when the host starts, and leaves
+/// the cluster and closes its database when the host stops. Inject
+/// <see cref="ReplicatedFluxDatabase{TKey, TValue}"/> (keyed registrations with
+/// <c>[FromKeyedServices("name")]</c>). Options are the named <see cref="FluxMapOptions"/> and
+/// <see cref="ReplicationOptions"/> (<see cref="Options.Options.DefaultName"/> for the unkeyed
+/// member, the key otherwise), so further <c>services.Configure&lt;ReplicationOptions&gt;(...)</c>
+/// calls apply too; both are validated when the host starts, which then fails naming every
+/// problem. Relative data and log directories are taken relative to the host's content root.
+/// Durability is always Full with a data file: the Raft log holds what the write-ahead log would.
+/// </remarks>
+public static class ReplicatedFluxMapServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers this process's member of a replicated database, its options bound from a
+    /// configuration section such as <c>configuration.GetSection("FluxMap")</c>: the database's
+    /// options from the section's keys, the replication options from its child <c>Replication</c>
+    /// (<c>FluxMap:Replication</c>; <c>Members</c> as an array). A key that names no option stops
+    /// the host from starting.
+    /// </summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section holding <see cref="FluxMapOptions"/>' properties and a <c>Replication</c> section with <see cref="ReplicationOptions"/>' properties.</param>
+    /// <param name="configureDatabase">Sets what options cannot: key order, size estimator, serializer.</param>
+    /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">A database without a key is already registered.</exception>
+    public static IServiceCollection AddReplicatedFluxMap<TKey, TValue>(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        Action<FluxDatabaseBuilder<TKey, TValue>>? configureDatabase = null)
+        where TKey : notnull =>
+        Register(services, null, configuration, configureDatabase);
+
+    /// <summary>Registers this process's member of a replicated database under <paramref name="name"/>, its options bound from a configuration section as <see cref="AddReplicatedFluxMap{TKey, TValue}(IServiceCollection, IConfiguration, Action{FluxDatabaseBuilder{TKey, TValue}}?)"/> binds them.</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The service key, also the database's name in logs and metrics and the name of its options.</param>
+    /// <param name="configuration">The section holding <see cref="FluxMapOptions"/>' properties and a <c>Replication</c> section with <see cref="ReplicationOptions"/>' properties.</param>
+    /// <param name="configureDatabase">Sets what options cannot: key order, size estimator, serializer.</param>
+    /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">A database named <paramref name="name"/> is already registered.</exception>
+    public static IServiceCollection AddKeyedReplicatedFluxMap<TKey, TValue>(
+        this IServiceCollection services,
+        string name,
+        IConfiguration configuration,
+        Action<FluxDatabaseBuilder<TKey, TValue>>? configureDatabase = null)
+        where TKey : notnull
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return Register(services, name, configuration, configureDatabase);
+    }
+
+    private static IServiceCollection Register<TKey, TValue>(
+        IServiceCollection services,
+        string? key,
+        IConfiguration configuration,
+        Action<FluxDatabaseBuilder<TKey, TValue>>? configureDatabase)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        // A local and a replicated database of one name would share options, and so a data directory.
+        FluxMapRegistration.ThrowIfRegistered(services, key, "AddKeyedReplicatedFluxMap", typeof(HostedReplicatedFluxDatabase<,>), typeof(HostedFluxDatabase<,>));
+        var name = key ?? Options.Options.DefaultName;
+
+        // A misspelt key ("LocalEndpoint") would otherwise leave its setting at the default without a word.
+        FluxMapRegistration.AddFluxMapOptions(services, name)
+            .Bind(new SectionWithout(configuration, "Replication"), binder => binder.ErrorOnUnknownConfiguration = true)
+            .PostConfigure(o =>
+            {
+                // What the member runs with, so validation at start judges the real settings.
+                o.Durability = DurabilityMode.Full;
+                o.UseDataFile = true;
+            });
+        services.AddOptions<ReplicationOptions>(name)
+            .Bind(configuration.GetSection("Replication"), binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ReplicationOptions>, LogDirectoryResolver>(
+            sp => new LogDirectoryResolver(sp.GetService<IHostEnvironment>())));
+
+        services.AddKeyedSingleton(key, (sp, _) => new HostedReplicatedFluxDatabase<TKey, TValue>(
+            key,
+            sp.GetRequiredService<IOptionsMonitor<FluxMapOptions>>(),
+            sp.GetRequiredService<IOptionsMonitor<ReplicationOptions>>(),
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            sp.GetService<IMeterFactory>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            configureDatabase));
+        services.AddKeyedSingleton(key, (sp, k) => sp.GetRequiredKeyedService<HostedReplicatedFluxDatabase<TKey, TValue>>(k).Member);
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredKeyedService<HostedReplicatedFluxDatabase<TKey, TValue>>(key));
+        return services;
+    }
+}
