@@ -11,7 +11,7 @@ namespace FluxMap.Cluster.Tests;
 internal sealed class TransferLog
 {
     /// <summary>How long a test waits for progress before it fails instead of hanging.</summary>
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private readonly ConcurrentQueue<Transfer> _acknowledged = new();
     private readonly ConcurrentQueue<int> _failed = new();

@@ -1,5 +1,6 @@
 // One member of a replicated FluxMap cluster, for the cluster tests that SIGKILL, freeze and restart members.
 // Arguments: <local endpoint> <every member's endpoint, comma-separated> <data directory> <Raft log directory> <accounts> <snapshot interval>
+//            [<public endpoint>: the address the others know this member by, a relay's, when it is not the local endpoint]
 // Requests on stdin, one a line, "<request id> <command> [arguments]", served concurrently; each answered
 // with one line "<request id> <outcome> [values]". Unprompted lines: "ready" once the member listens, and
 // "! leader" / "! follower" whenever this member starts or stops leading.
@@ -29,6 +30,7 @@ var replication = new ReplicationOptions
     RequestTimeout = TimeSpan.FromMilliseconds(500),
     SnapshotInterval = int.Parse(args[5], CultureInfo.InvariantCulture),
     MaxCommitsPerEntry = 64,
+    PublicEndPoint = args.Length > 6 ? args[6] : null,
 };
 foreach (var member in args[1].Split(','))
 {

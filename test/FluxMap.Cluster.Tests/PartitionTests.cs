@@ -1,0 +1,96 @@
+using System.Diagnostics;
+
+namespace FluxMap.Cluster.Tests;
+
+/// <summary>
+/// Members as processes behind relays (<see cref="RelayNetwork"/>), one of them cut off from the
+/// other two while every member and client runs: the leader, then a follower. The side without a
+/// majority acknowledges nothing the majority does not keep, the majority goes on committing, and
+/// after the heal every member shows the same ledgers and the same total.
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class PartitionTests(ITestOutputHelper output)
+{
+    private const int Seed = 15_201;
+
+    // Generous for a loaded two-core machine; an election takes about a second here.
+    private static readonly TimeSpan TakeoverBound = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task A_leader_cut_off_acknowledges_nothing_sent_after_the_cut_while_the_majority_goes_on_and_follows_after_the_heal()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(relayed: true);
+        var log = new TransferLog();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var clients = Enumerable.Range(0, 3).Select(c => new BankClient(cluster, c, Seed + c, log).RunAsync(stop.Token)).ToList();
+
+        await log.WaitForAcknowledgedAsync(30);
+        var leader = await cluster.LeaderAsync();
+        cluster.Cut(leader.Index);
+        var cutAt = Stopwatch.GetTimestamp();
+
+        // Its own client keeps sending it transfers through the cut. It runs and answers, but no
+        // entry it appends after the cut can reach another member, so none of them may be
+        // acknowledged; the client stops sending before the heal.
+        var staleLog = new TransferLog();
+        using var staleStop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var stale = new BankClient(cluster, leader.Index, Seed + 20, staleLog).RunAsync(() => Task.FromResult(leader), staleStop.Token);
+
+        var takeover = await log.WaitForAcknowledgementAsync(cutAt, except: leader.Index);
+        output.WriteLine($"leader {leader.Index} cut off; the majority acknowledged a transfer {takeover.TotalMilliseconds:F0} ms later");
+        Assert.True(takeover < TakeoverBound, $"the majority's next commit took {takeover}");
+        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
+        output.WriteLine($"at the heal, {Stopwatch.GetElapsedTime(cutAt).TotalMilliseconds:F0} ms after the cut, the old leader says it {(leader.IsLeader ? "still leads" : "follows")}");
+
+        await staleStop.CancelAsync();
+        cluster.Heal(leader.Index);
+
+        // Back in touch it hears the newer term and follows (if it had not stepped down already); it
+        // cannot win an election against the majority's longer log, so the leader is another member.
+        await cluster.WaitUntilAsync(() => !leader.IsLeader);
+        Assert.NotEqual(leader.Index, (await cluster.LeaderAsync()).Index);
+        await stale;
+        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+
+        Assert.Empty(staleLog.Acknowledged);
+        Assert.NotEmpty(staleLog.Failed);
+
+        // Everything the old leader acknowledged before the cut, and the majority after, is on every member.
+        await cluster.AssertAgreementAsync(log);
+        output.WriteLine(
+            $"acknowledged {log.Acknowledged.Count} ({log.Acknowledged.Count(t => t.Member == leader.Index)} by the old leader), failed {log.Failed.Count}, unknown {log.Unknown.Count}; " +
+            $"sent to the old leader while cut off: failed {staleLog.Failed.Count}, unknown {staleLog.Unknown.Count}");
+    }
+
+    [Fact]
+    public async Task A_follower_cut_off_falls_behind_while_the_majority_goes_on_and_catches_up_after_the_heal()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(relayed: true);
+        var log = new TransferLog();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var clients = Enumerable.Range(0, 3).Select(c => new BankClient(cluster, c, Seed + 10 + c, log).RunAsync(stop.Token)).ToList();
+
+        await log.WaitForAcknowledgedAsync(30);
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Running.First(m => m != leader);
+        cluster.Cut(follower.Index);
+        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
+
+        // The majority committed 30 transfers since the cut; the follower applied none of those it had not received before it.
+        var behind = await ProcessCluster.PositionAsync(follower);
+        var ahead = await ProcessCluster.PositionAsync(await cluster.LeaderAsync());
+        output.WriteLine($"follower {follower.Index} cut off: it shows position {behind}, the leader {ahead}");
+        Assert.True(behind < ahead, $"the cut-off follower shows position {behind}, the leader {ahead}");
+
+        cluster.Heal(follower.Index);
+        await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+
+        // AssertAgreementAsync waits for the follower to show the leader's position: it caught up by the log.
+        await cluster.AssertAgreementAsync(log);
+        output.WriteLine($"acknowledged {log.Acknowledged.Count}, failed {log.Failed.Count}, unknown {log.Unknown.Count}");
+    }
+}
