@@ -17,21 +17,19 @@ internal sealed class BankClient(ProcessCluster cluster, int index, int seed, Tr
     internal static int[] ParseLedger(string text) => text == "-" ? [] : [.. text.Split(',').Select(id => int.Parse(id, CultureInfo.InvariantCulture))];
 
     /// <summary>Transfers until <paramref name="stop"/> is cancelled.</summary>
-    internal Task RunAsync(CancellationToken stop) => RunAsync(() => cluster.WriterFor(index), stop);
-
-    /// <summary>Transfers, each to the member <paramref name="writer"/> names then, until <paramref name="stop"/> is cancelled.</summary>
-    internal async Task RunAsync(Func<Task<MemberProcess>> writer, CancellationToken stop)
+    internal async Task RunAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
-            await TransferAsync(writer());
+            await TransferAsync();
         }
     }
 
     /// <summary>One transfer between two distinct accounts, with a fresh id.</summary>
     internal Task TransferAsync() => TransferAsync(cluster.WriterFor(index));
 
-    private Task TransferAsync(Task<MemberProcess> member)
+    /// <summary>One transfer between two distinct accounts, with a fresh id, sent to <paramref name="member"/> whichever it is.</summary>
+    internal Task TransferAsync(Task<MemberProcess> member)
     {
         var from = _random.Next(ProcessCluster.Accounts);
         return TransferAsync(member, from, (from + 1 + _random.Next(ProcessCluster.Accounts - 1)) % ProcessCluster.Accounts, MemberProcess.AnswerTimeout);

@@ -29,27 +29,27 @@ public sealed class PartitionTests(ITestOutputHelper output)
         cluster.Cut(leader.Index);
         var cutAt = Stopwatch.GetTimestamp();
 
-        // Its own client keeps sending it transfers through the cut. It runs and answers, but no
+        // Its own clients keep sending it transfers through the cut. It runs and answers, but no
         // entry it appends after the cut can reach another member, so none of them may be
-        // acknowledged; the client stops sending before the heal.
+        // acknowledged; the clients stop sending before the heal.
         var staleLog = new TransferLog();
         using var staleStop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var stale = new BankClient(cluster, leader.Index, Seed + 20, staleLog).RunAsync(() => Task.FromResult(leader), staleStop.Token);
+        var stale = Enumerable.Range(0, 3).Select(c => SendThroughTheCutAsync(new BankClient(cluster, leader.Index, Seed + 20 + c, staleLog), leader, log, staleStop.Token)).ToList();
 
         var takeover = await log.WaitForAcknowledgementAsync(cutAt, except: leader.Index);
         output.WriteLine($"leader {leader.Index} cut off; the majority acknowledged a transfer {takeover.TotalMilliseconds:F0} ms later");
         Assert.True(takeover < TakeoverBound, $"the majority's next commit took {takeover}");
         await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
-        output.WriteLine($"at the heal, {Stopwatch.GetElapsedTime(cutAt).TotalMilliseconds:F0} ms after the cut, the old leader says it {(leader.IsLeader ? "still leads" : "follows")}");
 
+        // Hearing from no majority for a heartbeat round, it steps down by itself, still cut off.
+        await cluster.WaitUntilAsync(() => !leader.IsLeader);
+        output.WriteLine($"{Stopwatch.GetElapsedTime(cutAt).TotalMilliseconds:F0} ms after the cut the old leader follows");
         await staleStop.CancelAsync();
         cluster.Heal(leader.Index);
 
-        // Back in touch it hears the newer term and follows (if it had not stepped down already); it
-        // cannot win an election against the majority's longer log, so the leader is another member.
-        await cluster.WaitUntilAsync(() => !leader.IsLeader);
+        // Its log lacks the majority's newer entries, so it cannot win an election: another member leads.
         Assert.NotEqual(leader.Index, (await cluster.LeaderAsync()).Index);
-        await stale;
+        await Task.WhenAll(stale);
         await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
         await stop.CancelAsync();
         await Task.WhenAll(clients);
@@ -62,6 +62,18 @@ public sealed class PartitionTests(ITestOutputHelper output)
         output.WriteLine(
             $"acknowledged {log.Acknowledged.Count} ({log.Acknowledged.Count(t => t.Member == leader.Index)} by the old leader), failed {log.Failed.Count}, unknown {log.Unknown.Count}; " +
             $"sent to the old leader while cut off: failed {staleLog.Failed.Count}, unknown {staleLog.Unknown.Count}");
+    }
+
+    // One transfer to the cut-off member, then the next once the majority acknowledged one more:
+    // once it stops leading it refuses at once, and unpaced the client would flood it with thousands.
+    private static async Task SendThroughTheCutAsync(BankClient client, MemberProcess member, TransferLog majority, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var next = majority.Acknowledged.Count + 1;
+            await client.TransferAsync(Task.FromResult(member));
+            await majority.WaitForAcknowledgedAsync(next).WaitAsync(stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     [Fact]

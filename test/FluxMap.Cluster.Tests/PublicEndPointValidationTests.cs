@@ -1,0 +1,63 @@
+using FluxMap.Replication;
+
+namespace FluxMap.Cluster.Tests;
+
+/// <summary>
+/// <see cref="ReplicationOptions.PublicEndPoint"/>: a member known to the others by another
+/// address than it listens on is listed under that address, and the validator says so when not.
+/// </summary>
+public sealed class PublicEndPointValidationTests
+{
+    [Fact]
+    public void Members_list_the_public_endpoint_instead_of_the_local_one()
+    {
+        var options = Options("127.0.0.2:4000", "127.0.0.1:5000", "127.0.0.1:5001");
+        options.PublicEndPoint = "127.0.0.1:5000";
+
+        Assert.True(new ReplicationOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void A_public_endpoint_the_members_do_not_list_is_named()
+    {
+        var options = Options("127.0.0.1:5000", "127.0.0.1:5000", "127.0.0.1:5001");
+        options.PublicEndPoint = "127.0.0.1:6000";
+
+        var result = new ReplicationOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("Members does not list PublicEndPoint '127.0.0.1:6000'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_public_endpoint_that_is_no_ip_endpoint_is_named()
+    {
+        var options = Options("127.0.0.1:5000", "127.0.0.1:5000", "127.0.0.1:5001");
+        options.PublicEndPoint = "relay:5000";
+
+        var result = new ReplicationOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("PublicEndPoint 'relay:5000' is not an IP address with a port", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_a_public_endpoint_the_members_must_list_the_local_one()
+    {
+        var result = new ReplicationOptionsValidator().Validate(null, Options("127.0.0.2:4000", "127.0.0.1:5000", "127.0.0.1:5001"));
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("Members does not list LocalEndPoint '127.0.0.2:4000'", StringComparison.Ordinal));
+    }
+
+    private static ReplicationOptions Options(string local, params string[] members)
+    {
+        var options = new ReplicationOptions { LocalEndPoint = local, LogDirectory = "raft" };
+        foreach (var member in members)
+        {
+            options.Members.Add(member);
+        }
+
+        return options;
+    }
+}
