@@ -12,6 +12,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
 {
     internal const int Accounts = 8;
 
+    /// <summary>How soon the majority must commit again after losing its leader: generous for a loaded two-core machine, where an election takes a second or three.</summary>
+    internal static readonly TimeSpan TakeoverBound = TimeSpan.FromSeconds(15);
+
     private readonly TempDirectory _root = new();
     private readonly string[] _endPoints = [.. Enumerable.Range(0, 3).Select(_ => LoopbackPort.FreeEndPoint())];
     private readonly int _snapshotInterval;

@@ -17,28 +17,18 @@ public sealed class PublicEndPointValidationTests
         Assert.True(new ReplicationOptionsValidator().Validate(null, options).Succeeded);
     }
 
-    [Fact]
-    public void A_public_endpoint_the_members_do_not_list_is_named()
+    [Theory]
+    [InlineData("127.0.0.1:6000", "Members does not list PublicEndPoint '127.0.0.1:6000'")]
+    [InlineData("relay:5000", "PublicEndPoint 'relay:5000' is not an IP address with a port")]
+    public void A_public_endpoint_that_is_not_a_listed_ip_endpoint_is_named(string publicEndPoint, string failure)
     {
         var options = Options("127.0.0.1:5000", "127.0.0.1:5000", "127.0.0.1:5001");
-        options.PublicEndPoint = "127.0.0.1:6000";
+        options.PublicEndPoint = publicEndPoint;
 
         var result = new ReplicationOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Contains(result.Failures!, f => f.Contains("Members does not list PublicEndPoint '127.0.0.1:6000'", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void A_public_endpoint_that_is_no_ip_endpoint_is_named()
-    {
-        var options = Options("127.0.0.1:5000", "127.0.0.1:5000", "127.0.0.1:5001");
-        options.PublicEndPoint = "relay:5000";
-
-        var result = new ReplicationOptionsValidator().Validate(null, options);
-
-        Assert.True(result.Failed);
-        Assert.Contains(result.Failures!, f => f.Contains("PublicEndPoint 'relay:5000' is not an IP address with a port", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains(failure, StringComparison.Ordinal));
     }
 
     [Fact]
