@@ -129,6 +129,9 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
             RequestTimeout = options.RequestTimeout,
             LoggerFactory = loggerFactory,
             ConfigurationStorage = null,
+
+            // Null: DotNext announces the address it listens on.
+            PublicEndPoint = options.PublicEndPoint is null ? null : IPEndPoint.Parse(options.PublicEndPoint),
         };
 
         var members = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!;

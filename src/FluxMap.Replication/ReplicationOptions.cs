@@ -44,4 +44,13 @@ public sealed class ReplicationOptions
 
     /// <summary>Gets or sets the most commits the leader puts into one Raft log entry (group commit). Default 512.</summary>
     public int MaxCommitsPerEntry { get; set; } = 512;
+
+    /// <summary>
+    /// Gets or sets the address the other members know this one by, as <c>host:port</c> (an IP
+    /// address), when it differs from <see cref="LocalEndPoint"/>: behind a relay, a proxy or a
+    /// NAT the member listens on one address and is reached at another. It must be one of
+    /// <see cref="Members"/>, which then lists it instead of <see cref="LocalEndPoint"/>. Default
+    /// null: the others reach this member at <see cref="LocalEndPoint"/>.
+    /// </summary>
+    public string? PublicEndPoint { get; set; }
 }

@@ -33,7 +33,7 @@ public sealed class ReplicationOptionsValidator : IValidateOptions<ReplicationOp
         {
             failures.Add("Members is empty: list every member of the cluster, this one included.");
         }
-        else if (local is not null && !members.Contains(local))
+        else if (local is not null && options.PublicEndPoint is null && !members.Contains(local))
         {
             failures.Add($"Members does not list LocalEndPoint '{options.LocalEndPoint}'.");
         }
@@ -63,6 +63,20 @@ public sealed class ReplicationOptionsValidator : IValidateOptions<ReplicationOp
         if (options.MaxCommitsPerEntry < 1)
         {
             failures.Add($"MaxCommitsPerEntry ({options.MaxCommitsPerEntry}) must be at least 1.");
+        }
+
+        // The others know this member by its public address: Members lists that one, and DotNext
+        // accepts a vote only from a member listed under the address it announces.
+        if (options.PublicEndPoint is not null)
+        {
+            if (!IPEndPoint.TryParse(options.PublicEndPoint, out var announced) || announced.Port == 0)
+            {
+                failures.Add($"PublicEndPoint '{options.PublicEndPoint}' is not an IP address with a port (for example 10.0.0.5:3262).");
+            }
+            else if (members.Count > 0 && !members.Contains(announced))
+            {
+                failures.Add($"Members does not list PublicEndPoint '{options.PublicEndPoint}': the other members must know this one by the address it announces.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

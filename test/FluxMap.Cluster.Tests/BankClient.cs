@@ -26,10 +26,13 @@ internal sealed class BankClient(ProcessCluster cluster, int index, int seed, Tr
     }
 
     /// <summary>One transfer between two distinct accounts, with a fresh id.</summary>
-    internal Task TransferAsync()
+    internal Task TransferAsync() => TransferAsync(cluster.WriterFor(index));
+
+    /// <summary>One transfer between two distinct accounts, with a fresh id, sent to <paramref name="member"/> whichever it is.</summary>
+    internal Task TransferAsync(Task<MemberProcess> member)
     {
         var from = _random.Next(ProcessCluster.Accounts);
-        return TransferAsync(cluster.WriterFor(index), from, (from + 1 + _random.Next(ProcessCluster.Accounts - 1)) % ProcessCluster.Accounts, MemberProcess.AnswerTimeout);
+        return TransferAsync(member, from, (from + 1 + _random.Next(ProcessCluster.Accounts - 1)) % ProcessCluster.Accounts, MemberProcess.AnswerTimeout);
     }
 
     /// <summary>One transfer sent to <paramref name="member"/>, whichever it is; unknown if unanswered within <paramref name="timeout"/>.</summary>

@@ -38,6 +38,9 @@ internal sealed class MemberProcess
 
     internal int Index { get; }
 
+    /// <summary>Gets the member's process id, by which a relay tells which member opened a connection.</summary>
+    internal int ProcessId => _process.Id;
+
     /// <summary>Gets a value indicating whether the member said it leads, and runs.</summary>
     internal bool IsLeader => _leading && !_frozen && !_exited;
 

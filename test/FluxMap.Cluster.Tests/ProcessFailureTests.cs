@@ -12,9 +12,6 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
 {
     private const int Seed = 15_001;
 
-    // Generous for a loaded two-core machine; an election takes about a second here.
-    private static readonly TimeSpan TakeoverBound = TimeSpan.FromSeconds(15);
-
     [Fact]
     public async Task A_SIGKILLed_leader_gives_way_within_seconds_no_acknowledged_transfer_is_lost_and_it_catches_up_on_restart()
     {
@@ -29,7 +26,7 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         await cluster.KillAsync(leader);
         var takeover = await log.WaitForAcknowledgementAsync(killedAt, except: leader);
         output.WriteLine($"leader {leader} killed; the next acknowledged transfer came {takeover.TotalMilliseconds:F0} ms later");
-        Assert.True(takeover < TakeoverBound, $"the next commit after the kill took {takeover}");
+        Assert.True(takeover < ProcessCluster.TakeoverBound, $"the next commit after the kill took {takeover}");
 
         await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
         await stop.CancelAsync();
@@ -64,7 +61,7 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
 
         var takeover = await log.WaitForAcknowledgementAsync(frozenAt, except: leader.Index);
         output.WriteLine($"leader {leader.Index} frozen; the majority acknowledged a transfer {takeover.TotalMilliseconds:F0} ms later");
-        Assert.True(takeover < TakeoverBound, $"the majority's next commit took {takeover}");
+        Assert.True(takeover < ProcessCluster.TakeoverBound, $"the majority's next commit took {takeover}");
         await log.WaitForAcknowledgedAsync(log.Acknowledged.Count + 30);
 
         Assert.DoesNotContain(log.Acknowledged, t => t.Member == leader.Index && t.At > frozenAt);

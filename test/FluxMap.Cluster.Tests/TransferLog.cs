@@ -6,18 +6,19 @@ namespace FluxMap.Cluster.Tests;
 
 /// <summary>
 /// What came of every transfer the clients sent: acknowledged (must be on every member), failed
-/// (certainly not committed: must be on none) or unknown (either). Each attempt has its own id.
+/// (certainly not committed: must be on none) or unknown (either). Each attempt has its own id,
+/// above <paramref name="idBase"/>: logs kept apart in one cluster need ranges apart.
 /// </summary>
-internal sealed class TransferLog
+internal sealed class TransferLog(int idBase = 0)
 {
     /// <summary>How long a test waits for progress before it fails instead of hanging.</summary>
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private readonly ConcurrentQueue<Transfer> _acknowledged = new();
     private readonly ConcurrentQueue<int> _failed = new();
     private readonly ConcurrentQueue<int> _unknown = new();
     private readonly Signal _changed = new();
-    private int _lastId;
+    private int _lastId = idBase;
 
     internal IReadOnlyCollection<Transfer> Acknowledged => _acknowledged;
 

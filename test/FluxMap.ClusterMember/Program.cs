@@ -1,5 +1,6 @@
 // One member of a replicated FluxMap cluster, for the cluster tests that SIGKILL, freeze and restart members.
 // Arguments: <local endpoint> <every member's endpoint, comma-separated> <data directory> <Raft log directory> <accounts> <snapshot interval>
+//            [<public endpoint>: the address the others know this member by, a relay's, when it is not the local endpoint]
 // Requests on stdin, one a line, "<request id> <command> [arguments]", served concurrently; each answered
 // with one line "<request id> <outcome> [values]". Unprompted lines: "ready" once the member listens, and
 // "! leader" / "! follower" whenever this member starts or stops leading.
@@ -11,6 +12,8 @@
 //   state                                 everything this member shows                       -> ok <total> <ledger 0> <ledger 1> ...
 //   position                              the newest commit this member applied              -> ok <position>
 //   wait <position>                       until this member shows that position              -> ok
+//   settle                                until every transfer asked for before it finished  -> ok
+//                                         (a client that stopped waiting does not stop its transfer)
 // A ledger is its transfer ids joined by commas, "-" when empty. Any other failure answers "error <what>".
 using System.Globalization;
 using FluxMap;
@@ -29,6 +32,7 @@ var replication = new ReplicationOptions
     RequestTimeout = TimeSpan.FromMilliseconds(500),
     SnapshotInterval = int.Parse(args[5], CultureInfo.InvariantCulture),
     MaxCommitsPerEntry = 64,
+    PublicEndPoint = args.Length > 6 ? args[6] : null,
 };
 foreach (var member in args[1].Split(','))
 {
@@ -57,10 +61,19 @@ Say("ready");
 using var closing = new CancellationTokenSource();
 var watch = WatchLeadershipAsync(closing.Token);
 var requests = new List<Task>();
+var transfers = new List<Task>();
 while (await Console.In.ReadLineAsync() is { } line)
 {
     var words = line.Split(' ');
-    requests.Add(Task.Run(async () => Say($"{words[0]} {await ServeAsync(words[1], words[2..])}")));
+    var request = Task.Run(async () => Say($"{words[0]} {await ServeAsync(words[1], words[2..])}"));
+    requests.Add(request);
+    if (words[1] == "transfer")
+    {
+        lock (transfers)
+        {
+            transfers.Add(request);
+        }
+    }
 }
 
 await closing.CancelAsync();
@@ -103,6 +116,15 @@ async Task<string> ServeAsync(string command, string[] arguments)
                 });
             case "position":
                 return $"ok {db.CommitPosition}";
+            case "settle":
+                Task[] started;
+                lock (transfers)
+                {
+                    started = [.. transfers];
+                }
+
+                await Task.WhenAll(started);
+                return "ok";
             case "wait":
                 await db.WaitForCommitAsync(long.Parse(arguments[0], CultureInfo.InvariantCulture));
                 return "ok";

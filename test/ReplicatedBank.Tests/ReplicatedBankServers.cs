@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using FluxMap.Replication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -8,7 +8,7 @@ namespace FluxMap.Testing;
 internal static class LoopbackPort
 {
     /// <summary>The offset from a member's Raft port to its forwarding port the tests use (the default).</summary>
-    private static readonly int ForwardingPortOffset = new ReplicationOptions().ForwardingPortOffset;
+    internal static readonly int ForwardingPortOffset = new ReplicationOptions().ForwardingPortOffset;
 
     /// <summary>
     /// Endpoints for <paramref name="count"/> members as <c>127.0.0.1:port</c>: nothing listens on
