@@ -71,6 +71,9 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
 
     public int SegmentCount => 1;
 
+    /// <summary>Gets a completed task: the replicated log keeps no segments on disk to bound.</summary>
+    public Task Room => Task.CompletedTask;
+
     public FluxMapIOException? Failure => null;
 
     public void ThrowIfFailed()

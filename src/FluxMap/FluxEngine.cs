@@ -23,6 +23,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     private long _newestLoaded;
     private DirectoryLock? _directoryLock;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Set as closing starts: commits waiting for room in the log fail then, not once the close is done.
+    private readonly TaskCompletionSource _closeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _reliefGate = new();
+
+    // The checkpoint that commits waiting for room in the log started; awaited at close.
+    private Task<bool>? _relief;
     private volatile bool _disposed;
     private int _closing;
 
@@ -395,6 +402,77 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         return bytes;
     }
 
+    /// <summary>
+    /// Completes when a commit may go ahead: at once, unless the log has reached its bound on disk
+    /// (WalPoolSize × WalSegmentSize) because checkpoints fell behind. Then the commit waits,
+    /// outside every lock, until a checkpoint lets the log give segments back; the first waiter
+    /// starts that checkpoint at once rather than at the data file's next round. A data file that
+    /// failed takes no more checkpoints, so then the log grows as it must and commits go on.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The database closed while the commit waited; nothing of it was committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the commit waited.</exception>
+    internal ValueTask AdmitAsync(CancellationToken cancellationToken)
+    {
+        var room = _log?.Room;
+        return room is null || room.IsCompleted ? default : WaitForRoomAsync(room, cancellationToken);
+    }
+
+    private async ValueTask WaitForRoomAsync(Task room, CancellationToken cancellationToken)
+    {
+        var relief = StartRelief();
+        while (!room.IsCompleted && _dataFile is { Failure: null })
+        {
+            await Task.WhenAny(room, relief, _closeStarted.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfDisposed();
+            room = _log!.Room;
+
+            // Commits admitted before the bound was reached may fill the log again: then another
+            // checkpoint. After a failed one the data file's own rounds retry at their interval.
+            if (relief.IsCompleted)
+            {
+                relief = relief.Result ? StartRelief() : WhenClosing;
+            }
+        }
+    }
+
+    private Task<bool> WhenClosing => _closeStarted.Task.ContinueWith(static _ => false, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    // One checkpoint at a time, off the committer's stack: flush the write-behind buffers (the
+    // log's finished segments were all handed over before the bound was reached), checkpoint,
+    // release. Checkpoints never wait for room, so this cannot wait on the commits that wait on it.
+    // Completes with whether it succeeded.
+    private Task<bool> StartRelief()
+    {
+        lock (_reliefGate)
+        {
+            if (_disposed || _checkpoints is null)
+            {
+                return WhenClosing;
+            }
+
+            if (_relief is not { IsCompleted: false })
+            {
+                var (dataFile, checkpoints) = (_dataFile!, _checkpoints);
+                _relief = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await dataFile.FlushAllAsync(CancellationToken.None).ConfigureAwait(false);
+                        await checkpoints.CheckpointAsync(everything: false, CancellationToken.None).ConfigureAwait(false);
+                        return true;
+                    }
+                    catch (Exception e)
+                    {
+                        Log.LogBoundCheckpointFailed(_loggerFactory.CreateLogger("FluxMap.DataFile"), Name, e);
+                        return false;
+                    }
+                });
+            }
+
+            return _relief;
+        }
+    }
+
     internal void ThrowIfDisposed() => Disposed.ThrowIf(_disposed, typeof(FluxDatabase<TKey, TValue>));
 
     /// <summary>Flushes every write-behind buffer and checkpoints; without a data file, syncs the log.</summary>
@@ -428,13 +506,25 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             return;
         }
 
-        _disposed = true;
+        Task? relief;
+        lock (_reliefGate)
+        {
+            _disposed = true;
+            relief = _relief;
+        }
+
+        _closeStarted.TrySetResult();
         try
         {
             foreach (var service in _services)
             {
                 await service.StopAsync(CancellationToken.None).ConfigureAwait(false);
                 service.Dispose();
+            }
+
+            if (relief is not null)
+            {
+                await relief.ConfigureAwait(false);
             }
 
             Transactions.CloseLog();

@@ -50,7 +50,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask InsertAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return Put(key, value, 0);
+        return Put(key, value, 0, cancellationToken);
     }
 
     /// <summary>Inserts or replaces a value that expires after <paramref name="timeToLive"/>: from then on it reads as absent, and the sweeper deletes it.</summary>
@@ -62,7 +62,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask InsertAsync(TKey key, TValue value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return Put(key, value, _engine.Clock.DeadlineAfter(timeToLive));
+        return Put(key, value, _engine.Clock.DeadlineAfter(timeToLive), cancellationToken);
     }
 
     /// <summary>Removes a key in its own transaction.</summary>
@@ -197,6 +197,7 @@ public sealed class FluxHandle<TKey, TValue>
                 .ConfigureAwait(false);
             var value = update(seen is null ? default : new FluxValue<TValue>(current));
             var stored = _engine.Values.Copy(value, nameof(value));
+            await _engine.AdmitAsync(cancellationToken).ConfigureAwait(false);
             var (_, _, written, durable, _) = _engine.Transactions.UpdateSingle(
                 key,
                 (seen, stored),
@@ -398,9 +399,23 @@ public sealed class FluxHandle<TKey, TValue>
     internal ValueTask<TResult> Update<TState, TResult>(
         TKey key, TState state, SingleUpdate<TValue, TState> update, Func<VersionEntry<TValue>?, TValue, bool, TResult> answer, bool readsValue, CancellationToken cancellationToken)
     {
+        var admitted = _engine.AdmitAsync(cancellationToken);
+        if (!admitted.IsCompletedSuccessfully)
+        {
+            return UpdateWhenAdmittedAsync(admitted, key, state, update, answer, readsValue, cancellationToken);
+        }
+
         var started = _engine.Metrics.StartCommit();
         var done = _engine.Transactions.UpdateSingle(key, state, update, readsValue ? SingleRead<TValue>.Unloaded : SingleRead<TValue>.Blind);
         return done.Unloaded is { } paged ? UpdatePagedAsync(key, state, update, answer, paged, started, cancellationToken) : Answer(done, answer, started);
+    }
+
+    // The log reached its bound: the update runs once a checkpoint gave room back.
+    private async ValueTask<TResult> UpdateWhenAdmittedAsync<TState, TResult>(
+        ValueTask admitted, TKey key, TState state, SingleUpdate<TValue, TState> update, Func<VersionEntry<TValue>?, TValue, bool, TResult> answer, bool readsValue, CancellationToken cancellationToken)
+    {
+        await admitted.ConfigureAwait(false);
+        return await Update(key, state, update, answer, readsValue, cancellationToken).ConfigureAwait(false);
     }
 
     // Loads the paged-out version, then runs the update with its value; if another commit replaced
@@ -435,7 +450,20 @@ public sealed class FluxHandle<TKey, TValue>
         }
     }
 
-    private ValueTask Put(TKey key, TValue value, long expiresAt)
+    private ValueTask Put(TKey key, TValue value, long expiresAt, CancellationToken cancellationToken)
+    {
+        var admitted = _engine.AdmitAsync(cancellationToken);
+        return admitted.IsCompletedSuccessfully ? PutAdmitted(key, value, expiresAt) : PutWhenAdmittedAsync(admitted, key, value, expiresAt);
+    }
+
+    // The log reached its bound: the write goes ahead once a checkpoint gave room back.
+    private async ValueTask PutWhenAdmittedAsync(ValueTask admitted, TKey key, TValue value, long expiresAt)
+    {
+        await admitted.ConfigureAwait(false);
+        await PutAdmitted(key, value, expiresAt).ConfigureAwait(false);
+    }
+
+    private ValueTask PutAdmitted(TKey key, TValue value, long expiresAt)
     {
         // Encoded and copied here, outside the commit lock: a value that cannot be stored fails this call alone.
         var valueBytes = default(Range);

@@ -148,7 +148,25 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <returns>A task that completes when the commit is acknowledged: published, and in Full durability synced to disk.</returns>
     /// <exception cref="SerializationConflictException">The transaction was rolled back instead; retry it.</exception>
     /// <exception cref="FluxMapIOException">The log could not be written; the database has failed closed.</exception>
+    /// <remarks>
+    /// A transaction that wrote waits first, before it is validated, while the write-ahead log has
+    /// reached its bound on disk and a checkpoint has yet to give room back; the database closing
+    /// meanwhile ends the wait with <see cref="ObjectDisposedException"/>, and nothing is committed.
+    /// </remarks>
     public ValueTask CommitAsync(CancellationToken cancellationToken = default)
+    {
+        var admitted = _writes is { Count: > 0 } ? _engine.AdmitAsync(cancellationToken) : default;
+        return admitted.IsCompletedSuccessfully ? CommitAdmitted(cancellationToken) : CommitWhenAdmittedAsync(admitted, cancellationToken);
+    }
+
+    // The log reached its bound: the commit goes ahead once a checkpoint gave room back.
+    private async ValueTask CommitWhenAdmittedAsync(ValueTask admitted, CancellationToken cancellationToken)
+    {
+        await admitted.ConfigureAwait(false);
+        await CommitAdmitted(cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask CommitAdmitted(CancellationToken cancellationToken)
     {
         ValueTask durable;
         Enter(cancellationToken);

@@ -148,6 +148,8 @@ public sealed class CommitLogSeamTests : IDisposable
 
             public int SegmentCount => owner.Held > 0 ? 2 : 1;
 
+            public Task Room => Task.CompletedTask;
+
             public FluxMapIOException? Failure => _failure;
 
             public void ThrowIfFailed()

@@ -379,8 +379,11 @@ internal sealed class FaultyStorage : StorageSystem
 
         internal override void Sync()
         {
+            // The gate is read before the start is signalled, so a test that swaps in another gate
+            // once this sync started holds the next sync with it, not this one.
+            var gate = owner.SyncGate;
             owner.SyncStarted.Release();
-            owner.SyncGate?.Wait();
+            gate?.Wait();
             try
             {
                 lock (owner._gate)

@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "The checkpoint on closing the data file '{File}' failed; the next open replays the write-ahead log instead")]
     internal static partial void CloseCheckpointFailed(ILogger logger, string file, Exception exception);
 
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "The checkpoint that database '{Database}' started because its write-ahead log reached its bound failed; commits waiting for room wait for the data file's next round")]
+    internal static partial void LogBoundCheckpointFailed(ILogger logger, string database, Exception exception);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "The background service '{Service}' failed; it runs again at its next interval")]
     internal static partial void BackgroundServiceFailed(ILogger logger, string service, Exception exception);
 

@@ -22,6 +22,13 @@ internal interface ICommitLog<TKey, TValue> : IAsyncDisposable
     /// <summary>The pieces (segments) the log holds; more than one means a checkpoint could let it give some back.</summary>
     int SegmentCount { get; }
 
+    /// <summary>
+    /// Completes once the log has room for more commits: at once unless the log has reached its
+    /// bound on disk and waits for a checkpoint to give some back. Commits wait for it before the
+    /// commit lock; it completes too when the log fails or closes.
+    /// </summary>
+    Task Room { get; }
+
     /// <summary>The failure that closed the log, if any.</summary>
     FluxMapIOException? Failure { get; }
 

@@ -6,29 +6,33 @@ using Microsoft.Extensions.Logging;
 namespace FluxMap.Durability;
 
 /// <summary>
-/// The write-ahead log's single writer, on a thread of its own so that committers that keep every
-/// thread-pool thread busy cannot starve it. Commits arrive in commit order, already encoded; the
-/// writer takes everything queued, frames it into one buffer, writes it with one call and, in Full
-/// mode, acknowledges every commit of the batch after one sync (group commit). In Relaxed mode
-/// commits are acknowledged on arrival and the log is synced on the first of the interval,
-/// commit-count and byte triggers; a commit that would leave more than twice FlushAfterCommits
-/// commits, or twice FlushAfterBytes bytes, acknowledged but unsynced waits for its own sync, so a
-/// crash never loses more than that window. Synced commits go on to the subscriber (the data file).
-/// Checkpoints release the segments they cover; the writer recycles them into a pool of at most
-/// WalPoolSize files (live and pooled), so with checkpoints keeping up the log's disk use stays
-/// bounded and rotation renames a file instead of allocating one.
+/// The write-ahead log's writer, on two threads of its own so that committers that keep every
+/// thread-pool thread busy cannot starve it. Commits arrive in commit order, already encoded. A
+/// thread holding the writer role (see <see cref="WalIntake"/>) takes everything queued, frames it
+/// into one buffer and writes it with one call; then, if a sync is wanted and none is running, it
+/// takes the sync slot, gives the writer role up and syncs, so the other thread writes the next
+/// group while this sync runs (group commit with one sync in flight and the next group's write
+/// overlapping it). A sync covers exactly what was written before it began, and acknowledges it
+/// (in Full mode publishing it first), in log order: syncs hold the slot one at a time. In
+/// Relaxed mode commits are acknowledged on arrival and the log is synced on the first of the
+/// interval, commit-count and byte triggers; a commit that would leave more than twice
+/// FlushAfterCommits commits, or twice FlushAfterBytes bytes, acknowledged but unsynced waits for
+/// its own sync, so a crash never loses more than that window. Synced commits go on to the
+/// subscriber (the data file). Checkpoints release the segments they cover; the writer recycles
+/// them into a pool of at most WalPoolSize files (live and pooled), so with checkpoints keeping up
+/// the log's disk use stays bounded and rotation renames a file instead of allocating one. With a
+/// subscriber (whose checkpoints release segments) the bound is enforced: once the live segments
+/// reach it, <see cref="Room"/> makes new commits wait until a release frees one.
 /// </summary>
 internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
     where TKey : notnull
 {
-    // How long the writer spins for the next commit before it sleeps: 50 microseconds.
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
-
-    private readonly object _queueGate = new();
+    private readonly WalIntake _intake = new();
     private readonly StorageSystem _storage;
     private readonly string _directory;
     private readonly long _segmentSize;
     private readonly int _poolSize;
+    private readonly long _bound;
     private readonly bool _full;
     private readonly int _flushAfterCommits;
     private readonly long _flushAfterBytes;
@@ -39,39 +43,50 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
     private readonly ILogger _logger;
     private readonly EngineCounters _counters;
     private readonly FluxMetrics _metrics;
-    private readonly ByteBuffer _batch = new(64 * 1024);
     private readonly ITimer? _flushTimer;
-    private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _running = 2;
+
+    // The writer role's state: one thread at a time frames and writes (handed over through the intake's lock).
+    private readonly ByteBuffer _batch = new(64 * 1024);
     private readonly List<WalSegmentInfo> _finished;
     private readonly List<WalPoolFile> _pool;
 
-    // Written but not yet synced, in commit order: handed to the subscriber by the sync that covers them.
-    private readonly List<CommitRecord<TKey, TValue>> _unsynced = [];
-    private List<object> _incoming = [];
-    private List<object> _requests = [];
-    private bool _writerWaiting;
-
-    // Set when work is queued, cleared when the writer takes it: read without the lock while the
-    // writer spins for the next commit (see TakeAll).
-    private volatile bool _hasIncoming;
-    private bool _closed;
-    private WalSegment _segment;
+    // Framed since the last write: records and flush requests, in log order.
+    private readonly List<object> _group = [];
+    private int _groupCommits;
     private long _lastSequence;
     private long _diskBytes;
     private int _segmentCount;
     private long _lastLsn;
+    private long _framedCommits;
+    private long _framedBytes;
+
+    // The sync slot's state, under _syncGate: what was written and not yet covered by a sync that
+    // began, in log order, and how far the log is written. The segment changes only while its
+    // writer holds the slot too, so a sync always syncs the file its records went to.
+    private readonly object _syncGate = new();
+    private List<object> _unsynced = [];
+    private List<object> _covering = [];
+    private int _unsyncedCommits;
+    private long _unsyncedBytes;
+    private long _writtenLsn;
+    private long _writtenCommits;
+    private long _writtenBytes;
+    private bool _syncWanted;
+    private bool _syncing;
+    private WalSegment _segment;
+    private TaskCompletionSource? _roomWait;
+    private bool _roomForGood;
+
+    // The slot holder's: what the last sync made durable.
     private long _durableLsn;
     private long _publishedLsn;
     private long _lastAppended;
-    private int _unsyncedCommits;
-    private long _unsyncedBytes;
 
-    // The window: appended counts belong to committers (under the commit lock), synced ones to the writer.
+    // The window: appended counts belong to committers (under the commit lock), synced ones to the slot holder.
     private long _appendedCommits;
     private long _appendedBytes;
-    private long _writtenCommits;
-    private long _writtenBytes;
     private long _syncedCommits;
     private long _syncedBytes;
     private volatile FluxMapIOException? _failure;
@@ -94,6 +109,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
         _directory = directory;
         _segmentSize = options.WalSegmentSize;
         _poolSize = options.WalPoolSize;
+        _bound = subscriber is null ? long.MaxValue : options.WalPoolSize * options.WalSegmentSize;
         _full = options.Durability == DurabilityMode.Full;
         _flushAfterCommits = options.FlushAfterCommits;
         _flushAfterBytes = options.FlushAfterBytes;
@@ -105,15 +121,19 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
         _lastSequence = _pool.Select(file => file.Sequence).Append(_segment.Sequence).Max();
         _diskBytes = _segment.Length + _finished.Sum(segment => segment.Length) + _pool.Sum(file => file.Length);
         _segmentCount = _finished.Count + 1;
-        _lastLsn = _durableLsn = _publishedLsn = _lastAppended = recovered.LastLsn;
+        _lastLsn = _writtenLsn = _durableLsn = _publishedLsn = _lastAppended = recovered.LastLsn;
         _publishDurable = publishDurable;
         _subscriber = subscriber;
         _logger = logger;
-        _thread = new Thread(Run) { IsBackground = true, Name = "FluxMap log writer" };
-        _thread.Start();
+        UpdateRoom();
+        for (var i = 1; i <= 2; i++)
+        {
+            new Thread(Run) { IsBackground = true, Name = i == 1 ? "FluxMap log writer" : "FluxMap log writer 2" }.Start();
+        }
+
         if (!_full)
         {
-            _flushTimer = timeProvider.CreateTimer(static state => ((WalWriter<TKey, TValue>)state!).TryEnqueue(FlushTick.Instance), this, options.FlushInterval, options.FlushInterval);
+            _flushTimer = timeProvider.CreateTimer(static state => ((WalWriter<TKey, TValue>)state!)._intake.TryEnqueue(FlushTick.Instance), this, options.FlushInterval, options.FlushInterval);
         }
     }
 
@@ -128,6 +148,13 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
 
     /// <summary>Gets the number of live segments, the one being written included.</summary>
     public int SegmentCount => Volatile.Read(ref _segmentCount);
+
+    /// <summary>
+    /// Gets a task that completes once the log has room for more commits: completed unless the
+    /// live segments have reached WalPoolSize × WalSegmentSize (another segment would pass it), in
+    /// which case it completes when a checkpoint's release brings them under it, or the log fails or closes.
+    /// </summary>
+    public Task Room => Volatile.Read(ref _roomWait)?.Task ?? Task.CompletedTask;
 
     public void ThrowIfFailed()
     {
@@ -146,7 +173,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
             record.Durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        Disposed.ThrowIf(!TryEnqueue(record), typeof(FluxDatabase<TKey, TValue>));
+        Disposed.ThrowIf(!_intake.TryEnqueue(record), typeof(FluxDatabase<TKey, TValue>));
         Volatile.Write(ref _lastAppended, record.Timestamp);
         return record.Durable is { } durable ? new ValueTask(durable.Task) : default;
     }
@@ -157,8 +184,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
     /// <summary>
     /// Retires every segment but the current one whose records all have LSNs at or below
     /// <paramref name="checkpointLsn"/>, which a checkpoint has made safe elsewhere; completes once
-    /// the directory says so durably. The writer's own task does the file work, so it never races
-    /// a rotation.
+    /// the directory says so durably. The thread holding the writer role does the file work, so it
+    /// never races a rotation.
     /// </summary>
     public Task ReleaseThroughAsync(long checkpointLsn, CancellationToken cancellationToken) =>
         SubmitAsync(new ReleaseRequest(checkpointLsn), cancellationToken);
@@ -170,15 +197,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
             await _flushTimer.DisposeAsync().ConfigureAwait(false);
         }
 
-        lock (_queueGate)
-        {
-            _closed = true;
-            if (_writerWaiting)
-            {
-                Monitor.Pulse(_queueGate);
-            }
-        }
-
+        OpenRoom(forGood: true);
+        _intake.Close();
         await _stopped.Task.ConfigureAwait(false);
         _segment.Dispose();
 
@@ -197,176 +217,94 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
             return Task.FromCanceled(cancellationToken);
         }
 
-        Disposed.ThrowIf(!TryEnqueue(request), typeof(FluxDatabase<TKey, TValue>));
+        Disposed.ThrowIf(!_intake.TryEnqueue(request), typeof(FluxDatabase<TKey, TValue>));
         return request.Completion.Task.WaitAsync(cancellationToken);
     }
 
-    private bool TryEnqueue(object item)
-    {
-        lock (_queueGate)
-        {
-            if (_closed)
-            {
-                return false;
-            }
-
-            _incoming.Add(item);
-            _hasIncoming = true;
-            if (_writerWaiting)
-            {
-                Monitor.Pulse(_queueGate);
-            }
-
-            return true;
-        }
-    }
-
-    // Blocks the writer's thread until there is work, then takes all of it; false once closed and drained.
-    // After a batch it first spins a little: a committer that awaits each commit appends its next
-    // one a few microseconds after its acknowledgement, and waking a sleeping thread costs more
-    // than that (the price of a thread of its own, measured in docs/benchmarks.md).
-    private bool TakeAll()
-    {
-        if (_requests.Count > 0 && Environment.ProcessorCount > 1)
-        {
-            SpinForWork();
-        }
-
-        _requests.Clear();
-        lock (_queueGate)
-        {
-            while (_incoming.Count == 0)
-            {
-                if (_closed)
-                {
-                    return false;
-                }
-
-                _writerWaiting = true;
-                Monitor.Wait(_queueGate);
-                _writerWaiting = false;
-            }
-
-            (_requests, _incoming) = (_incoming, _requests);
-            _hasIncoming = false;
-        }
-
-        return true;
-    }
-
-    private void SpinForWork()
-    {
-        var until = Stopwatch.GetTimestamp() + SpinTicks;
-        while (!_hasIncoming && Stopwatch.GetTimestamp() < until)
-        {
-            Thread.SpinWait(20);
-        }
-    }
-
+    // Each of the two threads: write a group while holding the writer role, then sync if this
+    // thread took the slot (the other one may write meanwhile). The last one out syncs what is left.
     private void Run()
     {
-        while (TakeAll())
+        var spare = new List<object>();
+        var spin = false;
+        while (_intake.TakeWork(spare, spin) is { } work)
         {
-            Process();
+            var sync = Process(work);
+            _intake.EndWriting();
+            if (sync)
+            {
+                do
+                {
+                    SyncWritten();
+                }
+                while (KeepSlot());
+            }
+
+            spare = work;
+            spin = true;
         }
 
-        // Closing: whatever was written reaches the disk before the files close.
-        if (_failure is null && _unsyncedCommits > 0)
+        if (Interlocked.Decrement(ref _running) == 0)
         {
-            _requests.Clear();
-            _requests.Add(new FlushRequest());
-            Process();
-        }
+            // Closing: whatever was written reaches the disk before the files close.
+            if (_failure is null && HasUnsynced())
+            {
+                SyncWritten();
+            }
 
-        _stopped.TrySetResult();
+            _stopped.TrySetResult();
+        }
     }
 
-    private void Process()
+    // Frames and writes one group; returns whether this thread took the sync slot to sync it.
+    private bool Process(List<object> work)
     {
         if (_failure is not null)
         {
-            Complete(long.MinValue, _failure);
-            return;
+            Fail(work, 0);
+            return false;
         }
 
+        var index = 0;
         try
         {
-            var commits = 0;
-            var syncRequested = false;
-            foreach (var request in _requests)
+            var syncRequested = _full;
+            for (; index < work.Count; index++)
             {
-                switch (request)
+                switch (work[index])
                 {
                     case CommitRecord<TKey, TValue> record:
                         Frame(record);
-                        _unsynced.Add(record);
-                        commits++;
                         syncRequested |= record.Durable is not null;
                         break;
-                    case FlushRequest or FlushTick:
+                    case FlushRequest flush:
+                        _group.Add(flush);
+                        syncRequested = true;
+                        break;
+                    case FlushTick:
                         syncRequested = true;
                         break;
                     case ReleaseRequest release:
                         Release(release.CheckpointLsn);
+                        release.Completion.TrySetResult();
                         break;
                 }
             }
 
             WriteBatch();
-            _unsyncedCommits += commits;
-            if (_unsyncedCommits > 0 && (_full || syncRequested || _unsyncedCommits >= _flushAfterCommits || _unsyncedBytes >= _flushAfterBytes))
-            {
-                Sync();
-            }
-
-            Complete(long.MaxValue, null);
+            return TakeSlotFor(syncRequested);
         }
         catch (Exception e)
         {
             // Any failure here leaves the log's tail unknown: fail closed rather than acknowledge
-            // anything after it, and never retry a failed sync (the kernel may have dropped the pages). What a sync before
-            // the failure covered (a rotation syncs the finished segment) is durable all the same.
-            _failure = new FluxMapIOException(
-                $"Writing the write-ahead log in '{_directory}' failed, so the database no longer accepts commits; commits not yet acknowledged were not made durable. Reopen the database to recover. ({e.GetType().Name}: {e.Message})",
-                e);
-            Complete(_durableLsn, _failure);
-            Log.WalFailed(_logger, _directory, e);
-        }
-    }
-
-    // Acknowledges the batch's commits up to `durableUpTo` (publishing them first in Full mode)
-    // and fails the rest, and the waiting requests, with `failure` when there is one.
-    private void Complete(long durableUpTo, FluxMapIOException? failure)
-    {
-        var published = Math.Min(durableUpTo, _durableLsn);
-        if (_full && published > _publishedLsn)
-        {
-            _publishDurable(published);
-            _publishedLsn = published;
-        }
-
-        foreach (var request in _requests)
-        {
-            switch (request)
-            {
-                case CommitRecord<TKey, TValue> { Durable: { } durable } record:
-                    if (record.Timestamp <= published)
-                    {
-                        durable.TrySetResult();
-                    }
-                    else
-                    {
-                        durable.TrySetException(new FluxMapIOException(failure!.Message, failure));
-                    }
-
-                    break;
-                case Request waiting when failure is null:
-                    waiting.Completion.TrySetResult();
-                    break;
-                case Request waiting:
-                    waiting.Completion.TrySetException(new FluxMapIOException(failure.Message, failure));
-                    break;
-            }
+            // anything after it. What a sync before the failure covered is durable all the same.
+            FailLog(e);
+            Fail(_group, 0);
+            _group.Clear();
+            _groupCommits = 0;
+            _batch.Truncate(0);
+            Fail(work, index);
+            return false;
         }
     }
 
@@ -379,22 +317,58 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
         if (_segment.Position + _batch.Count + size > _segment.Length)
         {
             WriteBatch();
-            Sync();
-            Rotate(Math.Max(_segmentSize, WalFormat.SegmentHeaderSize + size));
+            RotateSynced(Math.Max(_segmentSize, WalFormat.SegmentHeaderSize + size));
         }
 
         var span = _batch.GetSpan(size)[..size];
         record.Payload.CopyTo(span[payloadStart..]);
-        WalFormat.SealRecord(span, record.Timestamp, _durableLsn, WalFormat.CommitKind);
+        WalFormat.SealRecord(span, record.Timestamp, Volatile.Read(ref _durableLsn), WalFormat.CommitKind);
         _batch.Advance(size);
+        _group.Add(record);
+        _groupCommits++;
         _lastLsn = record.Timestamp;
-        _writtenCommits++;
-        _writtenBytes += record.Payload.Length;
+        _framedCommits++;
+        _framedBytes += record.Payload.Length;
 
         // Write large batches in pieces, so the buffer stays small however big the values.
         if (_batch.Count >= 1 << 20)
         {
             WriteBatch();
+        }
+    }
+
+    // Syncs everything written to the current segment and moves on to the next, holding the sync
+    // slot throughout: no sync runs on the old file once it is closed, or on the new one before it is whole.
+    private void RotateSynced(long size)
+    {
+        lock (_syncGate)
+        {
+            while (_syncing)
+            {
+                Monitor.Wait(_syncGate);
+            }
+
+            ThrowIfFailedLocked();
+            _syncing = true;
+        }
+
+        try
+        {
+            SyncWritten();
+            lock (_syncGate)
+            {
+                ThrowIfFailedLocked();
+            }
+
+            Rotate(size);
+        }
+        finally
+        {
+            lock (_syncGate)
+            {
+                _syncing = false;
+                Monitor.PulseAll(_syncGate);
+            }
         }
     }
 
@@ -462,45 +436,248 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
     {
         Volatile.Write(ref _diskBytes, _diskBytes + addedBytes);
         Volatile.Write(ref _segmentCount, _finished.Count + 1);
+        UpdateRoom();
     }
 
+    // Admission: the live segments may not grow past the bound, so once another segment would pass
+    // it new commits wait (those already queued are still written: the overshoot is one group).
+    private void UpdateRoom()
+    {
+        var full = _finished.Sum(segment => segment.Length) + _segment.Length + _segmentSize > _bound;
+        lock (_syncGate)
+        {
+            if (full && !_roomForGood)
+            {
+                if (_roomWait is null)
+                {
+                    Volatile.Write(ref _roomWait, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+            }
+            else
+            {
+                OpenRoomLocked();
+            }
+        }
+    }
+
+    // Lets every commit waiting for room go on; for good once the log failed or closes.
+    private void OpenRoom(bool forGood)
+    {
+        lock (_syncGate)
+        {
+            _roomForGood |= forGood;
+            OpenRoomLocked();
+        }
+    }
+
+    private void OpenRoomLocked()
+    {
+        _roomWait?.TrySetResult();
+        Volatile.Write(ref _roomWait, null);
+    }
+
+    // Writes what is framed (the end mark goes out with the records, as far as the segment has
+    // room for it, so a synced tail always ends in one), then hands it to the next sync.
     private void WriteBatch()
     {
-        if (_batch.Count == 0)
+        var count = _batch.Count;
+        if (count > 0)
+        {
+            var mark = (int)Math.Min(WalFormat.RecordHeaderSize, _segment.Remaining - count);
+            _batch.GetSpan(mark)[..mark].Clear();
+            _batch.Advance(mark);
+            _segment.File.Write(_batch.Written, _segment.Position);
+            _segment.Position += count;
+            Volatile.Write(ref _counters.WalBytes, _counters.WalBytes + count);
+            _batch.Truncate(0);
+        }
+
+        if (_group.Count == 0)
         {
             return;
         }
 
-        // The end mark goes out with the records (as far as the segment has room for it), so a
-        // synced tail always ends in one.
-        var count = _batch.Count;
-        var mark = (int)Math.Min(WalFormat.RecordHeaderSize, _segment.Remaining - count);
-        _batch.GetSpan(mark)[..mark].Clear();
-        _batch.Advance(mark);
-        _segment.File.Write(_batch.Written, _segment.Position);
-        _segment.Position += count;
-        _unsyncedBytes += count;
-        Volatile.Write(ref _counters.WalBytes, _counters.WalBytes + count);
-        _batch.Truncate(0);
-    }
-
-    private void Sync()
-    {
-        var started = Stopwatch.GetTimestamp();
-        _segment.File.Sync();
-        _metrics.RecordSync(Stopwatch.GetElapsedTime(started));
-        Volatile.Write(ref _counters.WalSyncs, _counters.WalSyncs + 1);
-        Volatile.Write(ref _durableLsn, _lastLsn);
-        Volatile.Write(ref _syncedCommits, _writtenCommits);
-        Volatile.Write(ref _syncedBytes, _writtenBytes);
-        _unsyncedCommits = 0;
-        _unsyncedBytes = 0;
-        foreach (var record in _unsynced)
+        lock (_syncGate)
         {
-            _subscriber?.Accept(record);
+            ThrowIfFailedLocked();
+            _unsynced.AddRange(_group);
+            _unsyncedCommits += _groupCommits;
+            _unsyncedBytes += count;
+            _writtenLsn = _lastLsn;
+            _writtenCommits = _framedCommits;
+            _writtenBytes = _framedBytes;
         }
 
-        _unsynced.Clear();
+        _group.Clear();
+        _groupCommits = 0;
+    }
+
+    // After a group is written: whether a sync is wanted now (Full, a waiting commit or flush, or a
+    // Relaxed trigger) and this thread may run it (no sync is in flight); if so it holds the slot.
+    private bool TakeSlotFor(bool requested)
+    {
+        lock (_syncGate)
+        {
+            _syncWanted |= _unsynced.Count > 0 && (requested || _unsyncedCommits >= _flushAfterCommits || _unsyncedBytes >= _flushAfterBytes);
+            if (!_syncWanted || _syncing || _failure is not null)
+            {
+                return false;
+            }
+
+            _syncing = true;
+            return true;
+        }
+    }
+
+    // After a sync: keeps the slot when another group was written and wants a sync meanwhile,
+    // else gives it up (waking a writer that waits for it to rotate).
+    private bool KeepSlot()
+    {
+        lock (_syncGate)
+        {
+            if (_syncWanted && _failure is null)
+            {
+                return true;
+            }
+
+            _syncing = false;
+            Monitor.PulseAll(_syncGate);
+            return false;
+        }
+    }
+
+    private bool HasUnsynced()
+    {
+        lock (_syncGate)
+        {
+            return _unsynced.Count > 0;
+        }
+    }
+
+    // Holding the sync slot: syncs the current segment, which holds everything written and not yet
+    // synced, and acknowledges what was written before the sync began, in log order. A sync of
+    // nothing new (a flush behind a sync that already covered everything) skips the system call.
+    private void SyncWritten()
+    {
+        List<object> covered;
+        long lsn, commits, bytes;
+        WalSegment segment;
+        lock (_syncGate)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            covered = _unsynced;
+            _unsynced = _covering;
+            _covering = covered;
+            (lsn, commits, bytes, segment) = (_writtenLsn, _writtenCommits, _writtenBytes, _segment);
+            _syncWanted = false;
+            _unsyncedCommits = 0;
+            _unsyncedBytes = 0;
+        }
+
+        try
+        {
+            if (commits != _syncedCommits)
+            {
+                var started = Stopwatch.GetTimestamp();
+                segment.File.Sync();
+                _metrics.RecordSync(Stopwatch.GetElapsedTime(started));
+                Volatile.Write(ref _counters.WalSyncs, _counters.WalSyncs + 1);
+            }
+
+            Volatile.Write(ref _durableLsn, lsn);
+            Volatile.Write(ref _syncedCommits, commits);
+            Volatile.Write(ref _syncedBytes, bytes);
+            foreach (var item in covered)
+            {
+                if (item is CommitRecord<TKey, TValue> record)
+                {
+                    _subscriber?.Accept(record);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Never retried: the kernel may have dropped the pages a failed sync was to write.
+            FailLog(e);
+            Fail(covered, 0);
+            covered.Clear();
+            return;
+        }
+
+        if (_full && lsn > _publishedLsn)
+        {
+            _publishDurable(lsn);
+            _publishedLsn = lsn;
+        }
+
+        foreach (var item in covered)
+        {
+            switch (item)
+            {
+                case CommitRecord<TKey, TValue> { Durable: { } durable }:
+                    durable.TrySetResult();
+                    break;
+                case Request request:
+                    request.Completion.TrySetResult();
+                    break;
+            }
+        }
+
+        covered.Clear();
+    }
+
+    private void ThrowIfFailedLocked()
+    {
+        if (_failure is { } failure)
+        {
+            throw new FluxMapIOException(failure.Message, failure);
+        }
+    }
+
+    // Fails the log for good (the first failure names the cause) and everything written but not
+    // yet covered by a sync; commits that wait for room go on and meet the failure.
+    private void FailLog(Exception e)
+    {
+        List<object> unsynced;
+        lock (_syncGate)
+        {
+            if (_failure is null)
+            {
+                _failure = new FluxMapIOException(
+                    $"Writing the write-ahead log in '{_directory}' failed, so the database no longer accepts commits; commits not yet acknowledged were not made durable. Reopen the database to recover. ({e.GetType().Name}: {e.Message})",
+                    e);
+                Log.WalFailed(_logger, _directory, e);
+            }
+
+            unsynced = _unsynced;
+            _unsynced = [];
+            _roomForGood = true;
+            OpenRoomLocked();
+        }
+
+        Fail(unsynced, 0);
+    }
+
+    // Fails the commits and requests of `items` from `from` on that no sync acknowledged.
+    private void Fail(List<object> items, int from)
+    {
+        var failure = _failure!;
+        for (var i = from; i < items.Count; i++)
+        {
+            switch (items[i])
+            {
+                case CommitRecord<TKey, TValue> { Durable: { } durable }:
+                    durable.TrySetException(new FluxMapIOException(failure.Message, failure));
+                    break;
+                case Request request:
+                    request.Completion.TrySetException(new FluxMapIOException(failure.Message, failure));
+                    break;
+            }
+        }
     }
 
     /// <summary>A request whose caller waits for the writer to have handled it.</summary>

@@ -7,6 +7,7 @@ namespace FluxMap.Tests.IO;
 /// This platform's real sync calls, counted, with a switch per kind of sync that makes the call
 /// fail as a failing disk does: it syncs nothing and returns -1 with EIO (on Windows, the error
 /// FlushFileBuffers reports for a device failure), so everything above the system call is real.
+/// A data sync can also be held at the system call, as a slow disk holds it, until the test lets it go.
 /// </summary>
 internal sealed class FailingSyncCalls : ISyncCalls
 {
@@ -32,6 +33,12 @@ internal sealed class FailingSyncCalls : ISyncCalls
     /// <summary>Gets or sets a value indicating whether directory syncs fail.</summary>
     public bool FailDirectory { get => _failDirectory; set => _failDirectory = value; }
 
+    /// <summary>Gets or sets a gate every data sync waits on before it runs (the syncing thread blocks; the test opens it, or swaps in another for the next sync).</summary>
+    public ManualResetEventSlim? HoldData { get; set; }
+
+    /// <summary>Gets a count released as each data sync starts, before <see cref="HoldData"/>, so tests wait on events, not time.</summary>
+    public SemaphoreSlim DataStarted { get; } = new(0);
+
     /// <summary>Gets or sets how many of the next calls are interrupted (EINTR) before they sync anything (for one thread at a time).</summary>
     public int Interruptions { get; set; }
 
@@ -43,7 +50,14 @@ internal sealed class FailingSyncCalls : ISyncCalls
 
     public int Calls => DataCalls + FileCalls + DirectoryCalls;
 
-    public int SyncData(nint handle) => Call(ref _dataCalls, _failData, handle, _real.SyncData);
+    public int SyncData(nint handle)
+    {
+        // Read before the start is signalled, so a gate swapped in once this sync started holds the next one.
+        var hold = HoldData;
+        DataStarted.Release();
+        hold?.Wait();
+        return Call(ref _dataCalls, _failData, handle, _real.SyncData);
+    }
 
     public int SyncFile(nint handle) => Call(ref _fileCalls, _failFile, handle, _real.SyncFile);
 
