@@ -12,8 +12,10 @@
 //   state                                 everything this member shows                       -> ok <total> <ledger 0> <ledger 1> ...
 //   position                              the newest commit this member applied              -> ok <position>
 //   wait <position>                       until this member shows that position              -> ok
-//   settle                                until every transfer asked for before it finished  -> ok
-//                                         (a client that stopped waiting does not stop its transfer)
+//   settle                                cancels the requests asked for before it (a transfer sent to
+//                                         the leader still ends with its answer) and waits until the
+//                                         transfers among them finished: a client that stopped waiting
+//                                         does not stop its transfer                         -> ok
 // A ledger is its transfer ids joined by commas, "-" when empty. Any other failure answers "error <what>".
 using System.Globalization;
 using FluxMap;
@@ -62,10 +64,17 @@ using var closing = new CancellationTokenSource();
 var watch = WatchLeadershipAsync(closing.Token);
 var requests = new List<Task>();
 var transfers = new List<Task>();
+var retrying = new CancellationTokenSource();
 while (await Console.In.ReadLineAsync() is { } line)
 {
     var words = line.Split(' ');
-    var request = Task.Run(async () => Say($"{words[0]} {await ServeAsync(words[1], words[2..])}"));
+    CancellationToken settling;
+    lock (transfers)
+    {
+        settling = retrying.Token;
+    }
+
+    var request = Task.Run(async () => Say($"{words[0]} {await ServeAsync(words[1], words[2..], settling)}"));
     requests.Add(request);
     if (words[1] == "transfer")
     {
@@ -80,17 +89,17 @@ await closing.CancelAsync();
 await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 await Task.WhenAll(requests);
 
-async Task<string> ServeAsync(string command, string[] arguments)
+async Task<string> ServeAsync(string command, string[] arguments, CancellationToken settling)
 {
     try
     {
         switch (command)
         {
             case "open":
-                await db.TransactionAsync(async (tx, ct) => { await Bank.OpenAccountsAsync(tx, accounts, ct); return 0; });
+                await db.TransactionAsync(async (tx, ct) => { await Bank.OpenAccountsAsync(tx, accounts, ct); return 0; }, settling);
                 return "ok";
             case "transfer":
-                return await TransferAsync(long.Parse(arguments[0], CultureInfo.InvariantCulture), Number(arguments[1]), Number(arguments[2]), Number(arguments[3]));
+                return await TransferAsync(long.Parse(arguments[0], CultureInfo.InvariantCulture), Number(arguments[1]), Number(arguments[2]), Number(arguments[3]), settling);
             case "read":
                 var read = await db.ReadAsync(async (tx, ct) =>
                 {
@@ -101,7 +110,7 @@ async Task<string> ServeAsync(string command, string[] arguments)
                     }
 
                     return ledgers;
-                });
+                }, settling);
                 return $"ok {string.Join(' ', read)}";
             case "state":
                 return await db.ReadAsync(async (tx, ct) =>
@@ -113,20 +122,25 @@ async Task<string> ServeAsync(string command, string[] arguments)
                     }
 
                     return string.Join(' ', state);
-                });
+                }, settling);
             case "position":
                 return $"ok {db.CommitPosition}";
             case "settle":
                 Task[] started;
+                CancellationTokenSource stopped;
                 lock (transfers)
                 {
                     started = [.. transfers];
+                    stopped = retrying;
+                    retrying = new CancellationTokenSource();
                 }
+
+                await stopped.CancelAsync();
 
                 await Task.WhenAll(started);
                 return "ok";
             case "wait":
-                await db.WaitForCommitAsync(long.Parse(arguments[0], CultureInfo.InvariantCulture));
+                await db.WaitForCommitAsync(long.Parse(arguments[0], CultureInfo.InvariantCulture), settling);
                 return "ok";
             default:
                 return $"error unknown command {command}";
@@ -138,11 +152,11 @@ async Task<string> ServeAsync(string command, string[] arguments)
     }
 }
 
-async Task<string> TransferAsync(long id, int from, int to, int amount)
+async Task<string> TransferAsync(long id, int from, int to, int amount, CancellationToken settling)
 {
     try
     {
-        var (fromLedger, toLedger) = await db.TransactionAsync((tx, ct) => Bank.TransferAsync(tx, id, from, to, amount, ct));
+        var (fromLedger, toLedger) = await db.TransactionAsync((tx, ct) => Bank.TransferAsync(tx, id, from, to, amount, ct), settling);
         return $"committed {Bank.Format(fromLedger)} {Bank.Format(toLedger)}";
     }
     catch (SerializationConflictException e)
