@@ -19,6 +19,7 @@ public static class ReplicatedBankApp
         builder.Services.AddReplicatedFluxMap<string, long>(builder.Configuration.GetSection("FluxMap"));
         builder.Services.AddHealthChecks().AddReplicatedFluxMap<string, long>();
         builder.Services.AddBankErrors();
+        builder.Services.AddExceptionHandler<CommitOutcomeUnknownAnswer>();
 
         var app = builder.Build();
         app.UseBankErrors();
@@ -31,8 +32,10 @@ public static class ReplicatedBankApp
         return app;
     }
 
-    // Writes go through TransactionAsync on whichever member took the request: the library decides
-    // where a read-write transaction runs (a member that cannot take it answers 503 saying why).
+    // Writes go through TransactionAsync on whichever member took the request: on a follower the body
+    // runs there and the leader validates and commits it, so every member takes transfers. A commit
+    // still refused after the retries (no leader reachable) is the transient 503; one whose answer a
+    // follower lost is the 504 of CommitOutcomeUnknownAnswer.
     private static async Task<Results<Created<Account>, ProblemHttpResult>> OpenAccountAsync(Account account, ReplicatedFluxDatabase<string, long> bank, CancellationToken cancellationToken) =>
         BankRules.Invalid(account) ?? (Results<Created<Account>, ProblemHttpResult>)await bank.TransactionAsync((tx, ct) => BankRules.OpenAsync(tx, account, ct), cancellationToken);
 

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Three members of the replicated bank on loopback, each with its own data and Raft log
 # directories under a fresh temp directory: builds once, starts them, waits for a leader, opens
-# accounts, sends transfers to every member, prints each member's total, and stops them.
-#   samples/ReplicatedBank/run.sh [transfers per member, default 20]
+# accounts, sends transfers to every member (followers take them too), prints each member's total,
+# and stops them: on exit, on an error, and on Ctrl+C.
+#   samples/ReplicatedBank/run.sh [transfers per member, default 20]   (from any folder)
 # Ports: HTTP 5101-5103 and Raft 7101-7103 unless HTTP_BASE / RAFT_BASE say otherwise.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+for tool in dotnet curl jq; do
+  command -v "$tool" >/dev/null || { echo "run.sh needs $tool on the PATH." >&2; exit 1; }
+done
 transfers="${1:-20}"
 http_base="${HTTP_BASE:-5100}"
 raft_base="${RAFT_BASE:-7100}"
 work="$(mktemp -d -t replicated-bank.XXXXXX)"
 pids=()
 
+# Members are stopped (SIGTERM: a graceful shutdown) and their directory removed however the script ends.
 stop() {
+  trap - EXIT INT TERM
   for pid in "${pids[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
@@ -23,6 +29,8 @@ stop() {
   rm -rf "$work"
 }
 trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo "Building into $work/bin ..."
 dotnet build "$here/ReplicatedBank.csproj" -c Release -o "$work/bin" -v quiet -nologo >/dev/null
@@ -67,17 +75,21 @@ for i in 1 2 3; do
   echo "member $i: $(curl -sf "$(url "$i")/status")"
 done
 
-echo "Opening accounts alice, bob and carol with 1000 each on the leader (member $leader) ..."
-for name in alice bob carol; do
-  # A new leader takes commits a moment after it is elected: until then it answers 503, and nothing was opened.
+accounts=(alice bob carol)
+echo "Opening accounts alice, bob and carol with 1000 each, one on each member ..."
+for i in 1 2 3; do
+  name="${accounts[$((i - 1))]}"
+  # A new leader takes commits a moment after it is elected: until then a member may answer 503 (nothing
+  # was opened: send it again) or, having lost the leader's answer, 504 (the next attempt's 409 says it was).
   for attempt in $(seq 1 50); do
-    curl -sf -X POST "$(url "$leader")/accounts" -H 'Content-Type: application/json' -d "{\"id\":\"$name\",\"balance\":1000}" >/dev/null && break
-    [ "$attempt" = 50 ] && { echo "The leader did not open '$name'." >&2; exit 1; }
+    code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$(url "$i")/accounts" \
+      -H 'Content-Type: application/json' -d "{\"id\":\"$name\",\"balance\":1000}")"
+    case "$code" in 201 | 409) break ;; esac
+    [ "$attempt" = 50 ] && { echo "Member $i did not open '$name' (last answer $code)." >&2; exit 1; }
     sleep 0.2
   done
 done
 
-accounts=(alice bob carol)
 for i in 1 2 3; do
   ok=0 refused=0 reason=""
   for n in $(seq 1 "$transfers"); do

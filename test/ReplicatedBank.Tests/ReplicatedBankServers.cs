@@ -4,18 +4,24 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ReplicatedBank.Tests;
 
-/// <summary>The sample's three members in this process, each on Kestrel at a free port of 127.0.0.1 with a free Raft port and directories of its own.</summary>
+/// <summary>The sample's members (three unless told) in this process, each on Kestrel at a free port of 127.0.0.1 with a free Raft port and directories of its own.</summary>
 internal sealed class ReplicatedBankServers : IAsyncDisposable
 {
     private readonly TempDirectory _root = new();
     private readonly List<WebApplication> _apps = [];
+    private readonly List<HttpClient> _clients = [];
 
     internal IReadOnlyList<WebApplication> Apps => _apps;
 
-    internal static async Task<ReplicatedBankServers> StartAsync()
+    /// <summary>An HTTP client of each member, in the order of <see cref="Apps"/>.</summary>
+    internal IReadOnlyList<HttpClient> Clients => _clients;
+
+    /// <param name="members">How many members the cluster has.</param>
+    /// <param name="map">Maps endpoints of the test's own on each member, behind the sample's error handling.</param>
+    internal static async Task<ReplicatedBankServers> StartAsync(int members = 3, Action<WebApplication>? map = null)
     {
         var servers = new ReplicatedBankServers();
-        var raft = LoopbackPort.FreeEndPoints(3);
+        var raft = LoopbackPort.FreeEndPoints(members);
         for (var i = 0; i < raft.Length; i++)
         {
             // The sample's appsettings.json, copied beside the tests, sets the directories relative to the content root.
@@ -33,9 +39,11 @@ internal sealed class ReplicatedBankServers : IAsyncDisposable
                 "--FluxMap:Replication:LowerElectionTimeout=00:00:00.600",
                 "--FluxMap:Replication:UpperElectionTimeout=00:00:01.200",
             ]));
+            map?.Invoke(servers._apps[^1]);
         }
 
         await Task.WhenAll(servers._apps.Select(app => app.StartAsync(TestContext.Current.CancellationToken)));
+        servers._clients.AddRange(servers._apps.Select(app => new HttpClient { BaseAddress = new Uri(app.Urls.Single()) }));
         return servers;
     }
 
@@ -48,10 +56,13 @@ internal sealed class ReplicatedBankServers : IAsyncDisposable
         return _apps.FindIndex(app => Member(app).IsLeader);
     }
 
-    internal static HttpClient Client(WebApplication app) => new() { BaseAddress = new Uri(app.Urls.Single()) };
-
     public async ValueTask DisposeAsync()
     {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
         foreach (var app in _apps)
         {
             await app.StopAsync(CancellationToken.None);
