@@ -110,28 +110,11 @@ public sealed class ReplicatedSiloTests
             _root.Dispose();
         }
 
-        private async Task<ReplicatedFluxDatabase<string, byte[]>> OpenMemberAsync(int index, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
-        {
-            var replication = new ReplicationOptions
-            {
-                LocalEndPoint = _endPoints[index],
-                LogDirectory = Path.Combine(_root.Path, $"m{index}", "raft"),
-
-                // Two silos and three members share a loaded two-core machine: elections must not fire on a slow heartbeat.
-                LowerElectionTimeout = TimeSpan.FromMilliseconds(600),
-                UpperElectionTimeout = TimeSpan.FromMilliseconds(1200),
-                RequestTimeout = TimeSpan.FromMilliseconds(500),
-            };
-            foreach (var endPoint in _endPoints)
-            {
-                replication.Members.Add(endPoint);
-            }
-
-            return await ReplicatedFluxDatabase.OpenAsync<string, byte[]>(
-                replication,
+        private async Task<ReplicatedFluxDatabase<string, byte[]>> OpenMemberAsync(int index, ILoggerFactory? loggerFactory, CancellationToken cancellationToken) =>
+            await ReplicatedFluxDatabase.OpenAsync<string, byte[]>(
+                TestReplicationOptions.Member(_endPoints, index, Path.Combine(_root.Path, $"m{index}", "raft")),
                 b => b.WithOptions(new FluxMapOptions { DataDirectory = Path.Combine(_root.Path, $"m{index}", "data"), RetryBaseDelay = TimeSpan.FromMilliseconds(1) }),
                 loggerFactory,
                 cancellationToken);
-        }
     }
 }
