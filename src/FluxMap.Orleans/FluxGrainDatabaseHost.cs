@@ -21,14 +21,14 @@ internal sealed class FluxGrainDatabaseHost(string name, FluxMapGrainStorageOpti
 
     internal string Name => name;
 
-    /// <summary>Gets the database's handle, or throws when the silo has not opened it, has closed it, or refuses to serve.</summary>
-    internal FluxHandle<string, byte[]> Handle
+    /// <summary>Gets the database, or throws when the silo has not opened it, has closed it, or refuses to serve.</summary>
+    internal IFluxGrainDatabase Database
     {
         get
         {
             _guard?.ThrowIfRefused();
-            return (_database ?? throw new InvalidOperationException(
-                $"The FluxMap grain storage '{name}' is not open: its silo has not started yet or has stopped.")).Handle;
+            return _database ?? throw new InvalidOperationException(
+                $"The FluxMap grain storage '{name}' is not open: its silo has not started yet or has stopped.");
         }
     }
 

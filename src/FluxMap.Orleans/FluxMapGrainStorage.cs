@@ -18,7 +18,7 @@ internal sealed class FluxMapGrainStorage(FluxGrainDatabaseHost host, IGrainStor
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var key = StorageKeys.GrainState(stateName, grainId);
-        var stored = await host.Handle.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        var stored = await host.Database.ReadAsync((tx, ct) => tx.GetAsync(key, ct), cancellationToken).ConfigureAwait(false);
         if (stored.TryGetValue(out var record))
         {
             var state = serializer.Deserialize<T>(GrainRecord.StateOf(record));
@@ -43,8 +43,7 @@ internal sealed class FluxMapGrainStorage(FluxGrainDatabaseHost host, IGrainStor
 
         // Serialized before the transaction: a state the serializer cannot write fails with nothing written.
         var record = GrainRecord.Encode(RecordFormat.NewETag(), serializer.Serialize(grainState.State).ToMemory().Span);
-        await ReplaceAsync(stateName, grainId, grainState.ETag, record, cancellationToken).ConfigureAwait(false);
-        grainState.ETag = GrainRecord.ETagOf(record);
+        grainState.ETag = await ReplaceAsync(stateName, grainId, grainState.ETag, record, cancellationToken).ConfigureAwait(false);
         grainState.RecordExists = true;
     }
 
@@ -54,28 +53,27 @@ internal sealed class FluxMapGrainStorage(FluxGrainDatabaseHost host, IGrainStor
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        await ReplaceAsync(stateName, grainId, grainState.ETag, null, cancellationToken).ConfigureAwait(false);
+        grainState.ETag = await ReplaceAsync(stateName, grainId, grainState.ETag, null, cancellationToken).ConfigureAwait(false);
         grainState.State = activators.GetActivator<T>().Create();
-        grainState.ETag = null;
         grainState.RecordExists = false;
     }
 
-    // Compares the stored ETag with the caller's and writes the record (null: removes it) in one transaction.
-    private async Task ReplaceAsync(string stateName, GrainId grainId, string? expected, byte[]? record, CancellationToken cancellationToken)
+    // Compares the stored ETag with the caller's and writes the record (null: removes it) in one transaction; returns the ETag stored now.
+    private async Task<string?> ReplaceAsync(string stateName, GrainId grainId, string? expected, byte[]? record, CancellationToken cancellationToken)
     {
         var key = StorageKeys.GrainState(stateName, grainId);
-        await host.Handle.TransactionAsync(
+        return await host.Database.TransactionAsync(
             async (tx, ct) =>
             {
                 CheckETag(await tx.GetAsync(key, ct).ConfigureAwait(false), expected, stateName, grainId, record is null ? "clear" : "write");
                 if (record is null)
                 {
                     await tx.RemoveAsync(key, ct).ConfigureAwait(false);
+                    return null;
                 }
-                else
-                {
-                    await tx.InsertAsync(key, record, ct).ConfigureAwait(false);
-                }
+
+                await tx.InsertAsync(key, record, ct).ConfigureAwait(false);
+                return GrainRecord.ETagOf(record);
             },
             cancellationToken).ConfigureAwait(false);
     }

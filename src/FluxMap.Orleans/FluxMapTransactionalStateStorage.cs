@@ -17,14 +17,12 @@ internal sealed class FluxMapTransactionalStateStorage<TState>(
     StoreFaultInjector? faults) : ITransactionalStateStorage<TState>
     where TState : class, new()
 {
-    private static readonly TransactionOptions Snapshot = new() { ReadOnly = true };
-
     private readonly string _header = StorageKeys.Header(prefix);
     private readonly string _committed = StorageKeys.Committed(prefix);
     private readonly string _pending = StorageKeys.PendingPrefix(prefix);
 
     public async Task<TransactionalStorageLoadResponse<TState>> Load() =>
-        await host.Handle.TransactionAsync(LoadAsync, Snapshot).ConfigureAwait(false);
+        await host.Database.ReadAsync(LoadAsync).ConfigureAwait(false);
 
     public async Task<string> Store(
         string? expectedETag,
@@ -40,9 +38,8 @@ internal sealed class FluxMapTransactionalStateStorage<TState>(
         var metadataBytes = serializer.Serialize(metadata).ToArray();
         var prepared = statesToPrepare?.Select(s => (s.SequenceId, Bytes: serializer.Serialize(s).ToArray())).ToList() ?? [];
         var etag = RecordFormat.NewETag();
-        await host.Handle.TransactionAsync(
+        return await host.Database.TransactionAsync(
             (tx, ct) => StoreAsync(tx, expectedETag, metadataBytes, prepared, commitUpTo, abortAfter, etag, ct)).ConfigureAwait(false);
-        return etag;
     }
 
     private async ValueTask<TransactionalStorageLoadResponse<TState>> LoadAsync(FluxTransaction<string, byte[]> tx, CancellationToken cancellationToken)
@@ -73,7 +70,8 @@ internal sealed class FluxMapTransactionalStateStorage<TState>(
             pending);
     }
 
-    private async ValueTask StoreAsync(
+    // Returns the ETag it stored.
+    private async ValueTask<string> StoreAsync(
         FluxTransaction<string, byte[]> tx,
         string? expectedETag,
         byte[] metadata,
@@ -145,6 +143,7 @@ internal sealed class FluxMapTransactionalStateStorage<TState>(
         faults?.At("committed");
         await tx.InsertAsync(_header, new TransactionalHeader(etag, newCommitted, metadata).Encode(), cancellationToken).ConfigureAwait(false);
         faults?.At("header");
+        return etag;
     }
 
     private T Deserialize<T>(ReadOnlyMemory<byte> bytes) =>

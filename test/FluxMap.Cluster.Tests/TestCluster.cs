@@ -31,22 +31,9 @@ internal sealed class TestCluster : IAsyncDisposable
 
     internal async Task StartMemberAsync(int index)
     {
-        var replication = new ReplicationOptions
-        {
-            LocalEndPoint = _endPoints[index],
-            LogDirectory = Path.Combine(_root.Path, $"m{index}", "raft"),
-
-            // A loaded two-core machine runs three members and the test: elections must not fire on a slow heartbeat.
-            LowerElectionTimeout = TimeSpan.FromMilliseconds(600),
-            UpperElectionTimeout = TimeSpan.FromMilliseconds(1200),
-            RequestTimeout = TimeSpan.FromMilliseconds(500),
-            SnapshotInterval = _snapshotInterval,
-            MaxCommitsPerEntry = 64,
-        };
-        foreach (var endPoint in _endPoints)
-        {
-            replication.Members.Add(endPoint);
-        }
+        var replication = TestReplicationOptions.Member(_endPoints, index, Path.Combine(_root.Path, $"m{index}", "raft"));
+        replication.SnapshotInterval = _snapshotInterval;
+        replication.MaxCommitsPerEntry = 64;
 
         Members[index] = await ReplicatedFluxDatabase.OpenAsync<string, long>(
             replication,

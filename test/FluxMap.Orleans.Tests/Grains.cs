@@ -21,9 +21,12 @@ public interface INoteGrain : IGrainWithStringKey
     Task Save(Note note);
 
     Task Clear();
+
+    /// <summary>The silo this activation runs on.</summary>
+    Task<SiloAddress> Silo();
 }
 
-internal sealed class NoteGrain([PersistentState("note", GrainStorageFixture.Provider)] IPersistentState<Note> note) : Grain, INoteGrain
+internal sealed class NoteGrain([PersistentState("note", GrainStorageFixture.Provider)] IPersistentState<Note> note, ILocalSiloDetails silo) : Grain, INoteGrain
 {
     public Task<Note> Load() => Task.FromResult(note.State);
 
@@ -36,6 +39,8 @@ internal sealed class NoteGrain([PersistentState("note", GrainStorageFixture.Pro
     }
 
     public Task Clear() => note.ClearStateAsync();
+
+    public Task<SiloAddress> Silo() => Task.FromResult(silo.SiloAddress);
 }
 
 /// <summary>A grain whose state lives in the silo's default provider (its attribute names none).</summary>
