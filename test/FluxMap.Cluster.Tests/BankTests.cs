@@ -145,7 +145,7 @@ public sealed class BankTests
         var position = (await cluster.LeaderAsync()).CommitPosition;
         foreach (var member in cluster.Running)
         {
-            await member.WaitForCommitAsync(position, Ct);
+            await cluster.WaitForCommitAsync(member, position);
         }
     }
 
@@ -217,7 +217,7 @@ public sealed class BankTests
         var position = leader.CommitPosition;
         foreach (var member in cluster.Running)
         {
-            await member.WaitForCommitAsync(position, Ct);
+            await cluster.WaitForCommitAsync(member, position);
             var (total, ledger) = await member.ReadAsync(
                 async (tx, ct) =>
                 {
