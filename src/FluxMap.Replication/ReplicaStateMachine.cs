@@ -30,6 +30,10 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
     private readonly List<(long Index, long Term, long Commit, long Safe)> _entries = [];
     private volatile SnapshotFile? _snapshot;
     private Task _snapshotting = Task.CompletedTask;
+    private Task _rebuilding = Task.CompletedTask;
+    private Task _refreshing = Task.CompletedTask;
+    private int _refreshWanted;
+    private SnapshotFile? _unbuilt;
     private bool _live;
     private long _applied;
     private long _appliedIndex;
@@ -45,7 +49,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             File.Delete(partial);
         }
 
-        _snapshot = SnapshotFile.Newest(directory);
+        _snapshot = SnapshotFile.Newest(directory, Transferred);
         if (_snapshot is { } snapshot)
         {
             // Replayed at open only when the data file is older than it (a snapshot installed into an empty member).
@@ -95,6 +99,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
         await _gate.WaitAsync(leadership).ConfigureAwait(false);
         try
         {
+            await RebuildAsync(leadership).ConfigureAwait(false);
             if (_host.Database.Engine.Clock.LastCommit > _applied)
             {
                 await _host.ReopenAsync(wipe: false, leadership).ConfigureAwait(false);
@@ -120,6 +125,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
         await _gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
+            await RebuildAsync(token).ConfigureAwait(false);
             if (_live)
             {
                 await ApplyLiveAsync(entry, token).ConfigureAwait(false);
@@ -140,7 +146,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             if (_live)
             {
                 Publish();
-                StartSnapshotWhenDue(entry.Index);
+                StartSnapshotWhenDue(entry.Index, _interval);
             }
         }
         finally
@@ -166,8 +172,13 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
 
     public void Dispose() => _gate.Dispose();
 
-    /// <summary>Waits for a snapshot being written, so the database can close under nobody.</summary>
-    internal Task StopAsync() => _snapshotting;
+    /// <summary>Waits for a snapshot being written or installed, so the database can close under nobody; the member no longer takes entries.</summary>
+    internal async Task StopAsync()
+    {
+        await _refreshing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _rebuilding.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _snapshotting.ConfigureAwait(false);
+    }
 
     // At start, before the database opens: the commits after the snapshot go to the commit log's
     // memory, from which the open replays those the data file does not hold.
@@ -275,6 +286,10 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
         _host.Changed.Pulse();
     }
 
+    // DotNext's leader waits for the answer to a snapshot only RequestTimeout long, and once this
+    // member committed the snapshot's index it refuses that snapshot again: an answer lost to the
+    // timeout would leave the leader resending it forever. So the install only keeps the file;
+    // the database is rebuilt on it after the answer, under the gate, before any later entry.
     private async ValueTask<long> InstallAsync(LogEntry entry, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -292,24 +307,15 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             }
 
             File.Move(partial, path, overwrite: true);
-            var snapshot = SnapshotFile.Open(path);
-            _host.Source.ReplaceWith(snapshot);
-            await _host.ReopenAsync(wipe: true, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _applied, snapshot.Commit);
-            _tracker.Reset(snapshot.Commit, snapshot.Safe);
-            lock (_entriesGate)
+            _unbuilt = _snapshot = SnapshotFile.Open(path, Transferred);
+            SnapshotsInstalled++;
+
+            // A rebuild still waiting for the gate takes this newer snapshot.
+            if (_rebuilding.IsCompleted)
             {
-                _entries.Clear();
-                _entries.Add((entry.Index, entry.Term, snapshot.Commit, snapshot.Safe));
+                _rebuilding = Task.Run(RebuildInBackgroundAsync, CancellationToken.None);
             }
 
-            _snapshot = snapshot;
-            SnapshotsInstalled++;
-            Volatile.Write(ref _appliedIndex, entry.Index);
-
-            // The data file holds the snapshot from now on, so a restart no longer needs to load it.
-            await _host.Database.CheckpointAsync(cancellationToken).ConfigureAwait(false);
-            Publish();
             return entry.Index;
         }
         finally
@@ -318,11 +324,80 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
         }
     }
 
-    private void StartSnapshotWhenDue(long index)
+    private async Task RebuildInBackgroundAsync()
     {
-        if (index - (_snapshot?.Index ?? 0) >= _interval && _snapshotting.IsCompleted)
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await RebuildAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // Replaces the database with the snapshot installed last, unless done already; the caller holds the gate.
+    // A failure leaves it to be done again by whichever gated operation comes next.
+    private async ValueTask RebuildAsync(CancellationToken cancellationToken)
+    {
+        if (_unbuilt is not { } snapshot)
+        {
+            return;
+        }
+
+        _host.Source.ReplaceWith(snapshot);
+        await _host.ReopenAsync(wipe: true, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _applied, snapshot.Commit);
+        _tracker.Reset(snapshot.Commit, snapshot.Safe);
+        lock (_entriesGate)
+        {
+            _entries.Clear();
+            _entries.Add((snapshot.Index, snapshot.Term, snapshot.Commit, snapshot.Safe));
+        }
+
+        Volatile.Write(ref _appliedIndex, snapshot.Index);
+
+        // The data file holds the snapshot from now on, so a restart no longer needs to load it.
+        await _host.Database.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        _unbuilt = null;
+        Publish();
+    }
+
+    // The caller holds the gate.
+    private void StartSnapshotWhenDue(long index, long due)
+    {
+        if (index - (_snapshot?.Index ?? 0) >= due && _snapshotting.IsCompleted)
         {
             _snapshotting = Task.Run(WriteSnapshotAsync);
+        }
+    }
+
+    // The leader sent this snapshot once more. The member it went to may hold it already, its
+    // answer lost to the timeout, and then refuses it again and again: only a newer snapshot, at
+    // an index that member has not committed, ends that. So one is taken if any entry is newer.
+    private void Transferred(SnapshotFile snapshot)
+    {
+        if (Interlocked.Exchange(ref _refreshWanted, 1) == 0)
+        {
+            _refreshing = Task.Run(() => RefreshSnapshotAsync(snapshot), CancellationToken.None);
+        }
+    }
+
+    private async Task RefreshSnapshotAsync(SnapshotFile sent)
+    {
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_live && ReferenceEquals(_snapshot, sent))
+            {
+                StartSnapshotWhenDue(AppliedIndex, due: 1);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+            Volatile.Write(ref _refreshWanted, 0);
         }
     }
 
@@ -395,7 +470,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             // The log is compacted behind the snapshot only once the data file covers it too: a restart opens from the data file.
             await database.CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
             File.Move(partial, path, overwrite: true);
-            _snapshot = SnapshotFile.Open(path);
+            _snapshot = SnapshotFile.Open(path, Transferred);
             lock (_entriesGate)
             {
                 _entries.RemoveAll(e => e.Index < covered.Index);

@@ -21,8 +21,12 @@ internal sealed class SnapshotFile : ISnapshot
     private const byte Version = 2;
     internal const int HeaderSize = 4 + 1 + 8 + 8;
 
-    private SnapshotFile(string path, long index, long term, long commit, long safe)
+    private readonly Action<SnapshotFile>? _resent;
+    private int _transfers;
+
+    private SnapshotFile(string path, long index, long term, long commit, long safe, Action<SnapshotFile>? resent)
     {
+        _resent = resent;
         Path = path;
         Index = index;
         Term = term;
@@ -54,12 +58,13 @@ internal sealed class SnapshotFile : ISnapshot
         System.IO.Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"{index:D19}-{term}{Extension}"));
 
     /// <summary>The newest complete snapshot in <paramref name="directory"/>, or null.</summary>
-    internal static SnapshotFile? Newest(string directory) =>
+    internal static SnapshotFile? Newest(string directory, Action<SnapshotFile>? resent = null) =>
         Directory.EnumerateFiles(directory, "*" + Extension)
-            .Select(Open)
+            .Select(path => Open(path, resent))
             .MaxBy(s => s.Index);
 
-    internal static SnapshotFile Open(string path)
+    /// <summary>Opens the snapshot at <paramref name="path"/>; <paramref name="resent"/> is told each time it is sent to a member after the first.</summary>
+    internal static SnapshotFile Open(string path, Action<SnapshotFile>? resent = null)
     {
         var name = System.IO.Path.GetFileNameWithoutExtension(path).Split('-');
         Span<byte> header = stackalloc byte[HeaderSize];
@@ -78,7 +83,8 @@ internal sealed class SnapshotFile : ISnapshot
             long.Parse(name[0], CultureInfo.InvariantCulture),
             long.Parse(name[1], CultureInfo.InvariantCulture),
             BinaryPrimitives.ReadInt64LittleEndian(header[5..]),
-            BinaryPrimitives.ReadInt64LittleEndian(header[13..]));
+            BinaryPrimitives.ReadInt64LittleEndian(header[13..]),
+            resent);
     }
 
     internal static void WriteHeader(Stream output, long commit, long safe)
@@ -121,6 +127,11 @@ internal sealed class SnapshotFile : ISnapshot
         await using (stream.ConfigureAwait(false))
         {
             await writer.CopyFromAsync(stream, count: null, token).ConfigureAwait(false);
+        }
+
+        if (Interlocked.Increment(ref _transfers) > 1)
+        {
+            _resent?.Invoke(this);
         }
     }
 }

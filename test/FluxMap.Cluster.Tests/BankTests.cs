@@ -109,7 +109,9 @@ public sealed class BankTests
         Assert.NotNull((await cluster.LeaderAsync()).Node.Machine.Snapshot);
         await cluster.StartMemberAsync(wiped);
         await AssertEveryMemberHoldsAsync(cluster, acknowledged);
-        Assert.Equal(1, cluster.Members[wiped]!.Node.Machine.SnapshotsInstalled);
+
+        // More than one when the leader's wait for the answer to the first timed out: it then sends a newer snapshot.
+        Assert.InRange(cluster.Members[wiped]!.Node.Machine.SnapshotsInstalled, 1, int.MaxValue);
     }
 
     [Fact]
@@ -145,7 +147,7 @@ public sealed class BankTests
         var position = (await cluster.LeaderAsync()).CommitPosition;
         foreach (var member in cluster.Running)
         {
-            await member.WaitForCommitAsync(position, Ct);
+            await cluster.WaitForCommitAsync(member, position);
         }
     }
 
@@ -217,7 +219,7 @@ public sealed class BankTests
         var position = leader.CommitPosition;
         foreach (var member in cluster.Running)
         {
-            await member.WaitForCommitAsync(position, Ct);
+            await cluster.WaitForCommitAsync(member, position);
             var (total, ledger) = await member.ReadAsync(
                 async (tx, ct) =>
                 {

@@ -71,6 +71,30 @@ internal sealed class TestCluster : IAsyncDisposable
         return await winner;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="member"/> shows <paramref name="position"/>; fails after
+    /// <see cref="TransferLog.Patience"/> naming where each running member stopped, instead of hanging.
+    /// </summary>
+    internal async Task WaitForCommitAsync(ReplicatedFluxDatabase<string, long> member, long position)
+    {
+        try
+        {
+            await member.WaitForCommitAsync(position, Ct).AsTask().WaitAsync(TransferLog.Patience, Ct);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Member {Array.IndexOf(Members, member)} did not show commit {position} within {TransferLog.Patience}. {Describe()}");
+        }
+    }
+
+    // Where every running member stands, in Raft entries and commits.
+    private string Describe() => string.Join("; ", Running.Select(m =>
+    {
+        var log = m.Node.RaftLog;
+        return $"member {Array.IndexOf(Members, m)}{(m.IsLeader ? " (leader)" : "")}: Raft log to {log.LastEntryIndex}, committed {log.LastCommittedEntryIndex}, " +
+            $"applied {m.Node.Machine.AppliedIndex}, snapshot {m.Node.Machine.Snapshot?.Index}, commit {m.CommitPosition}, shown {m.Node.Shown}";
+    }));
+
     /// <summary>Waits for a leader; returns it and a running member that does not lead.</summary>
     internal async Task<(ReplicatedFluxDatabase<string, long> Leader, ReplicatedFluxDatabase<string, long> Follower)> LeaderAndFollowerAsync()
     {
