@@ -29,6 +29,12 @@ public sealed class ReplicationMetricsTests
             await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync($"k{i}", i, ct); return 0; }, Ct);
         }
 
+        // A majority acknowledged the commits; the third member may not have heard from the leader yet.
+        for (var i = 0; i < 3; i++)
+        {
+            await hosts.Member(i).WaitForLeaderAsync(Ct);
+        }
+
         roles.RecordObservableInstruments();
         var current = roles.GetMeasurementSnapshot().Where(m => m.Value == 1).ToDictionary(m => Database(m.Tags), m => (string)m.Tags["fluxmap.replication.role"]!);
         Assert.Equal(
