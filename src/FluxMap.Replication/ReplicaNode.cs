@@ -1,4 +1,5 @@
 using System.Net;
+using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -144,6 +145,55 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
         initial.Build();
         return new RaftCluster(configuration) { AuditTrail = log };
     }
+
+    /// <summary>
+    /// DotNext's read barrier, carried across a change of leader: a barrier sent to a leader that
+    /// just went away fails at once, and the next leader is only known after an election timeout.
+    /// </summary>
+    /// <exception cref="TimeoutException">No leader answered within <see cref="ReadBarrierTimeout"/>.</exception>
+    internal async ValueTask ReadBarrierAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(ReadBarrierTimeout);
+        string? failure = null;
+        try
+        {
+            while (true)
+            {
+                var leader = Cluster.Leader;
+                try
+                {
+                    await Cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, bounded.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception e) when (e is LeaderOperationException or MemberUnavailableException)
+                {
+                    // Try again once another member leads, or after an election timeout: the same
+                    // leader may answer then, and no leader is known during an election.
+                    failure = e.Message;
+                    using var pause = CancellationTokenSource.CreateLinkedTokenSource(bounded.Token);
+                    pause.CancelAfter(_options.UpperElectionTimeout);
+                    try
+                    {
+                        await _host.Changed.WaitAsync(() => Cluster.Leader is { } next && !ReferenceEquals(next, leader), pause.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!bounded.IsCancellationRequested)
+                    {
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && bounded.IsCancellationRequested)
+        {
+            // Not DotNext's exception: callers (an Orleans silo among them) need not know its types.
+            throw new TimeoutException(
+                $"No leader confirmed a read barrier within {ReadBarrierTimeout} ({failure ?? "no answer"}): this member may be cut off from a majority of its cluster.");
+        }
+    }
+
+    // Time to notice a lost leader (an election timeout), to elect the next (another, more on a
+    // split vote) and for it to answer.
+    private TimeSpan ReadBarrierTimeout => _options.RequestTimeout + (2 * _options.UpperElectionTimeout);
 
     // Each term this member wins: wait until the term's first entry is applied (every earlier
     // entry is then too), then lead until the term ends.

@@ -118,11 +118,17 @@ public sealed partial class ReplicatedFluxDatabase<TKey, TValue> : IAsyncDisposa
     /// Waits until this member shows every commit acknowledged anywhere before the call: a read
     /// after it is linearizable. Costs a round trip to the leader (and, on the leader, to a majority).
     /// </summary>
+    /// <remarks>
+    /// A leader that goes away during the call is not an error: the barrier is sent again to the
+    /// next one, for up to <see cref="ReplicationOptions.RequestTimeout"/> plus twice
+    /// <see cref="ReplicationOptions.UpperElectionTimeout"/> (time to notice the loss and elect).
+    /// </remarks>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes once the member caught up.</returns>
+    /// <exception cref="TimeoutException">No leader confirmed the barrier in that time: the member may be cut off from a majority.</exception>
     public async ValueTask ReadBarrierAsync(CancellationToken cancellationToken = default)
     {
-        await _node.Cluster.ApplyReadBarrierAsync(DotNext.Net.Cluster.Consensus.Raft.ReadBarrierType.Strong, cancellationToken).ConfigureAwait(false);
+        await _node.ReadBarrierAsync(cancellationToken).ConfigureAwait(false);
         await WaitForCommitAsync(_node.Machine.Applied, cancellationToken).ConfigureAwait(false);
     }
 

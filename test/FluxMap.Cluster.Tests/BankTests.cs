@@ -132,6 +132,34 @@ public sealed class BankTests
         Assert.Equal(8, await follower.ReadAsync(async (tx, ct) => (await tx.GetAsync("later", ct)).Value, Ct));
     }
 
+    [Fact]
+    public async Task A_read_barrier_sent_as_the_leader_stops_waits_for_the_next_leader_and_sees_every_acknowledged_write()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var (leader, follower) = await cluster.LeaderAndFollowerAsync();
+        await leader.TransactionAsync(async (tx, ct) => { await tx.InsertAsync("before", 1, ct); return 0; }, Ct);
+
+        // The follower still names the stopped leader until an election timeout passes: DotNext's barrier fails at once then.
+        await cluster.StopMemberAsync(Array.IndexOf(cluster.Members, leader));
+        await follower.ReadBarrierAsync(Ct);
+
+        Assert.Equal(1, await follower.ReadAsync(async (tx, ct) => (await tx.GetAsync("before", ct)).Value, Ct));
+    }
+
+    [Fact]
+    public async Task A_read_barrier_on_a_member_without_a_majority_times_out_with_a_timeout_exception()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var (leader, follower) = await cluster.LeaderAndFollowerAsync();
+        foreach (var other in cluster.Running.Where(m => m != follower).ToList())
+        {
+            await cluster.StopMemberAsync(Array.IndexOf(cluster.Members, other));
+        }
+
+        var refused = await Assert.ThrowsAsync<TimeoutException>(() => follower.ReadBarrierAsync(Ct).AsTask());
+        Assert.Contains("cut off from a majority", refused.Message, StringComparison.Ordinal);
+    }
+
     // Every member shows the accounts afterwards: a transfer on a follower runs on its own snapshot.
     private static async Task OpenAccountsAsync(TestCluster cluster)
     {
