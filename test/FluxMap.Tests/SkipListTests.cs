@@ -164,6 +164,44 @@ public sealed class SkipListTests
         Assert.Equal(Count, list.Count);
     }
 
+    [Fact]
+    public void A_key_linked_in_below_the_key_searched_for_during_the_search_is_not_its_answer()
+    {
+        // The comparer plays the writer: as the search compares 4 with 3, standing on 0, it links
+        // 2 in between. A search that read its answer again from 0 returned 2, below 3.
+        VersionedSkipList<int, int>? list = null;
+        var linkDuringSearch = false;
+        var comparer = Comparer<int>.Create((a, b) =>
+        {
+            if (linkDuringSearch && (a, b) == (4, 3))
+            {
+                linkDuringSearch = false;
+                list!.GetOrAdd(2);
+            }
+
+            return a.CompareTo(b);
+        });
+        list = new(KeyOrdering<int>.Create(comparer, EqualityComparer<int>.Default), indexed: false);
+        list.GetOrAdd(0);
+        list.GetOrAdd(4);
+
+        linkDuringSearch = true;
+        Assert.Equal(4, list.FindFirst(3, inclusive: true)?.Key);
+        Assert.False(linkDuringSearch);
+        Assert.Equal([0, 2, 4], Keys(list));
+    }
+
+    private static List<int> Keys(VersionedSkipList<int, int> list)
+    {
+        var keys = new List<int>();
+        for (var node = list.First; node is not null; node = node.Next(0))
+        {
+            keys.Add(node.Key);
+        }
+
+        return keys;
+    }
+
     [Theory]
     [InlineData("user:", "user;")]
     [InlineData("a\uffff", "b")]

@@ -114,6 +114,47 @@ public sealed class StatisticsTests
     }
 
     [Fact]
+    public async Task Databases_opened_at_once_on_one_meter_publish_each_instrument_once()
+    {
+        // A second set of instruments made by a racing open stayed on the meter with nobody
+        // reporting through it, and a listener binding the first instrument of a name saw nothing.
+        using var factory = new OneMeterFactory();
+        using var start = new Barrier(8);
+        var databases = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(
+            async () =>
+            {
+                start.SignalAndWait(Ct);
+                return await FluxDatabase.CreateBuilder<string, int>().WithName($"db{i}").WithMeterFactory(factory).OpenAsync(Ct);
+            },
+            Ct)));
+        try
+        {
+            var published = new List<string>();
+            using (var listener = new MeterListener())
+            {
+                listener.InstrumentPublished = (instrument, _) =>
+                {
+                    if (instrument.Meter == databases[0].Engine.Metrics.Meter)
+                    {
+                        published.Add(instrument.Name);
+                    }
+                };
+                listener.Start();
+            }
+
+            Assert.NotEmpty(published);
+            Assert.Equal(published.Distinct().Order(), published.Order());
+        }
+        finally
+        {
+            foreach (var database in databases)
+            {
+                await database.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public void The_readme_lists_every_instrument()
     {
         var instruments = new List<string>();
@@ -167,9 +208,16 @@ public sealed class StatisticsTests
     /// <summary>Hands every database the same meter, as a host's factory does.</summary>
     private sealed class OneMeterFactory : IMeterFactory
     {
+        private readonly Lock _gate = new();
         private Meter? _meter;
 
-        public Meter Create(MeterOptions options) => _meter ??= new Meter(options);
+        public Meter Create(MeterOptions options)
+        {
+            lock (_gate)
+            {
+                return _meter ??= new Meter(options);
+            }
+        }
 
         public void Dispose() => _meter?.Dispose();
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using FluxMap.Diagnostics;
 
 namespace FluxMap.Replication.Diagnostics;
@@ -13,7 +12,7 @@ internal sealed class ReplicationInstruments
 {
     internal const string RoleTag = "fluxmap.replication.role";
 
-    private static readonly ConditionalWeakTable<Meter, ReplicationInstruments> PerMeter = [];
+    private static readonly InstrumentsPerMeter<ReplicationInstruments> PerMeter = new(static m => new ReplicationInstruments(m));
 
     // From 100 µs (loopback, an idle disk) to 10 s (a request timeout and a retry).
     private static readonly InstrumentAdvice<double> DurationBuckets = new()
@@ -39,7 +38,7 @@ internal sealed class ReplicationInstruments
 
     internal MeterMembers<ReplicationMetrics> Members { get; } = new();
 
-    internal static ReplicationInstruments Of(Meter meter) => PerMeter.GetValue(meter, static m => new ReplicationInstruments(m));
+    internal static ReplicationInstruments Of(Meter meter) => PerMeter.Of(meter);
 
     private IEnumerable<Measurement<long>> Observe(Func<ReplicationStatus, long> read) =>
         Members.Current.Select(m => new Measurement<long>(read(m.Status()), m.Tag));

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 
 namespace FluxMap.Diagnostics;
 
@@ -12,7 +11,7 @@ namespace FluxMap.Diagnostics;
 /// </summary>
 internal sealed class FluxInstruments
 {
-    private static readonly ConditionalWeakTable<Meter, FluxInstruments> PerMeter = [];
+    private static readonly InstrumentsPerMeter<FluxInstruments> PerMeter = new(static m => new FluxInstruments(m));
 
     // From 50 µs (a sync on a fast NVMe drive, an in-memory commit) to 10 s.
     private static readonly InstrumentAdvice<double> DurationBuckets = new()
@@ -42,7 +41,7 @@ internal sealed class FluxInstruments
 
     internal MeterMembers<FluxMetrics> Databases { get; } = new();
 
-    internal static FluxInstruments Of(Meter meter) => PerMeter.GetValue(meter, static m => new FluxInstruments(m));
+    internal static FluxInstruments Of(Meter meter) => PerMeter.Of(meter);
 
     private IEnumerable<Measurement<long>> Observe(Func<EngineCounters, long> read) =>
         Databases.Current.Select(d => new Measurement<long>(read(d.Counters), d.Tag));

@@ -167,12 +167,16 @@ internal sealed class VersionedSkipList<TKey, TValue>
     }
 
     /// <summary>The first node at or after (<paramref name="inclusive"/>) or strictly after <paramref name="key"/>.</summary>
-    internal SkipListNode<TKey, TValue>? FindFirst(TKey key, bool inclusive) => FindLastBefore(key, !inclusive).Next(0);
+    internal SkipListNode<TKey, TValue>? FindFirst(TKey key, bool inclusive)
+    {
+        FindLastBefore(key, !inclusive, out var first);
+        return first;
+    }
 
     /// <summary>The last node at or before (<paramref name="inclusive"/>) or strictly before <paramref name="key"/>; null if none.</summary>
     internal SkipListNode<TKey, TValue>? FindLast(TKey key, bool inclusive)
     {
-        var node = FindLastBefore(key, inclusive);
+        var node = FindLastBefore(key, inclusive, out _);
         return ReferenceEquals(node, _head) ? null : node;
     }
 
@@ -191,21 +195,24 @@ internal sealed class VersionedSkipList<TKey, TValue>
         return ReferenceEquals(x, _head) ? null : x;
     }
 
-    // The last node whose key is below key (or at it, when orEqual), the head sentinel if none.
-    private SkipListNode<TKey, TValue> FindLastBefore(TKey key, bool orEqual)
+    // The last node whose key is below key (or at it, when orEqual), the head sentinel if none;
+    // after, the node found after it at level 0. That one is passed out, not read again from the
+    // last node: a key a writer links in between meanwhile would be below key.
+    private SkipListNode<TKey, TValue> FindLastBefore(TKey key, bool orEqual, out SkipListNode<TKey, TValue>? after)
     {
         var x = _head;
+        after = null;
         for (var level = Volatile.Read(ref _height) - 1; level >= 0; level--)
         {
-            for (var next = x.Next(level); next is not null; next = x.Next(level))
+            for (after = x.Next(level); after is not null; after = x.Next(level))
             {
-                var c = _comparer.Compare(next.Key, key);
+                var c = _comparer.Compare(after.Key, key);
                 if (c > 0 || (c == 0 && !orEqual))
                 {
                     break;
                 }
 
-                x = next;
+                x = after;
             }
         }
 
