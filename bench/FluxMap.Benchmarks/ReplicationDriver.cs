@@ -49,14 +49,17 @@ internal sealed class ReplicationDriver
             await LoadAsync(handle, cluster);
 
             Console.WriteLine("1. Read-write transactions (read one random key, write it), each writer one at a time, no think time");
-            Console.WriteLine($"   {"writers",7} | {"single node commits/s",22} {"p50 ms",8} {"p99 ms",8} | {"3 members commits/s",20} {"p50 ms",8} {"p99 ms",8} | cluster/single");
+            Console.WriteLine($"   {"writers",7} | {"single node commits/s",22} {"p50 ms",8} {"p99 ms",8} | {"3 members commits/s",20} {"p50 ms",8} {"p99 ms",8} | cluster/single | Raft entries per commit");
             foreach (var writers in _settings.Writers)
             {
                 var local = await MeasureAsync(writers, (key, ct) => handle.TransactionAsync((tx, c) => Increment(tx, key, c), ct));
+                var leader = cluster.Members[await cluster.LeaderAsync()]!;
+                var entriesBefore = leader.GetStatus().CommitIndex;
                 var replicated = await MeasureAsync(writers, (key, ct) => cluster.CommitAsync((tx, c) => Increment(tx, key, c)));
+                var entries = leader.GetStatus().CommitIndex - entriesBefore;
                 Console.WriteLine(
                     $"   {writers,7} | {local.PerSecond,22:N0} {local.P50,8:F2} {local.P99,8:F2} | {replicated.PerSecond,20:N0} {replicated.P50,8:F2} {replicated.P99,8:F2} | " +
-                    $"{replicated.PerSecond / local.PerSecond:F2}x");
+                    $"{replicated.PerSecond / local.PerSecond:F2}x | {entries / (replicated.PerSecond * _settings.Seconds.TotalSeconds):F2}");
             }
 
             Console.WriteLine();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FluxMap.Durability;
 
 namespace FluxMap.Replication;
@@ -12,6 +13,10 @@ namespace FluxMap.Replication;
 internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
     where TKey : notnull
 {
+    // How long a moved horizon waits for a commit to carry it before it is sent alone: followers
+    // of an idle leader show its last commits this much later.
+    private static readonly TimeSpan HorizonDelay = TimeSpan.FromMilliseconds(10);
+
     private readonly Lock _gate = new();
     private readonly RaftCommitLog<TKey, TValue> _source;
     private readonly Action<long> _publishDurable;
@@ -197,12 +202,35 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
         }
     }
 
+    // A wake may be left from commits an earlier entry took already: wait for one queued now.
+    private async ValueTask WaitForCommitsAsync(TimeSpan atMost, CancellationToken leadership)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_queue.Count > 0)
+                {
+                    return;
+                }
+            }
+
+            var left = atMost - Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero || !await _wake.WaitAsync(left, leadership).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
     // One entry in flight: while it replicates, commits queue for the next (group commit). When
     // the queue is empty the loop still sends the horizon once it moved, so replicas can show
     // the last commits; an idle cluster sends nothing.
     private async Task ReplicateLoopAsync(Func<CommitBatch<TKey, TValue>, byte[], CancellationToken, ValueTask> replicate, int maxPerEntry, CancellationToken leadership)
     {
         var sentHorizon = -1L;
+        var horizonWaited = false;
         try
         {
             while (true)
@@ -240,6 +268,17 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
                     await _wake.WaitAsync(TimeSpan.FromMilliseconds(50), leadership).ConfigureAwait(false);
                     continue;
                 }
+
+                if (batch.Records.Count == 0 && !horizonWaited)
+                {
+                    // Only the horizon moved. A writer's next commit usually comes within moments and
+                    // carries it: an entry of its own would take a round trip ahead of that commit.
+                    horizonWaited = true;
+                    await WaitForCommitsAsync(HorizonDelay, leadership).ConfigureAwait(false);
+                    continue;
+                }
+
+                horizonWaited = false;
 
                 var entry = EntryCodec.Encode(batch.Horizon, [.. batch.Records.Select(r => new ReplicatedCommit(r.Timestamp, r.OutConflict, r.Payload))]);
                 _source.Sent(batch);

@@ -164,6 +164,13 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
                 try
                 {
                     await Cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, bounded.Token).ConfigureAwait(false);
+
+                    // The barrier takes the leader's commit index, which a new leader has not moved
+                    // past earlier terms' entries until its own first entry commits: a commit the
+                    // old leader acknowledged may not be here yet. An entry of this term applied
+                    // here brings every entry committed before the term began.
+                    var term = Cluster.Term;
+                    await _host.Changed.WaitAsync(() => _machine.AppliedTerm >= term, bounded.Token).ConfigureAwait(false);
                     return;
                 }
                 catch (Exception e) when (e is LeaderOperationException or MemberUnavailableException)

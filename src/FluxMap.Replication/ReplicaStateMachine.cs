@@ -37,6 +37,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
     private bool _live;
     private long _applied;
     private long _appliedIndex;
+    private long _appliedTerm;
 
     internal ReplicaStateMachine(EngineHost<TKey, TValue> host, string directory, int interval)
     {
@@ -64,6 +65,9 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
 
     /// <summary>Gets the index of the newest Raft log entry applied.</summary>
     internal long AppliedIndex => Volatile.Read(ref _appliedIndex);
+
+    /// <summary>Gets the term of the last entry applied (or of the snapshot installed).</summary>
+    internal long AppliedTerm => Volatile.Read(ref _appliedTerm);
 
     /// <summary>Gets the newest commit a follower may show.</summary>
     internal long Safe { get; private set; }
@@ -142,6 +146,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
                 _entries.Add((entry.Index, entry.Term, _applied, safe));
             }
 
+            Volatile.Write(ref _appliedTerm, entry.Term);
             Volatile.Write(ref _appliedIndex, entry.Index);
             if (_live)
             {
@@ -356,6 +361,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             _entries.Add((snapshot.Index, snapshot.Term, snapshot.Commit, snapshot.Safe));
         }
 
+        Volatile.Write(ref _appliedTerm, snapshot.Term);
         Volatile.Write(ref _appliedIndex, snapshot.Index);
 
         // The data file holds the snapshot from now on, so a restart no longer needs to load it.
