@@ -79,6 +79,8 @@ internal sealed class RaftLogSession<TKey, TValue> : ICommitLog<TKey, TValue>
     /// <summary>Gets a completed task: the replicated log keeps no segments on disk to bound.</summary>
     public Task Room => Task.CompletedTask;
 
+    public bool TakesCommits => IsLeading;
+
     public FluxMapIOException? Failure => null;
 
     public void ThrowIfFailed()

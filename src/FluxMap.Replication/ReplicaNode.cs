@@ -84,12 +84,12 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
         }
 
         // Replicated commits are published once a majority holds them (Full), and the data file is
-        // the snapshot. Expired keys are not swept: a sweep takes a timestamp of its own on every member.
+        // the snapshot. Expired keys are swept by the leader alone (its commit log takes commits only
+        // while it leads): the sweep is a commit like any other, and followers install its tombstones.
         builder.Configure(o =>
         {
             o.Durability = DurabilityMode.Full;
             o.UseDataFile = true;
-            o.ExpirationSweepInterval = TimeSpan.Zero;
         });
         var codec = new WalCodec<TKey, TValue>(builder.SerializerOptions);
         ReplicaNode<TKey, TValue>? node = null;

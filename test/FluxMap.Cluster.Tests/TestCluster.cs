@@ -8,10 +8,12 @@ internal sealed class TestCluster : IAsyncDisposable
     private readonly TempDirectory _root = new();
     private readonly string[] _endPoints;
     private readonly int _snapshotInterval;
+    private readonly TimeProvider _time;
 
-    private TestCluster(int size, int snapshotInterval)
+    private TestCluster(int size, int snapshotInterval, TimeProvider time)
     {
         _snapshotInterval = snapshotInterval;
+        _time = time;
         _endPoints = LoopbackPort.FreeEndPoints(size);
         Members = new ReplicatedFluxDatabase<string, long>?[size];
     }
@@ -22,9 +24,12 @@ internal sealed class TestCluster : IAsyncDisposable
 
     internal IEnumerable<ReplicatedFluxDatabase<string, long>> Running => Members.OfType<ReplicatedFluxDatabase<string, long>>();
 
-    internal static async Task<TestCluster> StartAsync(int size = 3, int snapshotInterval = 4096)
+    /// <param name="size">Members.</param>
+    /// <param name="snapshotInterval">Raft entries between snapshots.</param>
+    /// <param name="time">The databases' clock (time-to-lives, the expired-key sweeper); Raft keeps real time.</param>
+    internal static async Task<TestCluster> StartAsync(int size = 3, int snapshotInterval = 4096, TimeProvider? time = null)
     {
-        var cluster = new TestCluster(size, snapshotInterval);
+        var cluster = new TestCluster(size, snapshotInterval, time ?? TimeProvider.System);
         await Task.WhenAll(Enumerable.Range(0, size).Select(cluster.StartMemberAsync));
         return cluster;
     }
@@ -44,7 +49,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
                 // Four workers moving money between eight accounts conflict often, and each attempt waits for a Raft round trip.
                 MaxTransactionAttempts = 100,
-            }),
+            }).WithTimeProvider(_time),
             cancellationToken: Ct);
     }
 

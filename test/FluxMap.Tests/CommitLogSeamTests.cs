@@ -150,6 +150,8 @@ public sealed class CommitLogSeamTests : IDisposable
 
             public Task Room => Task.CompletedTask;
 
+            public bool TakesCommits => true;
+
             public FluxMapIOException? Failure => _failure;
 
             public void ThrowIfFailed()

@@ -29,6 +29,12 @@ internal interface ICommitLog<TKey, TValue> : IAsyncDisposable
     /// </summary>
     Task Room { get; }
 
+    /// <summary>
+    /// Whether a commit made here may be appended now: always for a local log; on a replicated
+    /// member only while it leads. Work nobody asked for (the expired-key sweep) waits until then.
+    /// </summary>
+    bool TakesCommits { get; }
+
     /// <summary>The failure that closed the log, if any.</summary>
     FluxMapIOException? Failure { get; }
 

@@ -156,6 +156,8 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
     /// </summary>
     public Task Room => Volatile.Read(ref _roomWait)?.Task ?? Task.CompletedTask;
 
+    public bool TakesCommits => true;
+
     public void ThrowIfFailed()
     {
         if (_failure is { } failure)

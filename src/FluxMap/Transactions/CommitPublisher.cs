@@ -42,6 +42,9 @@ internal sealed class CommitPublisher<TKey, TValue>
     /// <summary>Whether no commit can be taken now: closed, or the log failed.</summary>
     internal bool Refuses => _closed || _log?.Failure is not null;
 
+    /// <summary>Gets whether the log takes commits made here now (a replicated member: while it leads).</summary>
+    internal bool TakesCommits => _log?.TakesCommits ?? true;
+
     /// <summary>Why the database stopped accepting commits after one failed half-way, if it did.</summary>
     internal Exception? HalfPublished => Volatile.Read(ref _halfPublished);
 

@@ -408,7 +408,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
 
     private int SweepExpiredLocked(int budget)
     {
-        if (_publisher.Refuses || _installer.QueuedExpiries == 0)
+        if (_publisher.Refuses || !_publisher.TakesCommits || _installer.QueuedExpiries == 0)
         {
             return 0;
         }
