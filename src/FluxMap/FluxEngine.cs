@@ -180,7 +180,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             }
 
             var source = settings.CommitLogSource ?? (readOnly
-                ? new ReadOnlyWalSource<TKey, TValue>(storage, directory, options, codec, logger, settings.OpenProgress)
+                ? new ReadOnlyWalSource<TKey, TValue>(new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger), directory, settings.OpenProgress)
                 : new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics, settings.OpenProgress));
             source.CheckFiles();
             var hasDataFile = storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName);
