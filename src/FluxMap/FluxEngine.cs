@@ -192,7 +192,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                     "but UseDataFile is false: the database would open without the keys the file holds. Open it with UseDataFile = true.");
             }
 
-            // A read-only open creates no data file: without one, everything there is is in the log.
+            // A read-only open creates no data file: without one, the log holds every commit there is.
             if (options.UseDataFile && (hasDataFile || !readOnly))
             {
                 engine._dataFile = DataFileStore<TKey, TValue>.Open(
