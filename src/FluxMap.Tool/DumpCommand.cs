@@ -3,13 +3,11 @@ using Spectre.Console;
 
 namespace FluxMap.Tool;
 
-/// <summary><c>fluxmap dump DIR</c>: a table of keys and values, shown as JSON from their MessagePack.</summary>
+/// <summary><c>fluxmap dump DIR</c>: a table of keys and values, shown as JSON from their MessagePack; the directory is left as it was.</summary>
 internal static class DumpCommand
 {
     internal static Command Create()
     {
-        var directory = ToolCommand.Directory();
-        var range = new RangeOptions();
         var limit = new Option<int>("--limit") { Description = "At most this many keys.", DefaultValueFactory = _ => 100 };
         limit.Validators.Add(static result =>
         {
@@ -18,17 +16,12 @@ internal static class DumpCommand
                 result.AddError("--limit must be 0 or more.");
             }
         });
-        return ToolCommand.Create(
-            "dump",
-            "Show keys and values as JSON.",
-            (result, ct) => RunAsync(result.GetValue(directory)!, range.Read(result), result.GetValue(limit), ct),
-            [directory, limit, .. range.Symbols]);
+        return ToolCommand.CreateOnKeys("dump", "Show keys and values as JSON.", limit, RunAsync);
     }
 
     private static async Task<int> RunAsync(string directory, KeyRange<MessagePackKey> range, int limit, CancellationToken cancellationToken)
     {
-        var path = ToolDatabase.Existing(directory);
-        var db = await ToolDatabase.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+        var db = await ToolDatabase.InspectAsync(directory, cancellationToken).ConfigureAwait(false);
         await using var closing = db.ConfigureAwait(false);
         var table = new Table().AddColumn("key").AddColumn("value");
         var shown = 0;

@@ -6,20 +6,16 @@ namespace FluxMap.Tool;
 
 /// <summary>
 /// <c>fluxmap info DIR</c>: format, checkpoint, log segments, sizes and key count. The key count
-/// needs the database opened; on a directory another process holds, info shows what the headers
-/// say and names the holder instead.
+/// needs the database opened (read-only: the directory is left as it was); on a directory another
+/// process holds, info shows what the headers say and names the holder instead.
 /// </summary>
 internal static class InfoCommand
 {
-    internal static Command Create()
-    {
-        var directory = ToolCommand.Directory();
-        return ToolCommand.Create("info", "Format, checkpoint, log segments, sizes and key count.", (result, ct) => RunAsync(result.GetValue(directory)!, ct), directory);
-    }
+    internal static Command Create() =>
+        ToolCommand.CreateOnDatabase("info", "Format, checkpoint, log segments, sizes and key count.", RunAsync);
 
-    private static async Task<int> RunAsync(string directory, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string path, CancellationToken cancellationToken)
     {
-        var path = ToolDatabase.Existing(directory);
         var header = DirectoryFiles.ReadHeader(path);
         var segments = DirectoryFiles.Segments(path).ToList();
         var table = new Table().AddColumn("what").AddColumn("value");
@@ -37,7 +33,7 @@ internal static class InfoCommand
 
         try
         {
-            var db = await ToolDatabase.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+            var db = await ToolDatabase.InspectAsync(path, cancellationToken).ConfigureAwait(false);
             await using var closing = db.ConfigureAwait(false);
             table.AddRow("keys", db.GetStatistics().Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         }

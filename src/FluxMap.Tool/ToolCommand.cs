@@ -31,6 +31,28 @@ internal static class ToolCommand
         return console;
     }
 
+    /// <summary>Creates a command on one directory that holds a database; the action gets the directory's full path.</summary>
+    internal static Command CreateOnDatabase(string name, string description, Func<string, CancellationToken, Task<int>> action)
+    {
+        var directory = Directory();
+        return Create(name, description, (result, ct) => action(ToolDatabase.Existing(result.GetValue(directory)!), ct), directory);
+    }
+
+    /// <summary>
+    /// Creates a command on the keys of one database (dump, export): its directory, the key range
+    /// options and <paramref name="option"/>; the action gets the directory's full path, the range and the option's value.
+    /// </summary>
+    internal static Command CreateOnKeys<T>(string name, string description, Option<T> option, Func<string, KeyRange<MessagePackKey>, T, CancellationToken, Task<int>> action)
+    {
+        var directory = Directory();
+        var range = new RangeOptions();
+        return Create(
+            name,
+            description,
+            (result, ct) => action(ToolDatabase.Existing(result.GetValue(directory)!), range.Read(result), result.GetValue(option)!, ct),
+            [directory, option, .. range.Symbols]);
+    }
+
     /// <summary>Creates a command whose action's errors become a message on standard error and an exit code.</summary>
     internal static Command Create(string name, string description, Func<ParseResult, CancellationToken, Task<int>> action, params Symbol[] symbols)
     {

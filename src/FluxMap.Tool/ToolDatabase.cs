@@ -3,10 +3,11 @@ using FluxMap.DataFile;
 namespace FluxMap.Tool;
 
 /// <summary>
-/// Opens a database directory the way the engine does, with keys and values read as raw MessagePack:
-/// it takes the directory's lock, so it never opens one another process holds, and a directory a
-/// crash left is recovered as by any open. It commits nothing unless asked to (import): the
-/// expired-key sweeper and vacuum stay off, so looking at a database does not change it.
+/// Opens a database directory with keys and values read as raw MessagePack. The inspecting commands
+/// (info, verify, dump, export) open it read-only: the directory stays byte for byte as it was, a
+/// log tail a crash left is replayed in memory only, and a directory another process holds is
+/// refused. Backup and import open it as the engine does: they take its lock, and a directory a
+/// crash left is recovered as by any open. Neither sweeps expired keys or runs vacuum.
 /// </summary>
 internal static class ToolDatabase
 {
@@ -28,7 +29,15 @@ internal static class ToolDatabase
         return full;
     }
 
+    /// <summary>Opens the database to read it, changing nothing in <paramref name="directory"/>; it refuses every commit.</summary>
+    internal static ValueTask<FluxDatabase<MessagePackKey, MessagePackValue>> InspectAsync(string directory, CancellationToken cancellationToken) =>
+        Builder(directory).WithReadOnlyFiles().OpenAsync(cancellationToken);
+
+    /// <summary>Opens the database to write it (import) or to back it up, as an application opens it.</summary>
     internal static ValueTask<FluxDatabase<MessagePackKey, MessagePackValue>> OpenAsync(string directory, CancellationToken cancellationToken) =>
+        Builder(directory).OpenAsync(cancellationToken);
+
+    private static FluxDatabaseBuilder<MessagePackKey, MessagePackValue> Builder(string directory) =>
         FluxDatabase.CreateBuilder<MessagePackKey, MessagePackValue>()
             .WithOptions(new FluxMapOptions
             {
@@ -39,8 +48,7 @@ internal static class ToolDatabase
                 AssumeImmutableValues = true,
             })
             .WithSerializerOptions(RawFormatters.MessagePackOptions)
-            .WithName("fluxmap-tool")
-            .OpenAsync(cancellationToken);
+            .WithName("fluxmap-tool");
 
     /// <summary>The keys to export or dump: strings starting with <paramref name="prefix"/>, or from and to (inclusive, string keys), or all.</summary>
     internal static KeyRange<MessagePackKey> Range(string? prefix, string? from, string? to)

@@ -154,6 +154,24 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
         return this;
     }
 
+    /// <summary>
+    /// Opens the data directory's files to inspect them (the fluxmap tool), leaving every byte of
+    /// the directory as it was: it must exist and hold no open database; nothing is created in it,
+    /// not even the lock file; a log tail after the checkpoint is replayed in memory and a torn one
+    /// stays on disk. The database refuses every commit with <see cref="InvalidOperationException"/>
+    /// and takes no checkpoint, compaction or expired-key sweep. The directory's lock file, where a
+    /// database left one, is held shared, so no database opens the directory meanwhile; where there
+    /// is none, nothing keeps one from opening it and changing the files under the reader.
+    /// </summary>
+    internal FluxDatabaseBuilder<TKey, TValue> WithReadOnlyFiles()
+    {
+        ReadOnlyFiles = true;
+        return this;
+    }
+
+    /// <summary>Whether the data directory is opened for reading only (see <see cref="WithReadOnlyFiles"/>).</summary>
+    internal bool ReadOnlyFiles { get; private set; }
+
     internal FluxMapOptions Options => _options;
 
     internal TimeProvider TimeProvider => _timeProvider;

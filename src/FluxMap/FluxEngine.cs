@@ -66,7 +66,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             _services.Add(new PeriodicService($"{Name}: vacuum", options.VacuumInterval, VacuumRoundAsync, settings.TimeProvider, logger));
         }
 
-        if (options.ExpirationSweepInterval > TimeSpan.Zero)
+        // The sweeper's deletions are commits, which a read-only open refuses.
+        if (options.ExpirationSweepInterval > TimeSpan.Zero && !settings.ReadOnlyFiles)
         {
             var budget = options.MaxExpiredKeysPerSweep;
             _services.Add(new PeriodicService(
@@ -149,7 +150,10 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     internal RetryPolicy Retry { get; }
 
-    /// <summary>Opens the engine: in durable modes takes the directory, replays the log and starts its writer.</summary>
+    /// <summary>
+    /// Opens the engine: in durable modes takes the directory, replays the log and starts its
+    /// writer; opened read-only, it takes the directory for reading and only replays the log.
+    /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled between log segments or data file extents; the directory is left as it was and unlocked.</exception>
     internal static FluxEngine<TKey, TValue> Open(FluxDatabaseBuilder<TKey, TValue> settings, KeyOrdering<TKey> keys, CancellationToken cancellationToken)
     {
@@ -163,35 +167,24 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
         var storage = settings.Storage;
         var codec = engine.Codec!;
+        var readOnly = settings.ReadOnlyFiles;
         var directory = Path.GetFullPath(options.DataDirectory!);
+        var directoryLock = readOnly ? LockForReading(storage, directory) : Lock(storage, directory);
         try
         {
-            storage.CreateDirectory(directory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FluxMapIOException($"The data directory '{directory}' could not be created or opened: {e.Message}", e);
-        }
-
-        DirectoryLock directoryLock;
-        try
-        {
-            directoryLock = storage.LockDirectory(directory);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new FluxMapIOException($"The data directory '{directory}' is not writable: {e.Message}", e);
-        }
-
-        try
-        {
-            // The new directory's own entry must survive a power loss too.
-            storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
             var logger = settings.LoggerFactory.CreateLogger("FluxMap.Durability");
-            var source = settings.CommitLogSource
-                ?? new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics, settings.OpenProgress);
+            if (!readOnly)
+            {
+                // The new directory's own entry must survive a power loss too.
+                storage.SyncDirectory(Path.GetDirectoryName(directory) ?? directory);
+            }
+
+            var source = settings.CommitLogSource ?? (readOnly
+                ? new ReadOnlyWalSource<TKey, TValue>(new WalRecovery<TKey, TValue>(storage, directory, options, codec, logger), directory, settings.OpenProgress)
+                : new WalLogSource<TKey, TValue>(storage, directory, options, codec, settings.TimeProvider, logger, engine.Counters, engine.Metrics, settings.OpenProgress));
             source.CheckFiles();
-            if (!options.UseDataFile && storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName))
+            var hasDataFile = storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName);
+            if (!options.UseDataFile && hasDataFile)
             {
                 // Without this the open would ignore what the data file holds and start a log beside it.
                 throw new InvalidOperationException(
@@ -199,27 +192,31 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                     "but UseDataFile is false: the database would open without the keys the file holds. Open it with UseDataFile = true.");
             }
 
-            if (options.UseDataFile)
+            // A read-only open creates no data file: without one, the log holds every commit there is.
+            if (options.UseDataFile && (hasDataFile || !readOnly))
             {
                 engine._dataFile = DataFileStore<TKey, TValue>.Open(
-                    storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, settings.OpenProgress, cancellationToken);
-                engine._replayed = new HashSet<TKey>(keys.Equality);
+                    storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, settings.OpenProgress, readOnly, cancellationToken);
+                engine._replayed = readOnly ? null : new HashSet<TKey>(keys.Equality);
             }
 
             var checkpoint = engine._dataFile?.CheckpointLsn ?? 0;
             var lastLsn = Math.Max(source.Recover(checkpoint, engine.Replay, cancellationToken), engine._newestLoaded);
             cancellationToken.ThrowIfCancellationRequested();
             engine._parts.Restore(lastLsn);
-            if (engine._dataFile is { } dataFile)
+
+            // Read-only, the data file takes nothing: the replayed tail stays in memory only.
+            var subscriber = readOnly ? null : engine._dataFile;
+            if (subscriber is not null)
             {
-                dataFile.AcceptReplayed(engine._replayed!, engine.Store, lastLsn);
+                subscriber.AcceptReplayed(engine._replayed!, engine.Store, lastLsn);
                 engine._replayed = null;
             }
 
             // Last: nothing after the log starts can fail and leave it running.
-            engine._log = source.Start(lastLsn, engine.Clock.AdvanceVisible, engine._dataFile);
+            engine._log = source.Start(lastLsn, engine.Clock.AdvanceVisible, subscriber);
             engine.StartCommits(engine._log, engine._dataFile);
-            if (engine._dataFile is { } started)
+            if (subscriber is { } started)
             {
                 engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started, engine.Name);
                 engine.AddDataFileService(started, engine._checkpoints, options, settings.TimeProvider);
@@ -239,6 +236,44 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             engine._dataFile?.Dispose();
             directoryLock.Abandon();
             throw;
+        }
+    }
+
+    // Creates the directory when it is new and takes it for this database alone.
+    private static DirectoryLock Lock(StorageSystem storage, string directory)
+    {
+        try
+        {
+            storage.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FluxMapIOException($"The data directory '{directory}' could not be created or opened: {e.Message}", e);
+        }
+
+        try
+        {
+            return storage.LockDirectory(directory);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new FluxMapIOException($"The data directory '{directory}' is not writable: {e.Message}", e);
+        }
+    }
+
+    private static DirectoryLock LockForReading(StorageSystem storage, string directory)
+    {
+        try
+        {
+            return storage.LockDirectoryForReading(directory);
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new FluxMapIOException($"The data directory '{directory}' does not exist; a read-only open creates nothing.", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new FluxMapIOException($"The data directory '{directory}' cannot be read: {e.Message}", e);
         }
     }
 

@@ -212,6 +212,8 @@ internal sealed class FaultyStorage : StorageSystem
         }
     }
 
+    internal override StorageFile OpenRead(string path) => Open(path, create: false);
+
     internal override void Delete(string path)
     {
         lock (_gate)
@@ -279,6 +281,9 @@ internal sealed class FaultyStorage : StorageSystem
             });
         }
     }
+
+    // Held alone, as a database holds it: no test needs readers to share a directory here.
+    internal override DirectoryLock LockDirectoryForReading(string directory) => LockDirectory(directory);
 
     private void ThrowIfSyncFails()
     {

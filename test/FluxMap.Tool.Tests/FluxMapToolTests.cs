@@ -6,14 +6,12 @@ public sealed class FluxMapToolTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static FluxMapOptions Durable(string directory) => new() { Durability = DurabilityMode.Relaxed, DataDirectory = directory };
-
     [Fact]
     public async Task Info_shows_format_checkpoint_segments_sizes_and_key_count()
     {
         using var temp = new TempDirectory();
         var db = temp.Sub("db");
-        await CreateAsync(db, 3);
+        await SampleDatabase.CreateAsync(db, 3);
 
         var run = await ToolProcess.RunAsync("info", db);
         Assert.Equal(0, run.ExitCode);
@@ -28,7 +26,7 @@ public sealed class FluxMapToolTests
     {
         using var temp = new TempDirectory();
         var db = temp.Sub("db");
-        await CreateAsync(db, 50);
+        await SampleDatabase.CreateAsync(db, 50);
         var sound = await ToolProcess.RunAsync("verify", db);
         Assert.Equal(0, sound.ExitCode);
         Assert.Contains("ok: 51 keys", sound.Output, StringComparison.Ordinal);
@@ -70,8 +68,8 @@ public sealed class FluxMapToolTests
     {
         using var temp = new TempDirectory();
         var path = temp.Sub("db");
-        await CreateAsync(path, 3);
-        await using var held = await FluxDatabase.OpenAsync<string, Person>(Durable(path), Ct);
+        await SampleDatabase.CreateAsync(path, 3);
+        await using var held = await FluxDatabase.OpenAsync<string, Person>(SampleDatabase.Options(path), Ct);
 
         var dump = await ToolProcess.RunAsync("dump", path);
         Assert.Equal(1, dump.ExitCode);
@@ -86,7 +84,7 @@ public sealed class FluxMapToolTests
     {
         using var temp = new TempDirectory();
         var db = temp.Sub("db");
-        await CreateAsync(db, 3);
+        await SampleDatabase.CreateAsync(db, 3);
 
         var run = await ToolProcess.RunAsync("dump", db, "--prefix", "person:");
         Assert.Equal(0, run.ExitCode);
@@ -101,7 +99,7 @@ public sealed class FluxMapToolTests
     {
         using var temp = new TempDirectory();
         var db = temp.Sub("db");
-        await CreateAsync(db, 3);
+        await SampleDatabase.CreateAsync(db, 3);
 
         var reversed = await ToolProcess.RunAsync("dump", db, "--from", "z", "--to", "a");
         Assert.Equal(1, reversed.ExitCode);
@@ -122,7 +120,7 @@ public sealed class FluxMapToolTests
     {
         using var temp = new TempDirectory();
         var source = temp.Sub("db");
-        await CreateAsync(source, 20);
+        await SampleDatabase.CreateAsync(source, 20);
         var file = temp.Sub("db.jsonl");
         Assert.Equal(0, (await ToolProcess.RunAsync("export", source, "-o", file)).ExitCode);
         Assert.Contains("\"expiresAt\":", File.ReadAllText(file), StringComparison.Ordinal);
@@ -150,7 +148,7 @@ public sealed class FluxMapToolTests
     {
         using var temp = new TempDirectory();
         var source = temp.Sub("db");
-        await CreateAsync(source, 20);
+        await SampleDatabase.CreateAsync(source, 20);
         var run = await ToolProcess.RunAsync("backup", source, temp.Sub("backup"));
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("backed up 21 keys", run.Output, StringComparison.Ordinal);
@@ -161,22 +159,9 @@ public sealed class FluxMapToolTests
         Assert.Contains("is not empty", again.Error, StringComparison.Ordinal);
     }
 
-    // A database as an application leaves it: people with a time-to-live and one config string, closed.
-    private static async Task CreateAsync(string directory, int people)
-    {
-        await using var db = await FluxDatabase.OpenAsync<string, Person>(Durable(directory), Ct);
-        var handle = db.CreateHandle();
-        for (var i = 1; i <= people; i++)
-        {
-            await handle.InsertAsync($"person:{i}", new Person { Name = $"Ada {i}", Born = 1815 + i }, TimeSpan.FromDays(i), Ct);
-        }
-
-        await handle.InsertAsync("config", new Person { Name = "config" }, Ct);
-    }
-
     private static async Task<string> ContentsAsync(string directory)
     {
-        await using var db = await FluxDatabase.OpenAsync<string, Person>(Durable(directory), Ct);
+        await using var db = await FluxDatabase.OpenAsync<string, Person>(SampleDatabase.Options(directory), Ct);
         var text = new StringBuilder();
         var handle = db.CreateHandle();
         await foreach (var (key, value) in handle.ScanAsync(KeyRange<string>.All, cancellationToken: Ct))
@@ -186,12 +171,5 @@ public sealed class FluxMapToolTests
         }
 
         return text.ToString();
-    }
-
-    public sealed class Person
-    {
-        public string Name { get; set; } = "";
-
-        public int Born { get; set; }
     }
 }

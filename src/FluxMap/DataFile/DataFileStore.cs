@@ -126,7 +126,8 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     /// <summary>
     /// Opens or creates the data file in <paramref name="directory"/> and hands every live record
     /// to <paramref name="load"/>, in key order, one record per key; under a memory limit values
-    /// without a time-to-live come as paged-out versions.
+    /// without a time-to-live come as paged-out versions. With <paramref name="readOnly"/> the file
+    /// must exist and is only read: the store then must take no commits and no checkpoint.
     /// </summary>
     internal static DataFileStore<TKey, TValue> Open(
         StorageSystem storage,
@@ -138,15 +139,16 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         EngineCounters counters,
         LoadRecord<TKey, TValue> load,
         IProgress<OpenProgress>? progress,
+        bool readOnly,
         CancellationToken cancellationToken)
     {
         var path = System.IO.Path.Combine(directory, DataFileFormat.FileName);
-        var exists = storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName);
-        var file = storage.Open(path, create: !exists);
+        var exists = readOnly || storage.ListFiles(directory, DataFileFormat.FileName + "*").Contains(DataFileFormat.FileName);
+        var file = readOnly ? storage.OpenRead(path) : storage.Open(path, create: !exists);
         try
         {
             var store = new DataFileStore<TKey, TValue>(storage, file, path, options, codec, keys, logger, counters);
-            store.Load(directory, exists, load, progress, cancellationToken);
+            store.Load(directory, exists, readOnly, load, progress, cancellationToken);
             return store;
         }
         catch
@@ -599,19 +601,26 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         }
     }
 
-    private void Load(string directory, bool exists, LoadRecord<TKey, TValue> load, IProgress<OpenProgress>? progress, CancellationToken cancellationToken)
+    private void Load(string directory, bool exists, bool readOnly, LoadRecord<TKey, TValue> load, IProgress<OpenProgress>? progress, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var path = _path;
         var headers = exists ? ReadHeaders() : [];
+
+        // A new file, or one a crash cut short before its first header was whole: it holds nothing.
+        // A read-only open leaves it as it is.
         if (headers.Count == 0)
         {
-            Span<byte> block = new byte[DataFileFormat.BlockSize * DataFileFormat.FirstDataBlock];
-            DataFileFormat.WriteHeader(block, _header);
-            _file.Write(block, 0);
-            _file.Sync();
-            _storage.SyncDirectory(directory);
-            _fileLength = _file.Length;
+            if (!readOnly)
+            {
+                Span<byte> block = new byte[DataFileFormat.BlockSize * DataFileFormat.FirstDataBlock];
+                DataFileFormat.WriteHeader(block, _header);
+                _file.Write(block, 0);
+                _file.Sync();
+                _storage.SyncDirectory(directory);
+                _fileLength = _file.Length;
+            }
+
             return;
         }
 

@@ -31,6 +31,9 @@ internal sealed class PhysicalStorage(FileSync sync) : StorageSystem
         return new PhysicalFile(path, handle, sync, created: create);
     }
 
+    internal override StorageFile OpenRead(string path) =>
+        new PhysicalFile(path, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), sync, created: false);
+
     internal override void Delete(string path) => File.Delete(path);
 
     internal override void Move(string from, string to) => File.Move(from, to, overwrite: false);
@@ -39,7 +42,7 @@ internal sealed class PhysicalStorage(FileSync sync) : StorageSystem
 
     internal override DirectoryLock LockDirectory(string directory)
     {
-        var path = System.IO.Path.Combine(directory, "fluxmap.lock");
+        var path = LockPath(directory);
         var existed = File.Exists(path);
         try
         {
@@ -48,10 +51,47 @@ internal sealed class PhysicalStorage(FileSync sync) : StorageSystem
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new FluxMapIOException(
-                $"The directory '{directory}' is already in use by another open FluxMap database (lock file '{path}'). " +
-                "Dispose that database first; only one may use a directory at a time.",
-                e);
+            throw InUse(directory, path, e);
+        }
+    }
+
+    internal override DirectoryLock LockDirectoryForReading(string directory)
+    {
+        var path = LockPath(directory);
+        try
+        {
+            // FileShare.Read takes a shared advisory lock on Unix: readers share it, and a database's exclusive one excludes them.
+            return new LockFile(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read), created: false);
+        }
+        catch (FileNotFoundException)
+        {
+            // No database opened the directory here (a backup's copy, files brought from elsewhere): nothing to hold, and a reader creates nothing.
+            return NoLockFile.Instance;
+        }
+        catch (IOException e) when (e is not DirectoryNotFoundException)
+        {
+            throw InUse(directory, path, e);
+        }
+    }
+
+    private static string LockPath(string directory) => System.IO.Path.Combine(directory, "fluxmap.lock");
+
+    private static FluxMapIOException InUse(string directory, string path, IOException e) =>
+        new(
+            $"The directory '{directory}' is already in use by another open FluxMap database (lock file '{path}'). " +
+            "Dispose that database first; only one may use a directory at a time.",
+            e);
+
+    private sealed class NoLockFile : DirectoryLock
+    {
+        internal static readonly NoLockFile Instance = new();
+
+        internal override void Abandon()
+        {
+        }
+
+        public override void Dispose()
+        {
         }
     }
 

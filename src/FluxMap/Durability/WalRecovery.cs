@@ -8,11 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace FluxMap.Durability;
 
 /// <summary>
-/// Replays the write-ahead log at open and leaves it ready for appending. Records are applied in
-/// LSN order across segments. Where the log stops being valid, the records after that point tell
-/// torn from damaged: each record carries the LSN that was durable when it was written, so if any
-/// later record says the missing LSN had been synced, the damage hit synced data (corruption);
-/// otherwise it is the unsynced tail of a crash, which is cut off and overwritten.
+/// Replays the write-ahead log at open and leaves it ready for appending (a read-only open only
+/// replays it). Records are applied in LSN order across segments. Where the log stops being
+/// valid, the records after that point tell torn from damaged: each record carries the LSN that
+/// was durable when it was written, so if any later record says the missing LSN had been synced,
+/// the damage hit synced data (corruption); otherwise it is the unsynced tail of a crash, which is
+/// cut off and overwritten.
 /// A checkpoint releases the segments it covers, so the log may start anywhere at or below the
 /// checkpoint's LSN. Recycled segments hold records of their previous life after their own; those
 /// have lower LSNs than anything the log still expects, so they never continue the chain and never
@@ -27,9 +28,24 @@ internal sealed class WalRecovery<TKey, TValue>(
 
     /// <summary>
     /// Replays every valid commit after <paramref name="afterLsn"/> (the checkpoint: everything up
-    /// to it is safe elsewhere) into <paramref name="apply"/>, reporting each segment replayed to <paramref name="progress"/>.
+    /// to it is safe elsewhere) into <paramref name="apply"/>, reporting each segment replayed to
+    /// <paramref name="progress"/>, then cuts off a torn tail and opens the segment to append to.
     /// </summary>
     internal WalRecoveryResult Recover(long afterLsn, ReplayWrite<TKey, TValue> apply, IProgress<OpenProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var end = Replay(afterLsn, apply, progress, cancellationToken);
+        return new WalRecoveryResult(Reopen(end), end.LastLsn, end.Finished, end.Pool);
+    }
+
+    /// <summary>
+    /// Replays as <see cref="Recover"/> does, with the same checks, and writes nothing: a torn tail
+    /// stays on disk as it is, and no segment is opened or created. For a read-only open.
+    /// </summary>
+    /// <returns>The newest commit replayed, or <paramref name="afterLsn"/> when there was none.</returns>
+    internal long ReplayWithoutRepair(long afterLsn, ReplayWrite<TKey, TValue> apply, IProgress<OpenProgress>? progress, CancellationToken cancellationToken) =>
+        Replay(afterLsn, apply, progress, cancellationToken).LastLsn;
+
+    private LogEnd Replay(long afterLsn, ReplayWrite<TKey, TValue> apply, IProgress<OpenProgress>? progress, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var sequences = WalFileName.Segment.List(storage, directory);
@@ -116,25 +132,36 @@ internal sealed class WalRecovery<TKey, TValue>(
                 Log.WalTornTail(logger, path, stop, lastLsn);
             }
 
-            var segment = Truncate(sequences, i, headerValid, stop, data.Count, endsCleanly);
-            if (expected - 1 < afterLsn && segment.Position > WalFormat.SegmentHeaderSize)
-            {
-                // The log ends before the checkpoint does (the checkpoint took commits the log had
-                // not synced): the next record, afterLsn + 1, would not continue this segment's
-                // chain. Left looking full, the segment makes the writer start a new one for it,
-                // and a crash before that finds the log just as it is now.
-                segment.Position = segment.Length;
-            }
-
             Log.WalRecovered(logger, applied, directory, lastLsn, watch.ElapsedMilliseconds);
-            return new WalRecoveryResult(segment, lastLsn, finished, pool);
+            return new LogEnd(sequences, i, headerValid, stop, data.Count, endsCleanly, expected - 1 < afterLsn, lastLsn, finished, pool);
         }
 
-        // No segment at all: the log starts after the checkpoint, numbered past every pooled file
-        // so that retiring the new segment never meets a pool name already taken.
         Log.WalRecovered(logger, applied, directory, afterLsn, watch.ElapsedMilliseconds);
-        var sequence = pool.Select(file => file.Sequence).Append(0).Max() + 1;
-        return new WalRecoveryResult(WalSegment.Create(storage, directory, sequence, options.WalSegmentSize), afterLsn, finished, pool);
+        return new LogEnd(sequences, -1, false, 0, 0, true, false, afterLsn, finished, pool);
+    }
+
+    // Leaves the log ready for appending where replay found its end.
+    private WalSegment Reopen(LogEnd end)
+    {
+        if (end.Index < 0)
+        {
+            // No segment at all: the log starts after the checkpoint, numbered past every pooled file
+            // so that retiring the new segment never meets a pool name already taken.
+            var sequence = end.Pool.Select(file => file.Sequence).Append(0).Max() + 1;
+            return WalSegment.Create(storage, directory, sequence, options.WalSegmentSize);
+        }
+
+        var segment = Truncate(end.Sequences, end.Index, end.HeaderValid, end.Stop, end.Length, end.EndsCleanly);
+        if (end.EndsBeforeCheckpoint && segment.Position > WalFormat.SegmentHeaderSize)
+        {
+            // The log ends before the checkpoint does (the checkpoint took commits the log had
+            // not synced): the next record, afterLsn + 1, would not continue this segment's
+            // chain. Left looking full, the segment makes the writer start a new one for it,
+            // and a crash before that finds the log just as it is now.
+            segment.Position = segment.Length;
+        }
+
+        return segment;
     }
 
     /// <summary>
@@ -151,7 +178,7 @@ internal sealed class WalRecovery<TKey, TValue>(
         foreach (var path in paths)
         {
             bool headerWritten;
-            using (var file = storage.Open(path, create: false))
+            using (var file = storage.OpenRead(path))
             {
                 headerWritten = file.Read(head, 0) == head.Length && WalFormat.CheckIdentity(head, path);
             }
@@ -255,7 +282,7 @@ internal sealed class WalRecovery<TKey, TValue>(
     // file's length; reads only that record, so finding where the log starts stays cheap.
     private (long FirstLsn, long Length) ReadHead(long sequence)
     {
-        using var file = storage.Open(SegmentPath(sequence), create: false);
+        using var file = storage.OpenRead(SegmentPath(sequence));
         var fileLength = file.Length;
         var head = new byte[WalFormat.SegmentHeaderSize + WalFormat.RecordHeaderSize];
         if (file.Read(head, 0) < head.Length || !WalFormat.IsSegmentHeader(head, sequence))
@@ -277,7 +304,7 @@ internal sealed class WalRecovery<TKey, TValue>(
 
     private long LengthOf(string path)
     {
-        using var file = storage.Open(path, create: false);
+        using var file = storage.OpenRead(path);
         return file.Length;
     }
 
@@ -285,7 +312,7 @@ internal sealed class WalRecovery<TKey, TValue>(
     // a page fault per 4 KiB on first touch, which dominated replay of large segments.
     private ArraySegment<byte> ReadAll(string path, ref byte[]? buffer)
     {
-        using var file = storage.Open(path, create: false);
+        using var file = storage.OpenRead(path);
         var length = checked((int)file.Length);
         if (buffer is null || buffer.Length < length)
         {
@@ -296,4 +323,19 @@ internal sealed class WalRecovery<TKey, TValue>(
     }
 
     private string SegmentPath(long sequence) => WalFileName.Segment.Path(directory, sequence);
+
+    // Where replay found the log's end: the segment (Index into Sequences; -1 when there is none),
+    // whether its header is valid, where its chain stops, its length, whether only an end follows,
+    // and whether the log ends below the checkpoint; with what the writer must account for.
+    private sealed record LogEnd(
+        List<long> Sequences,
+        int Index,
+        bool HeaderValid,
+        int Stop,
+        int Length,
+        bool EndsCleanly,
+        bool EndsBeforeCheckpoint,
+        long LastLsn,
+        IReadOnlyList<WalSegmentInfo> Finished,
+        IReadOnlyList<WalPoolFile> Pool);
 }

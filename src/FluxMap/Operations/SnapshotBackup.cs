@@ -102,7 +102,7 @@ internal static class SnapshotBackup
         // One shard: the copy is written by this one caller, in key order.
         var options = new FluxMapOptions { Durability = DurabilityMode.Relaxed, DataDirectory = staging, WriteBehindShards = 1 };
         using var dataFile = DataFileStore<TKey, TValue>.Open(
-            PhysicalStorage.Instance, staging, options, codec, engine.Keys, NullLogger.Instance, new EngineCounters(), static (_, _, _, _, _) => { }, progress: null, cancellationToken);
+            PhysicalStorage.Instance, staging, options, codec, engine.Keys, NullLogger.Instance, new EngineCounters(), static (_, _, _, _, _) => { }, progress: null, readOnly: false, cancellationToken);
         var estimated = Volatile.Read(ref engine.Counters.LiveKeys);
         var snapshot = await SnapshotReader<TKey, TValue>.OpenAsync(engine, cancellationToken).ConfigureAwait(false);
         await using var release = snapshot.ConfigureAwait(false);
