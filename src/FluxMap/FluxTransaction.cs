@@ -393,16 +393,18 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    // A scanned key whose visible version is paged out: its value is read from the data file
-    // between steps, and needs no copy. Null if the key turned out to hold no value at the snapshot.
-    internal async ValueTask<KeyValuePair<TKey, TValue>?> LoadScannedAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a scanned key's paged-out value from the data file between steps: the version that
+    /// answered (null if the key turned out to hold no value at the snapshot) and its value, which
+    /// needs no copy.
+    /// </summary>
+    internal async ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadScannedAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged, CancellationToken cancellationToken)
     {
         Enter(cancellationToken);
         try
         {
-            var (version, value) = await _engine.LoadAsync(paged, (Tx: this, Node: node), static s => s.Tx.Guard(s.Node, static (tx, n) => tx.ReadVisible(n)), cancellationToken)
+            return await _engine.LoadAsync(paged, (Tx: this, Node: node), static s => s.Tx.Guard(s.Node, static (tx, n) => tx.ReadVisible(n)), cancellationToken)
                 .ConfigureAwait(false);
-            return version is null ? null : new KeyValuePair<TKey, TValue>(_engine.Keys.Own(node.Key), value);
         }
         finally
         {

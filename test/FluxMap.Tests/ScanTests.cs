@@ -259,4 +259,56 @@ public sealed class ScanTests
         // The scan had not started, so it meets the committed transaction on its first step.
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await scan.ToListAsync());
     }
+
+    [Fact]
+    public async Task A_handle_scan_begun_while_nothing_writes_holds_its_snapshot_through_commits_and_vacuum()
+    {
+        await using var db = await AlphabetAsync();
+        var seen = new List<KeyValuePair<string, int>>();
+
+        await foreach (var pair in db.Handle.ScanRangeAsync("a", "z", Ct))
+        {
+            seen.Add(pair);
+            if (pair.Key == "a")
+            {
+                // Pinned: the snapshot holds vacuum back, with no transaction record behind it.
+                Assert.Equal(1, db.Db.Engine.Transactions.PinnedScans);
+                foreach (var c in "bcdefg")
+                {
+                    await db.Handle.InsertAsync(c.ToString(), 100, Ct);
+                    await db.Handle.InsertAsync(c.ToString(), 200, Ct);
+                }
+
+                await db.Handle.RemoveAsync("e", Ct);
+                await db.Db.VacuumAsync(Ct);
+            }
+        }
+
+        Assert.Equal("abcdefg".Select(c => KeyValuePair.Create(c.ToString(), c - 'a')), seen);
+        Assert.Equal(0, db.Db.Engine.Transactions.PinnedScans);
+        Assert.Equal(0, db.Db.Engine.Transactions.ActiveCount);
+
+        // Released: a commit keeps the newest version and the one before it, as with no reader at all.
+        await db.Handle.InsertAsync("b", 300, Ct);
+        Assert.Equal(2, db.ChainLength("b"));
+    }
+
+    [Fact]
+    public async Task A_handle_scan_that_overlaps_a_read_write_transaction_is_tracked_and_makes_that_transaction_the_pivot()
+    {
+        // Fekete, O'Neil and O'Neil's read-only anomaly with a handle scan as the report: it sees
+        // the deposit but not the withdrawal, whose overdraft fee was judged without the deposit.
+        await using var db = await OpenAsync();
+        await db.Handle.SeedAsync(("x", 0), ("y", 0));
+        await using var withdrawal = db.Handle.BeginTransaction();
+        var balance = (await withdrawal.GetAsync("x", Ct)).Value + (await withdrawal.GetAsync("y", Ct)).Value;
+        await db.Handle.TransactionAsync(async (tx, ct) => await tx.InsertAsync("y", (await tx.GetAsync("y", ct)).Value + 20, ct), Ct);
+
+        var report = await db.Handle.ScanRangeAsync("x", "y", Ct).ToListAsync();
+        Assert.Equal([new("x", 0), new("y", 20)], report);
+
+        await withdrawal.InsertAsync("x", balance - 10 - 1, Ct);  // overdrawn: a fee of 1
+        var conflict = await Assert.ThrowsAsync<SerializationConflictException>(async () => await withdrawal.CommitAsync(Ct));
+        Assert.Equal(withdrawal.Id, conflict.TransactionId);
+    }
 }

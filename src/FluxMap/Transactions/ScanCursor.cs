@@ -3,11 +3,12 @@ using FluxMap.Storage;
 namespace FluxMap.Transactions;
 
 /// <summary>
-/// An open scan: its view, where it stands in the range, and what it has traced. The view is a
-/// transaction's: the shared store at its snapshot merged with its own pending writes, which win
-/// on equal keys and hide deleted keys; a handle scan begins a read-only transaction of its own,
-/// committed when the range is done. The workspace is searched afresh at each step so writes made
-/// while the scan runs are seen when the scan reaches them.
+/// An open scan: its view, where it stands in the range, and what it has traced. In a transaction
+/// the view is the shared store at its snapshot merged with its own pending writes, which win on
+/// equal keys and hide deleted keys; the workspace is searched afresh at each step so writes made
+/// while the scan runs are seen when the scan reaches them. A handle scan on a safe snapshot only
+/// pins that snapshot (see <see cref="TransactionManager{TKey, TValue}.BeginScan"/>); on any other
+/// it begins a read-only transaction of its own, committed when the range is done.
 /// </summary>
 internal sealed class ScanCursor<TKey, TValue> : IDisposable
     where TKey : notnull
@@ -17,6 +18,9 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     private readonly bool _forward;
     private FluxTransaction<TKey, TValue>? _view;
     private bool _owned;
+    private bool _pinned;
+    private long _snapshot;
+    private long _expiryClock;
     private RangeTrace<TKey>? _trace;
     private SkipListNode<TKey, TValue>? _shared;
     private TKey _position = default!;
@@ -48,7 +52,15 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
         if (_view is null)
         {
             _engine.ThrowIfDisposed();
-            _view = new FluxTransaction<TKey, TValue>(_engine, _engine.Transactions.Begin(readOnly: true, deferrable: false));
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_engine.Transactions.BeginScan(out _snapshot, out _expiryClock) is not { } record)
+            {
+                _pinned = true;
+                Opened(null);
+                return default;
+            }
+
+            _view = new FluxTransaction<TKey, TValue>(_engine, record);
             _owned = true;
         }
 
@@ -68,7 +80,17 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     /// when the next key's value is paged out (<see cref="LoadAsync"/> reads it); or
     /// <see cref="ScanStep.End"/> past the range.
     /// </returns>
-    internal ScanStep Step(CancellationToken cancellationToken) => _view!.Step(this, cancellationToken);
+    internal ScanStep Step(CancellationToken cancellationToken)
+    {
+        if (_view is { } view)
+        {
+            return view.Step(this, cancellationToken);
+        }
+
+        _engine.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        return MoveNext(null);
+    }
 
     /// <summary>Reads the paged-out value <see cref="Step"/> stopped at.</summary>
     /// <returns>Whether the key holds a value at the snapshot after all; if so <see cref="Current"/> is set.</returns>
@@ -76,12 +98,14 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     {
         var (node, paged) = _unloaded;
         _unloaded = default;
-        if (await _view!.LoadScannedAsync(node, paged, cancellationToken).ConfigureAwait(false) is not { } loaded)
+        var (version, value) = await LoadVisibleAsync(node, paged, cancellationToken).ConfigureAwait(false);
+        if (version is null)
         {
             return false;
         }
 
-        Returned(node.Key, loaded);
+        // Read back from the data file, or copied when it was in memory after all: only the key needs a copy.
+        Returned(node.Key, new(_engine.Keys.Own(node.Key), value));
         return true;
     }
 
@@ -99,6 +123,12 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     /// </summary>
     public void Dispose()
     {
+        if (_pinned)
+        {
+            _pinned = false;
+            _engine.Transactions.Unpin(_snapshot);
+        }
+
         if (_view is not { } view)
         {
             return;
@@ -118,8 +148,8 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
         _trace = null;
     }
 
-    /// <summary>One step in the view of <paramref name="transaction"/>, which the caller has entered.</summary>
-    internal ScanStep MoveNext(FluxTransaction<TKey, TValue> transaction)
+    /// <summary>One step in the view of <paramref name="transaction"/>, which the caller has entered; null for the pinned snapshot.</summary>
+    internal ScanStep MoveNext(FluxTransaction<TKey, TValue>? transaction)
     {
         var store = _engine.Store;
         var comparer = _engine.Keys.Comparer;
@@ -130,7 +160,7 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
                 _shared = null;
             }
 
-            var own = transaction.Workspace is { } writes ? (_started ? After(writes, _position) : Start(writes)) : null;
+            var own = transaction?.Workspace is { } writes ? (_started ? After(writes, _position) : Start(writes)) : null;
             if (own is not null && !InRange(own, comparer))
             {
                 own = null;
@@ -148,7 +178,7 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
                 var node = _shared!;
                 _shared = _forward ? node.Next(0) : store.FindLast(node.Key, inclusive: false);
                 _position = node.Key;
-                var visible = transaction.ReadVisible(node);
+                var visible = transaction is null ? ReadPinned(node) : transaction.ReadVisible(node);
                 if (visible is PagedVersion<TValue> paged)
                 {
                     _unloaded = (node, paged);
@@ -180,6 +210,15 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     }
 
     private async ValueTask OpenWhenTracedAsync(ValueTask<RangeTrace<TKey>?> traced) => Opened(await traced.ConfigureAwait(false));
+
+    private ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadVisibleAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged, CancellationToken cancellationToken) =>
+        _view is { } view
+            ? view.LoadScannedAsync(node, paged, cancellationToken)
+            : _engine.LoadAsync(paged, (Cursor: this, Node: node), static s => s.Cursor.ReadPinned(s.Node), cancellationToken);
+
+    // The pinned snapshot needs no SSI tracking: only its own visibility and expiry.
+    private VersionEntry<TValue>? ReadPinned(SkipListNode<TKey, TValue> node) =>
+        node.Read(_snapshot) is { } version && version.IsLiveAt(_expiryClock) ? version : null;
 
     private void Opened(RangeTrace<TKey>? trace)
     {
