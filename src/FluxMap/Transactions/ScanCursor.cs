@@ -14,11 +14,17 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     where TKey : notnull
 {
     private readonly FluxEngine<TKey, TValue> _engine;
-    private readonly KeyRange<TKey> _range;
-    private readonly bool _forward;
+
+    // One scan's state, all of it set by Start and its references cleared by Dispose: a cursor
+    // serves scan after scan (see FluxEngine.ScanCursors) and must carry nothing from one to the next.
+    private KeyRange<TKey> _range;
+    private bool _forward;
+    private CancellationToken _token;
+    private CancellationTokenSource? _linked;
     private FluxTransaction<TKey, TValue>? _view;
     private bool _owned;
     private bool _pinned;
+    private bool _opened;
     private long _snapshot;
     private long _expiryClock;
     private RangeTrace<TKey>? _trace;
@@ -31,28 +37,44 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     private (SkipListNode<TKey, TValue> Node, PagedVersion<TValue> Version) _unloaded;
 
     /// <param name="engine">The database scanned.</param>
-    /// <param name="transaction">The transaction whose view is scanned; null for a handle scan, which begins its own at <see cref="OpenAsync"/>.</param>
-    /// <param name="range">The keys to visit.</param>
-    /// <param name="direction">Ascending or descending.</param>
-    internal ScanCursor(FluxEngine<TKey, TValue> engine, FluxTransaction<TKey, TValue>? transaction, KeyRange<TKey> range, ScanDirection direction)
-    {
-        _engine = engine;
-        _view = transaction;
-        _range = range;
-        _forward = direction == ScanDirection.Forward;
-    }
+    internal ScanCursor(FluxEngine<TKey, TValue> engine) => _engine = engine;
 
     /// <summary>Gets the pair the last successful step returned.</summary>
     internal KeyValuePair<TKey, TValue> Current { get; private set; }
 
+    /// <summary>Gets a value indicating whether <see cref="OpenAsync"/> has completed.</summary>
+    internal bool IsOpen => _opened;
+
+    /// <summary>Sets the cursor up for a scan; nothing is read until <see cref="OpenAsync"/>.</summary>
+    /// <param name="transaction">The transaction whose view is scanned; null for a handle scan, which begins its own at <see cref="OpenAsync"/>.</param>
+    /// <param name="range">The keys to visit.</param>
+    /// <param name="direction">Ascending or descending.</param>
+    /// <param name="linked">The source of <paramref name="cancellationToken"/> when the cursor must dispose it; else null.</param>
+    /// <param name="cancellationToken">Cancels the scan at its next step.</param>
+    internal void Start(FluxTransaction<TKey, TValue>? transaction, KeyRange<TKey> range, ScanDirection direction, CancellationTokenSource? linked, CancellationToken cancellationToken)
+    {
+        _range = range;
+        _forward = direction == ScanDirection.Forward;
+        _token = cancellationToken;
+        _linked = linked;
+        _view = transaction;
+        _owned = _pinned = _opened = _started = _returned = _completed = false;
+        _snapshot = _expiryClock = 0;
+        _trace = null;
+        _shared = null;
+        _position = _last = default!;
+        _unloaded = default;
+        Current = default;
+    }
+
     /// <summary>Begins the view of a handle scan, then traces the range before reading any of it.</summary>
     /// <returns>A task that completes at once unless a deferrable transaction waits for its safe snapshot.</returns>
-    internal ValueTask OpenAsync(CancellationToken cancellationToken)
+    internal ValueTask OpenAsync()
     {
         if (_view is null)
         {
             _engine.ThrowIfDisposed();
-            cancellationToken.ThrowIfCancellationRequested();
+            _token.ThrowIfCancellationRequested();
             if (_engine.Transactions.BeginScan(out _snapshot, out _expiryClock) is not { } record)
             {
                 _pinned = true;
@@ -64,7 +86,7 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
             _owned = true;
         }
 
-        var traced = _view.OpenScanAsync(_range, cancellationToken);
+        var traced = _view.OpenScanAsync(_range, _token);
         if (!traced.IsCompletedSuccessfully)
         {
             return OpenWhenTracedAsync(traced);
@@ -80,25 +102,25 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     /// when the next key's value is paged out (<see cref="LoadAsync"/> reads it); or
     /// <see cref="ScanStep.End"/> past the range.
     /// </returns>
-    internal ScanStep Step(CancellationToken cancellationToken)
+    internal ScanStep Step()
     {
         if (_view is { } view)
         {
-            return view.Step(this, cancellationToken);
+            return view.Step(this, _token);
         }
 
         _engine.ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        _token.ThrowIfCancellationRequested();
         return MoveNext(null);
     }
 
     /// <summary>Reads the paged-out value <see cref="Step"/> stopped at.</summary>
     /// <returns>Whether the key holds a value at the snapshot after all; if so <see cref="Current"/> is set.</returns>
-    internal async ValueTask<bool> LoadAsync(CancellationToken cancellationToken)
+    internal async ValueTask<bool> LoadAsync()
     {
         var (node, paged) = _unloaded;
         _unloaded = default;
-        var (version, value) = await LoadVisibleAsync(node, paged, cancellationToken).ConfigureAwait(false);
+        var (version, value) = await LoadVisibleAsync(node, paged).ConfigureAwait(false);
         if (version is null)
         {
             return false;
@@ -111,15 +133,16 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
 
     /// <summary>The range is done: a handle scan commits its transaction.</summary>
     /// <returns>A task that completes when the commit is acknowledged.</returns>
-    internal ValueTask CompleteAsync(CancellationToken cancellationToken)
+    internal ValueTask CompleteAsync()
     {
         _completed = true;
-        return _owned ? _view!.CommitAsync(cancellationToken) : default;
+        return _owned ? _view!.CommitAsync(_token) : default;
     }
 
     /// <summary>
     /// Ends the scan: one stopped early depends only on the keys up to the last one it returned,
-    /// and a handle scan's transaction ends (rolled back unless <see cref="CompleteAsync"/> committed it).
+    /// and a handle scan's transaction ends (rolled back unless <see cref="CompleteAsync"/> committed
+    /// it) or its pin is released. Then the cursor lets go of everything the scan held.
     /// </summary>
     public void Dispose()
     {
@@ -129,23 +152,21 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
             _engine.Transactions.Unpin(_snapshot);
         }
 
-        if (_view is not { } view)
+        if (_view is { } view)
         {
-            return;
+            if (!_completed && _trace is not null)
+            {
+                view.NarrowScan(_trace, _returned ? (_forward ? _range.EndingAt(_last) : _range.StartingAt(_last)) : null);
+            }
+
+            if (_owned)
+            {
+                view.Close();
+            }
         }
 
-        if (!_completed && _trace is not null)
-        {
-            view.NarrowScan(_trace, _returned ? (_forward ? _range.EndingAt(_last) : _range.StartingAt(_last)) : null);
-        }
-
-        if (_owned)
-        {
-            view.Close();
-        }
-
-        _view = null;
-        _trace = null;
+        _linked?.Dispose();
+        Start(null, default, ScanDirection.Forward, null, default);
     }
 
     /// <summary>One step in the view of <paramref name="transaction"/>, which the caller has entered; null for the pinned snapshot.</summary>
@@ -160,7 +181,7 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
                 _shared = null;
             }
 
-            var own = transaction?.Workspace is { } writes ? (_started ? After(writes, _position) : Start(writes)) : null;
+            var own = transaction?.Workspace is { } writes ? (_started ? After(writes, _position) : First(writes)) : null;
             if (own is not null && !InRange(own, comparer))
             {
                 own = null;
@@ -211,10 +232,10 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
 
     private async ValueTask OpenWhenTracedAsync(ValueTask<RangeTrace<TKey>?> traced) => Opened(await traced.ConfigureAwait(false));
 
-    private ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadVisibleAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged, CancellationToken cancellationToken) =>
+    private ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadVisibleAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged) =>
         _view is { } view
-            ? view.LoadScannedAsync(node, paged, cancellationToken)
-            : _engine.LoadAsync(paged, (Cursor: this, Node: node), static s => s.Cursor.ReadPinned(s.Node), cancellationToken);
+            ? view.LoadScannedAsync(node, paged, _token)
+            : _engine.LoadAsync(paged, (Cursor: this, Node: node), static s => s.Cursor.ReadPinned(s.Node), _token);
 
     // The pinned snapshot needs no SSI tracking: only its own visibility and expiry.
     private VersionEntry<TValue>? ReadPinned(SkipListNode<TKey, TValue> node) =>
@@ -223,7 +244,8 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     private void Opened(RangeTrace<TKey>? trace)
     {
         _trace = trace;
-        _shared = Start(_engine.Store);
+        _shared = First(_engine.Store);
+        _opened = true;
     }
 
     // The trace is narrowed to the stored key, not to the copy the caller may change.
@@ -237,7 +259,7 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     // What the caller receives: copies of a mutable key and value, so changing them changes nothing stored.
     private KeyValuePair<TKey, TValue> Output(TKey key, TValue value) => new(_engine.Keys.Own(key), _engine.Values.Copy(value, "value"));
 
-    private SkipListNode<TKey, TValue>? Start(VersionedSkipList<TKey, TValue> list) => _forward
+    private SkipListNode<TKey, TValue>? First(VersionedSkipList<TKey, TValue> list) => _forward
         ? (_range.HasLower ? list.FindFirst(_range.Lower!, _range.LowerInclusive) : list.First)
         : (_range.HasUpper ? list.FindLast(_range.Upper!, _range.UpperInclusive) : list.Last());
 

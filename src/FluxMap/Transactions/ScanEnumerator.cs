@@ -7,21 +7,25 @@ namespace FluxMap.Transactions;
 /// compiler-generated iterators, the enumerable is its own first enumerator; enumerating it again,
 /// or from two places at once, gets a fresh one. Nothing is read before the first step.
 /// </summary>
+/// <remarks>
+/// The scan's state lives in a <see cref="ScanCursor{TKey, TValue}"/> rented from the database's
+/// spares for one enumeration, so a scan allocates only this small object. The cursor goes back
+/// when the enumeration ends, which is why this object lets go of it exactly once and refuses to be
+/// disposed while a step is still running.
+/// </remarks>
 internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePair<TKey, TValue>>, IAsyncEnumerator<KeyValuePair<TKey, TValue>>
     where TKey : notnull
 {
     private const int Created = 0;
     private const int Enumerating = 1;
+    private const int Stepping = 2;
 
     private readonly FluxEngine<TKey, TValue> _engine;
     private readonly FluxTransaction<TKey, TValue>? _transaction;
     private readonly KeyRange<TKey> _range;
     private readonly ScanDirection _direction;
     private readonly CancellationToken _scanToken;
-    private CancellationToken _token;
-    private CancellationTokenSource? _linked;
     private ScanCursor<TKey, TValue>? _cursor;
-    private bool _opened;
     private int _state;
 
     /// <param name="engine">The database scanned.</param>
@@ -39,7 +43,7 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
     }
 
     /// <inheritdoc />
-    public KeyValuePair<TKey, TValue> Current { get; private set; }
+    public KeyValuePair<TKey, TValue> Current => _cursor?.Current ?? default;
 
     /// <inheritdoc />
     public IAsyncEnumerator<KeyValuePair<TKey, TValue>> GetAsyncEnumerator(CancellationToken cancellationToken = default)
@@ -61,21 +65,20 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
 
         try
         {
-            if (!_opened)
+            if (!cursor.IsOpen)
             {
-                var opening = cursor.OpenAsync(_token);
+                var opening = cursor.OpenAsync();
                 if (!opening.IsCompletedSuccessfully)
                 {
                     return MoveNextLaterAsync(cursor, opening);
                 }
 
                 opening.GetAwaiter().GetResult();
-                _opened = true;
             }
 
-            return cursor.Step(_token) switch
+            return cursor.Step() switch
             {
-                ScanStep.Found => Found(cursor),
+                ScanStep.Found => new(true),
                 ScanStep.Unloaded => MoveNextLaterAsync(cursor, default),
                 _ => Completed(cursor),
             };
@@ -90,6 +93,11 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        if (Volatile.Read(ref _state) == Stepping)
+        {
+            throw new InvalidOperationException("A scan cannot be disposed while a MoveNextAsync call on it is still running; await that call first.");
+        }
+
         End();
         return default;
     }
@@ -97,29 +105,27 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
     // The tokens combine as they do for an async iterator's [EnumeratorCancellation] parameter.
     private void Start(CancellationToken cancellationToken)
     {
+        CancellationTokenSource? linked = null;
+        CancellationToken token;
         if (!_scanToken.CanBeCanceled || cancellationToken.Equals(_scanToken) || !cancellationToken.CanBeCanceled)
         {
-            _token = _scanToken.CanBeCanceled ? _scanToken : cancellationToken;
+            token = _scanToken.CanBeCanceled ? _scanToken : cancellationToken;
         }
         else
         {
-            _linked = CancellationTokenSource.CreateLinkedTokenSource(_scanToken, cancellationToken);
-            _token = _linked.Token;
+            linked = CancellationTokenSource.CreateLinkedTokenSource(_scanToken, cancellationToken);
+            token = linked.Token;
         }
 
-        _cursor = new ScanCursor<TKey, TValue>(_engine, _transaction, _range, _direction);
-    }
-
-    private ValueTask<bool> Found(ScanCursor<TKey, TValue> cursor)
-    {
-        Current = cursor.Current;
-        return new(true);
+        var cursor = _engine.ScanCursors.Rent() ?? new ScanCursor<TKey, TValue>(_engine);
+        cursor.Start(_transaction, _range, _direction, linked, token);
+        _cursor = cursor;
     }
 
     // The range is done: a handle scan's commit may wait (never in practice: it wrote nothing).
     private ValueTask<bool> Completed(ScanCursor<TKey, TValue> cursor)
     {
-        var committed = cursor.CompleteAsync(_token);
+        var committed = cursor.CompleteAsync();
         if (!committed.IsCompletedSuccessfully)
         {
             return CompletedLaterAsync(committed);
@@ -132,12 +138,14 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
 
     private async ValueTask<bool> CompletedLaterAsync(ValueTask committed)
     {
+        Volatile.Write(ref _state, Stepping);
         try
         {
             await committed.ConfigureAwait(false);
         }
         finally
         {
+            Volatile.Write(ref _state, Enumerating);
             End();
         }
 
@@ -147,17 +155,18 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
     // The slow path: the scan waits to open, or reads a paged-out value; then it steps on as usual.
     private async ValueTask<bool> MoveNextLaterAsync(ScanCursor<TKey, TValue> cursor, ValueTask opening)
     {
+        Volatile.Write(ref _state, Stepping);
+        bool found;
         try
         {
-            if (!_opened)
+            if (cursor.IsOpen)
+            {
+                found = await cursor.LoadAsync().ConfigureAwait(false);
+            }
+            else
             {
                 await opening.ConfigureAwait(false);
-                _opened = true;
-            }
-            else if (await cursor.LoadAsync(_token).ConfigureAwait(false))
-            {
-                Current = cursor.Current;
-                return true;
+                found = false;
             }
         }
         catch
@@ -165,19 +174,21 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
             End();
             throw;
         }
+        finally
+        {
+            Volatile.Write(ref _state, Enumerating);
+        }
 
-        return await MoveNextAsync().ConfigureAwait(false);
+        return found || await MoveNextAsync().ConfigureAwait(false);
     }
 
+    // Ends the enumeration once, however many callers race here, and gives the cursor back.
     private void End()
     {
-        if (_cursor is { } cursor)
+        if (Interlocked.Exchange(ref _cursor, null) is { } cursor)
         {
-            _cursor = null;
-            Current = default;
             cursor.Dispose();
-            _linked?.Dispose();
-            _linked = null;
+            _engine.ScanCursors.Return(cursor);
         }
     }
 }
