@@ -63,6 +63,11 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
             return new(false);
         }
 
+        if (Volatile.Read(ref _state) == Stepping)
+        {
+            throw Overlapping(nameof(MoveNextAsync));
+        }
+
         try
         {
             if (!cursor.IsOpen)
@@ -95,7 +100,7 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
     {
         if (Volatile.Read(ref _state) == Stepping)
         {
-            throw new InvalidOperationException("A scan cannot be disposed while a MoveNextAsync call on it is still running; await that call first.");
+            throw Overlapping(nameof(DisposeAsync));
         }
 
         End();
@@ -181,6 +186,9 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
 
         return found || await MoveNextAsync().ConfigureAwait(false);
     }
+
+    private static InvalidOperationException Overlapping(string call) =>
+        new($"A scan's {call} was called while its MoveNextAsync had not completed; await each call on an enumerator before the next.");
 
     // Ends the enumeration once, however many callers race here, and gives the cursor back.
     private void End()

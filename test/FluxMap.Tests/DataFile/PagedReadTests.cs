@@ -312,7 +312,7 @@ public sealed class PagedReadTests
     }
 
     [Fact]
-    public async Task A_handle_scan_on_a_pinned_snapshot_reads_paged_out_values_and_cannot_be_disposed_mid_read()
+    public async Task A_handle_scan_on_a_pinned_snapshot_reads_paged_out_values_and_refuses_overlapping_calls_mid_read()
     {
         var storage = new FaultyStorage();
         await using var db = await OpenPagedAsync(storage, ("a", "va"), ("b", "vb"));
@@ -329,6 +329,7 @@ public sealed class PagedReadTests
         await reading.Task;
         Assert.False(step.IsCompleted);
         Assert.Equal(1, db.Engine.Transactions.PinnedScans);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await scan.MoveNextAsync());
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await scan.DisposeAsync());
         release.SetResult();
 
