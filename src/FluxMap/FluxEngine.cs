@@ -120,6 +120,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     internal EngineCounters Counters { get; } = new();
 
+    /// <summary>Cursors of finished scans, for the next scans to reuse.</summary>
+    internal SparePool<ScanCursor<TKey, TValue>> ScanCursors { get; } = new();
+
     /// <summary>The write-behind data file; null in memory or when it is turned off.</summary>
     internal DataFileStore<TKey, TValue>? DataFile => _dataFile;
 

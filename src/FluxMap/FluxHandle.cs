@@ -13,8 +13,6 @@ namespace FluxMap;
 public sealed class FluxHandle<TKey, TValue>
     where TKey : notnull
 {
-    internal static readonly TransactionOptions ReadOnlyScan = new() { ReadOnly = true };
-
     private readonly FluxEngine<TKey, TValue> _engine;
 
     internal FluxHandle(FluxEngine<TKey, TValue> engine) => _engine = engine;
@@ -244,7 +242,7 @@ public sealed class FluxHandle<TKey, TValue>
     public IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanAsync(KeyRange<TKey> range, ScanDirection direction = ScanDirection.Forward, CancellationToken cancellationToken = default)
     {
         _engine.ThrowIfDisposed();
-        return FluxTransaction<TKey, TValue>.ScanCoreAsync(null, this, _engine.CheckRange(range), direction, cancellationToken);
+        return new ScanEnumerator<TKey, TValue>(_engine, null, _engine.CheckRange(range), direction, cancellationToken);
     }
 
     /// <summary>Begins a read-write transaction.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using FluxMap.Diagnostics;
 using FluxMap.Storage;
 using FluxMap.Transactions;
@@ -141,7 +140,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the scan.</param>
     /// <returns>The pairs, read lazily as the caller iterates.</returns>
     public IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanAsync(KeyRange<TKey> range, ScanDirection direction = ScanDirection.Forward, CancellationToken cancellationToken = default) =>
-        ScanCoreAsync(this, null, _engine.CheckRange(range), direction, cancellationToken);
+        new ScanEnumerator<TKey, TValue>(_engine, this, _engine.CheckRange(range), direction, cancellationToken);
 
     /// <summary>Validates the transaction and publishes its writes atomically.</summary>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
@@ -248,6 +247,13 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
+        Close();
+        return default;
+    }
+
+    /// <summary>Ends the transaction as <see cref="DisposeAsync"/> does, for callers inside the library that cannot await.</summary>
+    internal void Close()
+    {
         if (!_disposed)
         {
             _disposed = true;
@@ -255,74 +261,6 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             {
                 _engine.Transactions.Abort(_record);
                 Ended(null);
-            }
-        }
-
-        return default;
-    }
-
-    /// <summary>
-    /// Scans in <paramref name="transaction"/>, or, when it is null, in a read-only transaction of
-    /// <paramref name="handle"/> begun at the first step and committed after the last: the
-    /// handle's scan, in one iterator so each element crosses one async state machine, not two.
-    /// </summary>
-    internal static async IAsyncEnumerable<KeyValuePair<TKey, TValue>> ScanCoreAsync(
-        FluxTransaction<TKey, TValue>? transaction, FluxHandle<TKey, TValue>? handle, KeyRange<TKey> range, ScanDirection direction,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var owned = transaction is null ? handle!.BeginTransaction(FluxHandle<TKey, TValue>.ReadOnlyScan) : null;
-        var tx = transaction ?? owned!;
-        try
-        {
-            var (cursor, trace) = await tx.OpenScanAsync(range, direction, cancellationToken).ConfigureAwait(false);
-            var returned = false;
-            var completed = false;
-            TKey last = default!;
-            try
-            {
-                while (true)
-                {
-                    if (!tx.Step(cursor, cancellationToken))
-                    {
-                        completed = true;
-                        break;
-                    }
-
-                    var current = cursor.Current;
-                    if (cursor.Unloaded is { } unloaded)
-                    {
-                        if (await tx.LoadScannedAsync(unloaded.Node, unloaded.Version, cancellationToken).ConfigureAwait(false) is not { } loaded)
-                        {
-                            continue;
-                        }
-
-                        current = loaded;
-                    }
-
-                    last = current.Key;
-                    returned = true;
-                    yield return current;
-                }
-            }
-            finally
-            {
-                // A scan stopped early depends only on the keys up to the last one it returned.
-                if (!completed && trace is not null)
-                {
-                    tx._record.Trace?.Narrow(trace, returned ? (direction == ScanDirection.Forward ? range.EndingAt(last) : range.StartingAt(last)) : null);
-                }
-            }
-
-            if (owned is not null)
-            {
-                await owned.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (owned is not null)
-            {
-                await owned.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -455,25 +393,24 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    // A scanned key whose visible version is paged out: its value is read from the data file
-    // between steps, and needs no copy. Null if the key turned out to hold no value at the snapshot.
-    private async ValueTask<KeyValuePair<TKey, TValue>?> LoadScannedAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a scanned key's paged-out value from the data file between steps: the version that
+    /// answered (null if the key turned out to hold no value at the snapshot) and its value, which
+    /// needs no copy.
+    /// </summary>
+    internal async ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadScannedAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged, CancellationToken cancellationToken)
     {
         Enter(cancellationToken);
         try
         {
-            var (version, value) = await _engine.LoadAsync(paged, (Tx: this, Node: node), static s => s.Tx.Guard(s.Node, static (tx, n) => tx.ReadVisible(n)), cancellationToken)
+            return await _engine.LoadAsync(paged, (Tx: this, Node: node), static s => s.Tx.Guard(s.Node, static (tx, n) => tx.ReadVisible(n)), cancellationToken)
                 .ConfigureAwait(false);
-            return version is null ? null : new KeyValuePair<TKey, TValue>(_engine.Keys.Own(node.Key), value);
         }
         finally
         {
             Exit();
         }
     }
-
-    /// <summary>A scanned entry as the caller receives it: copies of a mutable key and value, so changing them changes nothing stored.</summary>
-    internal KeyValuePair<TKey, TValue> Output(TKey key, TValue value) => new(_engine.Keys.Own(key), _engine.Values.Copy(value, "value"));
 
     // The version this transaction sees: its own pending write, or the shared one at its snapshot.
     private VersionEntry<TValue>? Read(TKey key)
@@ -546,18 +483,18 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, stored, isTombstone, expiresAt);
     }
 
-    private async ValueTask<(ScanCursor<TKey, TValue> Cursor, RangeTrace<TKey>? Trace)> OpenScanAsync(
-        KeyRange<TKey> range, ScanDirection direction, CancellationToken cancellationToken)
+    /// <summary>Opens a scan of <paramref name="range"/>: once the snapshot is safe (deferrable), traces the whole range before any of it is read.</summary>
+    /// <returns>The range's trace; null when the transaction needs none.</returns>
+    internal async ValueTask<RangeTrace<TKey>?> OpenScanAsync(KeyRange<TKey> range, CancellationToken cancellationToken)
     {
         Enter(cancellationToken);
         try
         {
             await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
 
-            // Trace the whole range before reading it: a writer that commits into it while the
-            // scan runs must find the dependency, whichever side of the cursor it lands on.
-            var trace = _record.Trace?.AddRange(range);
-            return (new ScanCursor<TKey, TValue>(this, _engine.Store, _engine.Keys.Comparer, range, direction), trace);
+            // A writer that commits into the range while the scan runs must find the dependency,
+            // whichever side of the cursor it lands on.
+            return _record.Trace?.AddRange(range);
         }
         finally
         {
@@ -565,12 +502,16 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    private bool Step(ScanCursor<TKey, TValue> cursor, CancellationToken cancellationToken)
+    /// <summary>Shrinks a scan's trace to what it covered (see <see cref="ReadTrace{TKey}.Narrow"/>).</summary>
+    internal void NarrowScan(RangeTrace<TKey> trace, KeyRange<TKey>? covered) => _record.Trace?.Narrow(trace, covered);
+
+    /// <summary>One step of a scan in this transaction's view.</summary>
+    internal ScanStep Step(ScanCursor<TKey, TValue> cursor, CancellationToken cancellationToken)
     {
         Enter(cancellationToken);
         try
         {
-            return Guard(cursor, static (_, c) => c.MoveNext());
+            return Guard(cursor, static (tx, c) => c.MoveNext(tx));
         }
         finally
         {

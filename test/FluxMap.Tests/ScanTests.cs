@@ -259,4 +259,177 @@ public sealed class ScanTests
         // The scan had not started, so it meets the committed transaction on its first step.
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await scan.ToListAsync());
     }
+
+    [Fact]
+    public async Task A_handle_scan_begun_while_nothing_writes_holds_its_snapshot_through_commits_and_vacuum()
+    {
+        await using var db = await AlphabetAsync();
+        var seen = new List<KeyValuePair<string, int>>();
+
+        await foreach (var pair in db.Handle.ScanRangeAsync("a", "z", Ct))
+        {
+            seen.Add(pair);
+            if (pair.Key == "a")
+            {
+                // Pinned: the snapshot holds vacuum back, with no transaction record behind it.
+                Assert.Equal(1, db.Db.Engine.Transactions.PinnedScans);
+                foreach (var c in "bcdefg")
+                {
+                    await db.Handle.InsertAsync(c.ToString(), 100, Ct);
+                    await db.Handle.InsertAsync(c.ToString(), 200, Ct);
+                }
+
+                await db.Handle.RemoveAsync("e", Ct);
+                await db.Db.VacuumAsync(Ct);
+            }
+        }
+
+        Assert.Equal("abcdefg".Select(c => KeyValuePair.Create(c.ToString(), c - 'a')), seen);
+        Assert.Equal(0, db.Db.Engine.Transactions.PinnedScans);
+        Assert.Equal(0, db.Db.Engine.Transactions.ActiveCount);
+
+        // Released: a commit keeps the newest version and the one before it, as with no reader at all.
+        await db.Handle.InsertAsync("b", 300, Ct);
+        Assert.Equal(2, db.ChainLength("b"));
+    }
+
+    [Fact]
+    public async Task A_handle_scan_that_overlaps_a_read_write_transaction_is_tracked_and_makes_that_transaction_the_pivot()
+    {
+        // Fekete, O'Neil and O'Neil's read-only anomaly with a handle scan as the report: it sees
+        // the deposit but not the withdrawal, whose overdraft fee was judged without the deposit.
+        await using var db = await OpenAsync();
+        await db.Handle.SeedAsync(("x", 0), ("y", 0));
+        await using var withdrawal = db.Handle.BeginTransaction();
+        var balance = (await withdrawal.GetAsync("x", Ct)).Value + (await withdrawal.GetAsync("y", Ct)).Value;
+        await db.Handle.TransactionAsync(async (tx, ct) => await tx.InsertAsync("y", (await tx.GetAsync("y", ct)).Value + 20, ct), Ct);
+
+        var report = await db.Handle.ScanRangeAsync("x", "y", Ct).ToListAsync();
+        Assert.Equal([new("x", 0), new("y", 20)], report);
+
+        await withdrawal.InsertAsync("x", balance - 10 - 1, Ct);  // overdrawn: a fee of 1
+        var conflict = await Assert.ThrowsAsync<SerializationConflictException>(async () => await withdrawal.CommitAsync(Ct));
+        Assert.Equal(withdrawal.Id, conflict.TransactionId);
+    }
+
+    [Fact]
+    public async Task A_scan_enumerated_again_reads_again_and_two_enumerations_at_once_are_independent()
+    {
+        await using var db = await AlphabetAsync();
+        var handleScan = db.Handle.ScanRangeAsync("b", "d", Ct);
+        Assert.Equal("b,c,d", await handleScan.KeysAsync());
+        await db.Handle.InsertAsync("c2", 9, Ct);
+        Assert.Equal("b,c,c2,d", await handleScan.KeysAsync());
+
+        await using var tx = db.Handle.BeginTransaction();
+        var txScan = tx.ScanRangeAsync("a", "c", Ct);
+        await using var first = txScan.GetAsyncEnumerator(Ct);
+        await using var second = txScan.GetAsyncEnumerator(Ct);
+        Assert.NotSame(first, second);
+        var keys = new List<string>();
+        while (await first.MoveNextAsync())
+        {
+            Assert.True(await second.MoveNextAsync());
+            keys.Add(first.Current.Key + second.Current.Key);
+        }
+
+        Assert.False(await second.MoveNextAsync());
+        Assert.Equal(["aa", "bb", "cc"], keys);
+    }
+
+    [Fact]
+    public async Task An_enumerator_disposed_twice_or_stepped_after_its_end_leaves_later_scans_alone()
+    {
+        await using var db = await AlphabetAsync();
+        var done = db.Handle.ScanRangeAsync("a", "b", Ct).GetAsyncEnumerator(Ct);
+        while (await done.MoveNextAsync())
+        {
+        }
+
+        await done.DisposeAsync();
+
+        // The scans after it reuse what the finished one held; the finished one must not reach it.
+        await using var running = db.Handle.ScanRangeAsync("c", "g", Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await running.MoveNextAsync());
+        await done.DisposeAsync();
+        Assert.False(await done.MoveNextAsync());
+        Assert.Equal(default, done.Current);
+
+        await using var other = db.Handle.ScanRangeAsync("a", "b", Ct).GetAsyncEnumerator(Ct);
+        var keys = new List<string> { running.Current.Key };
+        while (await running.MoveNextAsync())
+        {
+            keys.Add(running.Current.Key);
+            if (await other.MoveNextAsync())
+            {
+                keys.Add(other.Current.Key);
+            }
+        }
+
+        Assert.Equal("c,d,a,e,b,f,g", string.Join(",", keys));
+    }
+
+    [Fact]
+    public async Task A_transaction_disposed_between_steps_of_its_scan_fails_the_next_step()
+    {
+        await using var db = await AlphabetAsync();
+        var tx = db.Handle.BeginTransaction();
+        await using var scan = tx.ScanRangeAsync("a", "z", Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await scan.MoveNextAsync());
+
+        await tx.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await scan.MoveNextAsync());
+        Assert.False(await scan.MoveNextAsync());
+        Assert.Equal(0, db.Db.Engine.Transactions.ActiveCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_database_disposed_during_a_handle_scan_fails_the_scans_next_step(bool writerRunning)
+    {
+        var db = await AlphabetAsync();
+        var writer = writerRunning ? db.Handle.BeginTransaction() : null;
+        await using var scan = db.Handle.ScanRangeAsync("a", "z", Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await scan.MoveNextAsync());
+        Assert.Equal(writerRunning ? 0 : 1, db.Db.Engine.Transactions.PinnedScans);
+
+        await db.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await scan.MoveNextAsync());
+        Assert.False(await scan.MoveNextAsync());
+        Assert.Equal(0, db.Db.Engine.Transactions.PinnedScans);
+        if (writer is not null)
+        {
+            await writer.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(false, "enumeration")]
+    [InlineData(true, "enumeration")]
+    [InlineData(true, "scan")]
+    public async Task Either_token_cancels_a_scan_enumerated_with_its_own_token(bool scanHasToken, string cancelled)
+    {
+        await using var db = await AlphabetAsync();
+        using var scanToken = new CancellationTokenSource();
+        using var enumerationToken = new CancellationTokenSource();
+        var scan = db.Handle.ScanRangeAsync("a", "z", scanHasToken ? scanToken.Token : default);
+        var seen = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in scan.WithCancellation(enumerationToken.Token))
+            {
+                if (++seen == 2)
+                {
+                    await (cancelled == "scan" ? scanToken : enumerationToken).CancelAsync();
+                }
+            }
+        });
+
+        Assert.Equal(2, seen);
+        Assert.Equal(0, db.Db.Engine.Transactions.ActiveCount);
+    }
 }

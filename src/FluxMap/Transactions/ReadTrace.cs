@@ -13,7 +13,9 @@ internal sealed class ReadTrace<TKey>
     private readonly Lock _gate = new();
     private readonly KeyOrdering<TKey> _keys;
     private HashSet<TKey>? _points;
-    private List<RangeTrace<TKey>>? _ranges;
+
+    // The scanned ranges, newest first, linked through RangeTrace.Next.
+    private RangeTrace<TKey>? _ranges;
 
     internal ReadTrace(KeyOrdering<TKey> keys) => _keys = keys;
 
@@ -23,7 +25,7 @@ internal sealed class ReadTrace<TKey>
         {
             lock (_gate)
             {
-                return (_points is null || _points.Count == 0) && (_ranges is null || _ranges.Count == 0);
+                return (_points is null || _points.Count == 0) && _ranges is null;
             }
         }
     }
@@ -45,7 +47,8 @@ internal sealed class ReadTrace<TKey>
         var trace = new RangeTrace<TKey>(_keys.Own(range));
         lock (_gate)
         {
-            (_ranges ??= []).Add(trace);
+            trace.Next = _ranges;
+            _ranges = trace;
         }
 
         return trace;
@@ -62,7 +65,7 @@ internal sealed class ReadTrace<TKey>
             }
             else
             {
-                _ranges?.Remove(trace);
+                Unlink(trace);
             }
         }
     }
@@ -99,7 +102,14 @@ internal sealed class ReadTrace<TKey>
     {
         lock (_gate)
         {
-            return (_points is null ? [] : [.. _points], _ranges is null ? [] : [.. _ranges.Select(r => r.Range)]);
+            var ranges = new List<KeyRange<TKey>>();
+            for (var range = _ranges; range is not null; range = range.Next)
+            {
+                ranges.Add(range.Range);
+            }
+
+            ranges.Reverse();
+            return (_points is null ? [] : [.. _points], [.. ranges]);
         }
     }
 
@@ -116,12 +126,9 @@ internal sealed class ReadTrace<TKey>
                 }
             }
 
-            if (_ranges is not null)
+            for (var range = _ranges; range is not null; range = range.Next)
             {
-                foreach (var range in _ranges)
-                {
-                    summary.AddRange(range.Range, commitTimestamp);
-                }
+                summary.AddRange(range.Range, commitTimestamp);
             }
         }
     }
@@ -133,17 +140,36 @@ internal sealed class ReadTrace<TKey>
             return true;
         }
 
-        if (_ranges is not null)
+        for (var range = _ranges; range is not null; range = range.Next)
         {
-            foreach (var range in _ranges)
+            if (range.Range.Contains(key, _keys.Comparer))
             {
-                if (range.Range.Contains(key, _keys.Comparer))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
         return false;
+    }
+
+    private void Unlink(RangeTrace<TKey> trace)
+    {
+        RangeTrace<TKey>? newer = null;
+        for (var range = _ranges; range is not null; newer = range, range = range.Next)
+        {
+            if (ReferenceEquals(range, trace))
+            {
+                if (newer is null)
+                {
+                    _ranges = range.Next;
+                }
+                else
+                {
+                    newer.Next = range.Next;
+                }
+
+                range.Next = null;
+                return;
+            }
+        }
     }
 }

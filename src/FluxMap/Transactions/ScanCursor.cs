@@ -3,79 +3,213 @@ using FluxMap.Storage;
 namespace FluxMap.Transactions;
 
 /// <summary>
-/// Walks a range in a transaction's view: the shared store at the snapshot merged with the
-/// transaction's own pending writes, which win on equal keys and hide deleted keys. The workspace
-/// is searched afresh at each step so writes made while the scan runs are seen when the scan
-/// reaches them.
+/// An open scan: its view, where it stands in the range, and what it has traced. In a transaction
+/// the view is the shared store at its snapshot merged with its own pending writes, which win on
+/// equal keys and hide deleted keys; the workspace is searched afresh at each step so writes made
+/// while the scan runs are seen when the scan reaches them. A handle scan on a safe snapshot only
+/// pins that snapshot (see <see cref="TransactionManager{TKey, TValue}.BeginScan"/>); on any other
+/// it begins a read-only transaction of its own, committed when the range is done.
 /// </summary>
-internal sealed class ScanCursor<TKey, TValue>
+internal sealed class ScanCursor<TKey, TValue> : IDisposable
     where TKey : notnull
 {
-    private readonly FluxTransaction<TKey, TValue> _owner;
-    private readonly VersionedSkipList<TKey, TValue> _store;
-    private readonly IComparer<TKey> _comparer;
-    private readonly KeyRange<TKey> _range;
-    private readonly bool _forward;
+    private readonly FluxEngine<TKey, TValue> _engine;
+
+    // One scan's state, all of it set by Start and its references cleared by Dispose: a cursor
+    // serves scan after scan (see FluxEngine.ScanCursors) and must carry nothing from one to the next.
+    private KeyRange<TKey> _range;
+    private bool _forward;
+    private CancellationToken _token;
+    private CancellationTokenSource? _linked;
+    private FluxTransaction<TKey, TValue>? _view;
+    private bool _owned;
+    private bool _pinned;
+    private bool _opened;
+    private long _snapshot;
+    private long _expiryClock;
+    private RangeTrace<TKey>? _trace;
     private SkipListNode<TKey, TValue>? _shared;
     private TKey _position = default!;
     private bool _started;
+    private bool _returned;
+    private TKey _last = default!;
+    private bool _completed;
+    private (SkipListNode<TKey, TValue> Node, PagedVersion<TValue> Version) _unloaded;
 
-    internal ScanCursor(FluxTransaction<TKey, TValue> owner, VersionedSkipList<TKey, TValue> store, IComparer<TKey> comparer, KeyRange<TKey> range, ScanDirection direction)
-    {
-        _owner = owner;
-        _store = store;
-        _comparer = comparer;
-        _range = range;
-        _forward = direction == ScanDirection.Forward;
-        _shared = Start(store);
-    }
+    /// <param name="engine">The database scanned.</param>
+    internal ScanCursor(FluxEngine<TKey, TValue> engine) => _engine = engine;
 
-    /// <summary>Gets the pair stepped to; its value is not read yet when <see cref="Unloaded"/> is set.</summary>
+    /// <summary>Gets the pair the last successful step returned.</summary>
     internal KeyValuePair<TKey, TValue> Current { get; private set; }
 
-    /// <summary>Gets, when the key stepped to is visible in a paged-out version, its node and that version: the scan reads the value without blocking.</summary>
-    internal (SkipListNode<TKey, TValue> Node, PagedVersion<TValue> Version)? Unloaded { get; private set; }
+    /// <summary>Gets a value indicating whether <see cref="OpenAsync"/> has completed.</summary>
+    internal bool IsOpen => _opened;
 
-    internal bool MoveNext()
+    /// <summary>Sets the cursor up for a scan; nothing is read until <see cref="OpenAsync"/>.</summary>
+    /// <param name="transaction">The transaction whose view is scanned; null for a handle scan, which begins its own at <see cref="OpenAsync"/>.</param>
+    /// <param name="range">The keys to visit.</param>
+    /// <param name="direction">Ascending or descending.</param>
+    /// <param name="linked">The source of <paramref name="cancellationToken"/> when the cursor must dispose it; else null.</param>
+    /// <param name="cancellationToken">Cancels the scan at its next step.</param>
+    internal void Start(FluxTransaction<TKey, TValue>? transaction, KeyRange<TKey> range, ScanDirection direction, CancellationTokenSource? linked, CancellationToken cancellationToken)
     {
-        Unloaded = null;
+        _range = range;
+        _forward = direction == ScanDirection.Forward;
+        _token = cancellationToken;
+        _linked = linked;
+        _view = transaction;
+        _owned = _pinned = _opened = _started = _returned = _completed = false;
+        _snapshot = _expiryClock = 0;
+        _trace = null;
+        _shared = null;
+        _position = _last = default!;
+        _unloaded = default;
+        Current = default;
+    }
+
+    /// <summary>Begins the view of a handle scan, then traces the range before reading any of it.</summary>
+    /// <returns>A task that completes at once unless a deferrable transaction waits for its safe snapshot.</returns>
+    internal ValueTask OpenAsync()
+    {
+        if (_view is null)
+        {
+            _engine.ThrowIfDisposed();
+            _token.ThrowIfCancellationRequested();
+            if (_engine.Transactions.BeginScan(out _snapshot, out _expiryClock) is not { } record)
+            {
+                _pinned = true;
+                Opened(null);
+                return default;
+            }
+
+            _view = new FluxTransaction<TKey, TValue>(_engine, record);
+            _owned = true;
+        }
+
+        var traced = _view.OpenScanAsync(_range, _token);
+        if (!traced.IsCompletedSuccessfully)
+        {
+            return OpenWhenTracedAsync(traced);
+        }
+
+        Opened(traced.Result);
+        return default;
+    }
+
+    /// <summary>Steps to the next pair the view holds.</summary>
+    /// <returns>
+    /// <see cref="ScanStep.Found"/> with <see cref="Current"/> set; <see cref="ScanStep.Unloaded"/>
+    /// when the next key's value is paged out (<see cref="LoadAsync"/> reads it); or
+    /// <see cref="ScanStep.End"/> past the range.
+    /// </returns>
+    internal ScanStep Step()
+    {
+        if (_view is { } view)
+        {
+            return view.Step(this, _token);
+        }
+
+        _engine.ThrowIfDisposed();
+        _token.ThrowIfCancellationRequested();
+        return MoveNext(null);
+    }
+
+    /// <summary>Reads the paged-out value <see cref="Step"/> stopped at.</summary>
+    /// <returns>Whether the key holds a value at the snapshot after all; if so <see cref="Current"/> is set.</returns>
+    internal async ValueTask<bool> LoadAsync()
+    {
+        var (node, paged) = _unloaded;
+        _unloaded = default;
+        var (version, value) = await LoadVisibleAsync(node, paged).ConfigureAwait(false);
+        if (version is null)
+        {
+            return false;
+        }
+
+        // Read back from the data file, or copied when it was in memory after all: only the key needs a copy.
+        Returned(node.Key, new(_engine.Keys.Own(node.Key), value));
+        return true;
+    }
+
+    /// <summary>The range is done: a handle scan commits its transaction.</summary>
+    /// <returns>A task that completes when the commit is acknowledged.</returns>
+    internal ValueTask CompleteAsync()
+    {
+        _completed = true;
+        return _owned ? _view!.CommitAsync(_token) : default;
+    }
+
+    /// <summary>
+    /// Ends the scan: one stopped early depends only on the keys up to the last one it returned,
+    /// and a handle scan's transaction ends (rolled back unless <see cref="CompleteAsync"/> committed
+    /// it) or its pin is released. Then the cursor lets go of everything the scan held.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_pinned)
+        {
+            _pinned = false;
+            _engine.Transactions.Unpin(_snapshot);
+        }
+
+        if (_view is { } view)
+        {
+            if (!_completed && _trace is not null)
+            {
+                view.NarrowScan(_trace, _returned ? (_forward ? _range.EndingAt(_last) : _range.StartingAt(_last)) : null);
+            }
+
+            if (_owned)
+            {
+                view.Close();
+            }
+        }
+
+        _linked?.Dispose();
+        Start(null, default, ScanDirection.Forward, null, default);
+    }
+
+    /// <summary>One step in the view of <paramref name="transaction"/>, which the caller has entered; null for the pinned snapshot.</summary>
+    internal ScanStep MoveNext(FluxTransaction<TKey, TValue>? transaction)
+    {
+        var store = _engine.Store;
+        var comparer = _engine.Keys.Comparer;
         while (true)
         {
-            if (_shared is not null && !InRange(_shared))
+            if (_shared is not null && !InRange(_shared, comparer))
             {
                 _shared = null;
             }
 
-            var own = _owner.Workspace is { } writes ? (_started ? After(writes, _position) : Start(writes)) : null;
-            if (own is not null && !InRange(own))
+            var own = transaction?.Workspace is { } writes ? (_started ? After(writes, _position) : First(writes)) : null;
+            if (own is not null && !InRange(own, comparer))
             {
                 own = null;
             }
 
             if (_shared is null && own is null)
             {
-                return false;
+                return ScanStep.End;
             }
 
-            var order = _shared is null ? 1 : own is null ? -1 : _comparer.Compare(_shared.Key, own.Key) * (_forward ? 1 : -1);
+            var order = _shared is null ? 1 : own is null ? -1 : comparer.Compare(_shared.Key, own.Key) * (_forward ? 1 : -1);
             _started = true;
             if (order < 0)
             {
                 var node = _shared!;
-                _shared = _forward ? node.Next(0) : _store.FindLast(node.Key, inclusive: false);
+                _shared = _forward ? node.Next(0) : store.FindLast(node.Key, inclusive: false);
                 _position = node.Key;
-                var visible = _owner.ReadVisible(node);
+                var visible = transaction is null ? ReadPinned(node) : transaction.ReadVisible(node);
                 if (visible is PagedVersion<TValue> paged)
                 {
-                    Unloaded = (node, paged);
-                    Current = default;
-                    return true;
+                    _unloaded = (node, paged);
+                    return ScanStep.Unloaded;
                 }
 
                 if (visible is not null)
                 {
-                    Current = _owner.Output(node.Key, visible.Value);
-                    return true;
+                    Returned(node.Key, Output(node.Key, visible.Value));
+                    return ScanStep.Found;
                 }
 
                 continue;
@@ -83,26 +217,55 @@ internal sealed class ScanCursor<TKey, TValue>
 
             if (order == 0)
             {
-                _shared = _forward ? _shared!.Next(0) : _store.FindLast(_shared!.Key, inclusive: false);
+                _shared = _forward ? _shared!.Next(0) : store.FindLast(_shared!.Key, inclusive: false);
             }
 
             _position = own!.Key;
             var pending = own.Head!;
             if (!pending.IsTombstone)
             {
-                Current = _owner.Output(own.Key, pending.Value);
-                return true;
+                Returned(own.Key, Output(own.Key, pending.Value));
+                return ScanStep.Found;
             }
         }
     }
 
-    private SkipListNode<TKey, TValue>? Start(VersionedSkipList<TKey, TValue> list) => _forward
+    private async ValueTask OpenWhenTracedAsync(ValueTask<RangeTrace<TKey>?> traced) => Opened(await traced.ConfigureAwait(false));
+
+    private ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadVisibleAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged) =>
+        _view is { } view
+            ? view.LoadScannedAsync(node, paged, _token)
+            : _engine.LoadAsync(paged, (Cursor: this, Node: node), static s => s.Cursor.ReadPinned(s.Node), _token);
+
+    // The pinned snapshot needs no SSI tracking: only its own visibility and expiry.
+    private VersionEntry<TValue>? ReadPinned(SkipListNode<TKey, TValue> node) =>
+        node.Read(_snapshot) is { } version && version.IsLiveAt(_expiryClock) ? version : null;
+
+    private void Opened(RangeTrace<TKey>? trace)
+    {
+        _trace = trace;
+        _shared = First(_engine.Store);
+        _opened = true;
+    }
+
+    // The trace is narrowed to the stored key, not to the copy the caller may change.
+    private void Returned(TKey stored, KeyValuePair<TKey, TValue> pair)
+    {
+        Current = pair;
+        _last = stored;
+        _returned = true;
+    }
+
+    // What the caller receives: copies of a mutable key and value, so changing them changes nothing stored.
+    private KeyValuePair<TKey, TValue> Output(TKey key, TValue value) => new(_engine.Keys.Own(key), _engine.Values.Copy(value, "value"));
+
+    private SkipListNode<TKey, TValue>? First(VersionedSkipList<TKey, TValue> list) => _forward
         ? (_range.HasLower ? list.FindFirst(_range.Lower!, _range.LowerInclusive) : list.First)
         : (_range.HasUpper ? list.FindLast(_range.Upper!, _range.UpperInclusive) : list.Last());
 
     private SkipListNode<TKey, TValue>? After(VersionedSkipList<TKey, TValue> list, TKey key) =>
         _forward ? list.FindFirst(key, inclusive: false) : list.FindLast(key, inclusive: false);
 
-    private bool InRange(SkipListNode<TKey, TValue> node) =>
-        _forward ? _range.IsBelowUpper(node.Key, _comparer) : _range.IsAboveLower(node.Key, _comparer);
+    private bool InRange(SkipListNode<TKey, TValue> node, IComparer<TKey> comparer) =>
+        _forward ? _range.IsBelowUpper(node.Key, comparer) : _range.IsAboveLower(node.Key, comparer);
 }

@@ -41,8 +41,9 @@ internal sealed partial class TransactionManager<TKey, TValue>
     /// <summary>
     /// The horizon, read without the commit lock: a replicated log's sender asks under a lock of
     /// its own that commits take inside the commit lock, so it must not take that one. The oldest
-    /// active record and the watermark are each read whole; a value read while a transaction ends
+    /// active record, the oldest pinned scan and the watermark are each read whole; a scan pins
+    /// the watermark, never an older snapshot; a value read while a transaction ends
     /// or the watermark moves is one that was true a moment ago, and the horizon only moves forward.
     /// </summary>
-    internal long ReadHorizon() => Math.Min(_ssi.OldestSnapshot, _clock.Visible);
+    internal long ReadHorizon() => Math.Min(Math.Min(_ssi.OldestSnapshot, _pins.Oldest), _clock.Visible);
 }

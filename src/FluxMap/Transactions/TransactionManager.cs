@@ -31,6 +31,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
     private readonly VersionedSkipList<TKey, TValue> _store;
     private readonly KeyOrdering<TKey> _keys;
     private readonly SsiTracker<TKey> _ssi;
+    private readonly SnapshotPins _pins;
     private readonly EngineCounters _counters;
     private readonly CommitClock _clock;
     private readonly VersionInstaller<TKey, TValue> _installer;
@@ -64,9 +65,13 @@ internal sealed partial class TransactionManager<TKey, TValue>
         _pager = pager;
         _codec = codec;
         _ssi = new SsiTracker<TKey>(_gate, _keys, maxRetained, SawReplacedVersion);
+        _pins = new SnapshotPins(_gate);
     }
 
-    internal int ActiveCount => _ssi.ActiveCount;
+    internal int ActiveCount => _ssi.ActiveCount + _pins.Count;
+
+    /// <summary>Handle scans running on a pinned safe snapshot, with no record (see <see cref="BeginScan"/>).</summary>
+    internal int PinnedScans => _pins.Count;
 
     /// <summary>Why the database stopped accepting commits after one failed half-way, if it did.</summary>
     internal Exception? HalfPublished => _publisher.HalfPublished;
@@ -106,16 +111,17 @@ internal sealed partial class TransactionManager<TKey, TValue>
     }
 
     /// <summary>
-    /// The oldest snapshot any transaction holds or can still take (under the commit lock). The
-    /// active list is in snapshot order: begins append the current watermark, a deferrable
+    /// The oldest snapshot any transaction or scan holds or can still take (under the commit lock).
+    /// The active list is in snapshot order: begins append the current watermark, a deferrable
     /// re-snapshot moves its record to the end.
     /// </summary>
     internal long Horizon
     {
         get
         {
+            // Under the lock, nothing it reads can move meanwhile.
             _gate.AssertHeld();
-            return Math.Min(_ssi.OldestSnapshot, _clock.Visible);
+            return ReadHorizon();
         }
     }
 
@@ -123,22 +129,61 @@ internal sealed partial class TransactionManager<TKey, TValue>
     {
         using (_gate.Enter())
         {
-            var snapshot = _clock.Visible;
-
-            // A read-only transaction that starts while no read-write transaction is running, and
-            // with every commit visible, can never be part of a dangerous structure: skip tracking.
-            var safe = readOnly && _ssi.ActiveReadWrite == 0 && _clock.LastCommit == snapshot;
-            var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
-            record.ExpiryClock = _clock.ExpiryClockFor(snapshot);
-            if (deferrable && !safe)
-            {
-                record.PendingWriters = _ssi.ConcurrentWriters(snapshot);
-            }
-
-            _ssi.Link(record);
-            return record;
+            return BeginLocked(readOnly, deferrable, _clock.Visible);
         }
     }
+
+    /// <summary>
+    /// Begins a handle's scan, a read-only transaction that reads nothing but the range: on a safe
+    /// snapshot (see <see cref="IsSafe"/>) only the snapshot is pinned, so vacuum keeps what it
+    /// reads; SSI needs no record of it.
+    /// </summary>
+    /// <param name="snapshot">The snapshot pinned, when no record is returned.</param>
+    /// <param name="expiryClock">The instant the pinned snapshot judges expiry at.</param>
+    /// <returns>The scan's record when its snapshot is not safe; null when the snapshot is pinned (release it with <see cref="Unpin"/>).</returns>
+    internal TransactionRecord<TKey>? BeginScan(out long snapshot, out long expiryClock)
+    {
+        using (_gate.Enter())
+        {
+            snapshot = _clock.Visible;
+            if (!IsSafe(snapshot))
+            {
+                expiryClock = 0;
+                return BeginLocked(readOnly: true, deferrable: false, snapshot);
+            }
+
+            expiryClock = _clock.ExpiryClockFor(snapshot);
+            _pins.Pin(snapshot);
+            return null;
+        }
+    }
+
+    /// <summary>Ends a scan that <see cref="BeginScan"/> pinned at <paramref name="snapshot"/>.</summary>
+    internal void Unpin(long snapshot)
+    {
+        using (_gate.Enter())
+        {
+            _pins.Unpin(snapshot);
+        }
+    }
+
+    private TransactionRecord<TKey> BeginLocked(bool readOnly, bool deferrable, long snapshot)
+    {
+        var safe = readOnly && IsSafe(snapshot);
+        var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
+        record.ExpiryClock = _clock.ExpiryClockFor(snapshot);
+        if (deferrable && !safe)
+        {
+            record.PendingWriters = _ssi.ConcurrentWriters(snapshot);
+        }
+
+        _ssi.Link(record);
+        return record;
+    }
+
+    // A read-only transaction that starts while no read-write transaction is running, and with
+    // every commit visible, can never be part of a dangerous structure: it needs no tracking.
+    private bool IsSafe(long snapshot) => _ssi.ActiveReadWrite == 0 && _clock.LastCommit == snapshot;
 
     /// <summary>
     /// Waits until a deferrable transaction's snapshot is safe: every read-write transaction

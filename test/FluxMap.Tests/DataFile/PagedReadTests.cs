@@ -281,4 +281,63 @@ public sealed class PagedReadTests
         Assert.Equal("va", value);
         Assert.False(IsPaged(db, "a"));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_paged_out_value_between_values_in_memory_is_read_back_in_its_place(bool inTransaction)
+    {
+        var pairs = Enumerable.Range(0, 5).Select(i => ($"k{i}", $"v{i}")).ToArray();
+        await using var db = await OpenPagedAsync(new FaultyStorage(), pairs);
+        var handle = db.CreateHandle();
+        foreach (var key in new[] { "k0", "k1", "k3", "k4" })
+        {
+            await handle.InsertAsync(key, key + "!", Ct);
+        }
+
+        Assert.True(IsPaged(db, "k2"));
+        Assert.False(IsPaged(db, "k1"));
+        var reads = PagedReads(db);
+        await using var tx = handle.BeginTransaction();
+        await using var scan = (inTransaction ? tx.ScanRangeAsync("k0", "k4", Ct) : handle.ScanRangeAsync("k0", "k4", Ct)).GetAsyncEnumerator(Ct);
+        var seen = new List<string>();
+        while (await scan.MoveNextAsync())
+        {
+            seen.Add($"{scan.Current.Key}={scan.Current.Value}");
+        }
+
+        Assert.Equal(["k0=k0!", "k1=k1!", "k2=v2", "k3=k3!", "k4=k4!"], seen);
+        Assert.Equal(reads + 1, PagedReads(db));
+        Assert.True(IsPaged(db, "k2"), "the scan kept k2 in memory");
+    }
+
+    [Fact]
+    public async Task A_handle_scan_on_a_pinned_snapshot_reads_paged_out_values_and_refuses_overlapping_calls_mid_read()
+    {
+        var storage = new FaultyStorage();
+        await using var db = await OpenPagedAsync(storage, ("a", "va"), ("b", "vb"));
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        BeforeFirstDataFileRead(storage, async (_, _) =>
+        {
+            reading.SetResult();
+            await release.Task;
+        });
+        var scan = db.CreateHandle().ScanRangeAsync("a", "b", Ct).GetAsyncEnumerator(Ct);
+
+        var step = scan.MoveNextAsync();
+        await reading.Task;
+        Assert.False(step.IsCompleted);
+        Assert.Equal(1, db.Engine.Transactions.PinnedScans);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await scan.MoveNextAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await scan.DisposeAsync());
+        release.SetResult();
+
+        Assert.True(await step);
+        Assert.Equal(KeyValuePair.Create("a", "va"), scan.Current);
+        Assert.True(await scan.MoveNextAsync());
+        Assert.Equal(KeyValuePair.Create("b", "vb"), scan.Current);
+        await scan.DisposeAsync();
+        Assert.Equal(0, db.Engine.Transactions.ActiveCount);
+    }
 }
