@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Orleans.Transactions.Abstractions;
@@ -60,6 +61,7 @@ public static class FluxMapSiloBuilderExtensions
         services.AddTransient<IPostConfigureOptions<FluxMapGrainStorageOptions>, DefaultStorageProviderSerializerOptionsConfigurator<FluxMapGrainStorageOptions>>();
         services.AddTransient<IConfigurationValidator>(sp => new FluxMapGrainStorageOptionsValidator(Options(sp, name), name));
         services.ConfigureNamedOptionForLogging<FluxMapGrainStorageOptions>(name);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ExceptionSerializationOptions>, FluxMapExceptionSerialization>());
 
         services.AddKeyedSingleton(name, (sp, _) => new FluxGrainDatabaseHost(name, Options(sp, name), sp));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name));

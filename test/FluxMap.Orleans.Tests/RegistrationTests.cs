@@ -1,7 +1,9 @@
+using FluxMap.Replication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Transactions.Abstractions;
 
 namespace FluxMap.Orleans.Tests;
@@ -59,5 +61,20 @@ public sealed class RegistrationTests
         Assert.Same(
             host.Services.GetRequiredKeyedService<ITransactionalStateStorageFactory>("Default"),
             host.Services.GetRequiredService<ITransactionalStateStorageFactory>());
+    }
+
+    [Fact]
+    public void FluxMapExceptionsCrossOrleansToTheGrainsCaller()
+    {
+        using var host = Build(silo => silo.AddFluxMapGrainStorage("errors", o => o.Database.DataDirectory = "unused"));
+        var serializer = host.Services.GetRequiredService<Serializer>();
+
+        // How a grain's write that failed with an unknown outcome reaches its caller: Orleans wraps the storage's exception.
+        var sent = new OrleansException("Error from storage provider", new CommitOutcomeUnknownException("The leader's answer never came."));
+        var received = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(sent));
+
+        var inner = Assert.IsType<CommitOutcomeUnknownException>(received?.InnerException);
+        Assert.Equal("The leader's answer never came.", inner.Message);
+        Assert.False(inner.IsTransient);
     }
 }
