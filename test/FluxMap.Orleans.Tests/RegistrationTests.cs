@@ -77,4 +77,27 @@ public sealed class RegistrationTests
         Assert.Equal("The leader's answer never came.", inner.Message);
         Assert.False(inner.IsTransient);
     }
+
+    [Fact]
+    public void TheReplicatedStoreBindsFromConfigurationAsTheDefault()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["GrainStorage:DataDirectory"] = "data/grains",
+            ["GrainStorage:Replication:LocalEndPoint"] = "127.0.0.1:3262",
+            ["GrainStorage:Replication:Members:0"] = "127.0.0.1:3262",
+            ["GrainStorage:Replication:Members:1"] = "127.0.0.1:3263",
+            ["GrainStorage:Replication:LogDirectory"] = "data/raft",
+        }).Build();
+        using var host = Build(silo => silo.AddReplicatedFluxMapGrainStorageAsDefault(configuration.GetSection("GrainStorage")));
+
+        var replication = host.Services.GetRequiredService<IOptionsMonitor<ReplicationOptions>>().Get("Default");
+        var database = host.Services.GetRequiredService<IOptionsMonitor<FluxMapOptions>>().Get("Default");
+
+        Assert.Equal("127.0.0.1:3262", replication.LocalEndPoint);
+        Assert.Equal(["127.0.0.1:3262", "127.0.0.1:3263"], replication.Members);
+        Assert.True(Path.IsPathRooted(replication.LogDirectory) && Path.IsPathRooted(database.DataDirectory), "relative directories are taken from the content root");
+        Assert.NotNull(host.Services.GetRequiredService<IOptionsMonitor<FluxMapGrainStorageOptions>>().Get("Default").OpenDatabase);
+        Assert.NotNull(host.Services.GetRequiredService<IGrainStorage>());
+    }
 }
