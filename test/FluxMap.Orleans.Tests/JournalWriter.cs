@@ -117,23 +117,20 @@ internal sealed class JournalWriter
             text.Append(CultureInfo.InvariantCulture, $"grain {_grain.GetPrimaryKeyString()}: {_attempted} appends, {_acknowledged.Count} acknowledged (last {_acknowledged.LastOrDefault()}), {_failures.Count} failed");
             foreach (var (entry, error) in _failures)
             {
-                text.Append(CultureInfo.InvariantCulture, $"\n  {entry}: {Chain(error)}: {error.Message}");
+                text.Append(CultureInfo.InvariantCulture, $"\n  {entry}: {string.Join(" > ", Causes(error).Select(e => e.GetType().Name))}: {error.Message}");
             }
 
             return text.ToString();
         }
     }
 
-    /// <summary>The types of an exception and its inner ones, outermost first.</summary>
-    private static string Chain(Exception error)
+    /// <summary>An exception and its inner ones, outermost first.</summary>
+    internal static IEnumerable<Exception> Causes(Exception error)
     {
-        var types = new List<string>();
         for (var e = error; e is not null; e = e.InnerException)
         {
-            types.Add(e.GetType().Name);
+            yield return e;
         }
-
-        return string.Join(" > ", types);
     }
 
     private static string Show(int[] journal) => journal.Length <= 8

@@ -9,6 +9,7 @@ namespace FluxMap.Orleans.Tests;
 /// <c>AddReplicatedFluxMapGrainStorage</c>: silos bind their member of the replicated store from
 /// configuration, and a bad setting stops the silo from starting, naming the key.
 /// </summary>
+[Collection(nameof(ReplicatedClusters))]
 public sealed class ReplicatedConfigurationTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace FluxMap.Orleans.Tests;
 /// Two silos over one replicated FluxMap: each silo hosts a member of a three-member Raft cluster
 /// (the third runs in the test), so a grain may activate on either silo and finds its state.
 /// </summary>
+[Collection(nameof(ReplicatedClusters))]
 public sealed class ReplicatedSiloTests
 {
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net.Sockets;
 using FluxMap.Grains;
 using FluxMap.Replication;
 using Microsoft.Extensions.Configuration;
@@ -57,26 +58,25 @@ internal sealed class ReplicatedSilos : IAsyncDisposable
     /// <summary>Starts both silos and the test's member; <paramref name="editConfiguration"/> may change a silo's settings (keys under <see cref="Section"/>) first.</summary>
     internal static async Task<ReplicatedSilos> StartAsync(Action<string, IDictionary<string, string?>>? editConfiguration = null)
     {
-        var silos = new ReplicatedSilos(editConfiguration);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            // A silo does not wait for a Raft majority to start: members and silos come up together.
-            var testMember = silos.OpenTestMemberAsync();
-            await silos.Cluster.DeployAsync();
-            silos._testMember = await testMember;
-            foreach (var silo in silos.Cluster.Silos)
+            var silos = new ReplicatedSilos(editConfiguration);
+            try
             {
-                var database = silo.ServiceProvider.GetRequiredKeyedService<FluxGrainDatabaseHost>(GrainStorageFixture.Provider).Database;
-                silos._siloMembers[silo.Name] = ((ReplicatedGrainDatabase)database).Member;
+                await silos.StartAsync();
+                return silos;
             }
-
-            await Task.WhenAll(silos.Members.Select(m => m.WaitForLeaderAsync(Ct).AsTask()));
-            return silos;
-        }
-        catch
-        {
-            await silos.DisposeAsync();
-            throw;
+            catch (Exception e) when (attempt < 3 && PortTaken(e))
+            {
+                // A port found free was taken before its member bound it (by any process's outgoing
+                // connection on this shared machine): start again on other ports.
+                await silos.DisposeAsync();
+            }
+            catch
+            {
+                await silos.DisposeAsync();
+                throw;
+            }
         }
     }
 
@@ -133,6 +133,19 @@ internal sealed class ReplicatedSilos : IAsyncDisposable
         _root.Dispose();
     }
 
+    private static bool PortTaken(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static int Index(string siloName) => int.Parse(siloName["Silo_".Length..], CultureInfo.InvariantCulture);
 
     private static string Text(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
@@ -161,6 +174,31 @@ internal sealed class ReplicatedSilos : IAsyncDisposable
         }
 
         return settings;
+    }
+
+    private async Task StartAsync()
+    {
+        // A silo does not wait for a Raft majority to start: members and silos come up together.
+        var testMember = OpenTestMemberAsync();
+        try
+        {
+            await Task.WhenAll(testMember, Cluster.DeployAsync());
+        }
+        finally
+        {
+            // Kept even when the silos failed to start, so that disposing closes it.
+            if (testMember.IsCompletedSuccessfully)
+            {
+                _testMember = await testMember;
+            }
+        }
+        foreach (var silo in Cluster.Silos)
+        {
+            var database = silo.ServiceProvider.GetRequiredKeyedService<FluxGrainDatabaseHost>(GrainStorageFixture.Provider).Database;
+            _siloMembers[silo.Name] = ((ReplicatedGrainDatabase)database).Member;
+        }
+
+        await Task.WhenAll(Members.Select(m => m.WaitForLeaderAsync(Ct).AsTask()));
     }
 
     private async Task<ReplicatedFluxDatabase<string, byte[]>> OpenTestMemberAsync() =>
