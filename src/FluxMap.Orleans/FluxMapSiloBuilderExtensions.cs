@@ -1,5 +1,7 @@
 using FluxMap;
 using FluxMap.Grains;
+using FluxMap.Replication;
+using FluxMap.Replication.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -7,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Orleans.Transactions.Abstractions;
@@ -60,6 +63,7 @@ public static class FluxMapSiloBuilderExtensions
         services.AddTransient<IPostConfigureOptions<FluxMapGrainStorageOptions>, DefaultStorageProviderSerializerOptionsConfigurator<FluxMapGrainStorageOptions>>();
         services.AddTransient<IConfigurationValidator>(sp => new FluxMapGrainStorageOptionsValidator(Options(sp, name), name));
         services.ConfigureNamedOptionForLogging<FluxMapGrainStorageOptions>(name);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ExceptionSerializationOptions>, FluxMapExceptionSerialization>());
 
         services.AddKeyedSingleton(name, (sp, _) => new FluxGrainDatabaseHost(name, Options(sp, name), sp));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name));
@@ -94,6 +98,40 @@ public static class FluxMapSiloBuilderExtensions
         builder.AddFluxMapGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, configureOptions);
 
     /// <summary>
+    /// Adds FluxMap grain storage named <paramref name="name"/> over a replicated FluxMap, this silo
+    /// hosting one member of its Raft cluster, bound from a configuration section such as
+    /// <c>configuration.GetSection("GrainStorage")</c> the way <c>AddReplicatedFluxMap</c> binds one:
+    /// the database's options (<see cref="FluxMapOptions"/>) from the section's keys, the replication
+    /// options (<see cref="ReplicationOptions"/>, <c>Members</c> as an array) from its
+    /// <c>Replication</c> child. Both are the options named <paramref name="name"/>, validated when the
+    /// silo starts: a key that names no option, or an invalid setting, stops the start naming it.
+    /// Relative directories are taken relative to the host's content root.
+    /// </summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="name">The provider's name, as grains' state attributes name it.</param>
+    /// <param name="configuration">The section holding <see cref="FluxMapOptions"/>' properties and a <c>Replication</c> section with <see cref="ReplicationOptions"/>' properties.</param>
+    /// <returns>The silo builder.</returns>
+    /// <exception cref="InvalidOperationException">A FluxMap grain storage named <paramref name="name"/> is already added.</exception>
+    public static ISiloBuilder AddReplicatedFluxMapGrainStorage(this ISiloBuilder builder, string name, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.AddFluxMapGrainStorage(name, options => options.OpenDatabase = OpenReplicatedAsync);
+        ReplicationRegistration.AddOptions(builder.Services, name, configuration);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds FluxMap grain storage over a replicated FluxMap as the silo's default (for state attributes
+    /// that name no provider), bound from a configuration section as
+    /// <see cref="AddReplicatedFluxMapGrainStorage(ISiloBuilder, string, IConfiguration)"/> binds it.
+    /// </summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="configuration">The section holding <see cref="FluxMapOptions"/>' properties and a <c>Replication</c> section with <see cref="ReplicationOptions"/>' properties.</param>
+    /// <returns>The silo builder.</returns>
+    public static ISiloBuilder AddReplicatedFluxMapGrainStorageAsDefault(this ISiloBuilder builder, IConfiguration configuration) =>
+        builder.AddReplicatedFluxMapGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, configuration);
+
+    /// <summary>
     /// Binds the options from a configuration section, such as <c>configuration.GetSection("FluxMap")</c>
     /// holding <c>Database:DataDirectory</c>. A key that names no option stops the silo from
     /// starting, so a misspelt setting never silently keeps its default.
@@ -107,6 +145,9 @@ public static class FluxMapSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         return options.Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
     }
+
+    private static async ValueTask<IFluxGrainDatabase> OpenReplicatedAsync(IServiceProvider services, string name, CancellationToken cancellationToken) =>
+        new ReplicatedGrainDatabase(await ReplicationRegistration.OpenAsync<string, byte[]>(services, name, name, null, cancellationToken).ConfigureAwait(false));
 
     private static FluxMapGrainStorageOptions Options(IServiceProvider services, string name) =>
         services.GetRequiredService<IOptionsMonitor<FluxMapGrainStorageOptions>>().Get(name);

@@ -1,14 +1,9 @@
-using System.Diagnostics.Metrics;
 using FluxMap;
 using FluxMap.Hosting;
 using FluxMap.Replication;
 using FluxMap.Replication.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -79,32 +74,10 @@ public static class ReplicatedFluxMapServiceCollectionExtensions
 
         // A local and a replicated database of one name would share options, and so a data directory.
         FluxMapRegistration.ThrowIfRegistered(services, key, "AddKeyedReplicatedFluxMap", typeof(HostedReplicatedFluxDatabase<,>), typeof(HostedFluxDatabase<,>));
-        var name = key ?? Options.Options.DefaultName;
-
-        // A misspelt key ("LocalEndpoint") would otherwise leave its setting at the default without a word.
-        FluxMapRegistration.AddFluxMapOptions(services, name)
-            .Bind(new SectionWithout(configuration, "Replication"), binder => binder.ErrorOnUnknownConfiguration = true)
-            .PostConfigure(o =>
-            {
-                // What the member runs with, so validation at start judges the real settings.
-                o.Durability = DurabilityMode.Full;
-                o.UseDataFile = true;
-            });
-        services.AddOptions<ReplicationOptions>(name)
-            .Bind(configuration.GetSection("Replication"), binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ReplicationOptions>, LogDirectoryResolver>(
-            sp => new LogDirectoryResolver(sp.GetService<IHostEnvironment>())));
-
+        ReplicationRegistration.AddOptions(services, key ?? Options.Options.DefaultName, configuration);
         services.AddKeyedSingleton(key, (sp, _) => new HostedReplicatedFluxDatabase<TKey, TValue>(
             key,
-            sp.GetRequiredService<IOptionsMonitor<FluxMapOptions>>(),
-            sp.GetRequiredService<IOptionsMonitor<ReplicationOptions>>(),
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-            sp.GetService<IMeterFactory>(),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            configureDatabase));
+            (optionsName, name, ct) => ReplicationRegistration.OpenAsync(sp, optionsName, name, configureDatabase, ct)));
         services.AddKeyedSingleton(key, (sp, k) => sp.GetRequiredKeyedService<HostedReplicatedFluxDatabase<TKey, TValue>>(k).Member);
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredKeyedService<HostedReplicatedFluxDatabase<TKey, TValue>>(key));
         return services;

@@ -61,3 +61,45 @@ internal sealed class DefaultNoteGrain([PersistentState("note")] IPersistentStat
         return note.WriteStateAsync();
     }
 }
+
+/// <summary>A list of entries, appended to one at a time.</summary>
+[GenerateSerializer]
+public sealed class Journal
+{
+    [Id(0)]
+    public List<int> Entries { get; set; } = [];
+}
+
+/// <summary>A grain that appends entries to a journal in the FluxMap provider, one write per entry.</summary>
+public interface IJournalGrain : IGrainWithStringKey
+{
+    /// <summary>Appends <paramref name="entry"/> and writes the journal; a failed write deactivates the grain, so its next call starts from what is stored.</summary>
+    Task Append(int entry);
+
+    Task<int[]> Entries();
+
+    /// <summary>The silo this activation runs on.</summary>
+    Task<SiloAddress> Silo();
+}
+
+internal sealed class JournalGrain([PersistentState("journal", GrainStorageFixture.Provider)] IPersistentState<Journal> journal, ILocalSiloDetails silo) : Grain, IJournalGrain
+{
+    public async Task Append(int entry)
+    {
+        journal.State.Entries.Add(entry);
+        try
+        {
+            await journal.WriteStateAsync();
+        }
+        catch
+        {
+            // The write may or may not have committed: the entry in memory, and the ETag, may not be what is stored.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public Task<int[]> Entries() => Task.FromResult(journal.State.Entries.ToArray());
+
+    public Task<SiloAddress> Silo() => Task.FromResult(silo.SiloAddress);
+}

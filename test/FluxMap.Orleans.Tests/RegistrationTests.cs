@@ -1,7 +1,9 @@
+using FluxMap.Replication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Transactions.Abstractions;
 
 namespace FluxMap.Orleans.Tests;
@@ -59,5 +61,43 @@ public sealed class RegistrationTests
         Assert.Same(
             host.Services.GetRequiredKeyedService<ITransactionalStateStorageFactory>("Default"),
             host.Services.GetRequiredService<ITransactionalStateStorageFactory>());
+    }
+
+    [Fact]
+    public void FluxMapExceptionsCrossOrleansToTheGrainsCaller()
+    {
+        using var host = Build(silo => silo.AddFluxMapGrainStorage("errors", o => o.Database.DataDirectory = "unused"));
+        var serializer = host.Services.GetRequiredService<Serializer>();
+
+        // How a grain's write that failed with an unknown outcome reaches its caller: Orleans wraps the storage's exception.
+        var sent = new OrleansException("Error from storage provider", new CommitOutcomeUnknownException("The leader's answer never came."));
+        var received = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(sent));
+
+        var inner = Assert.IsType<CommitOutcomeUnknownException>(received?.InnerException);
+        Assert.Equal("The leader's answer never came.", inner.Message);
+        Assert.False(inner.IsTransient);
+    }
+
+    [Fact]
+    public void TheReplicatedStoreBindsFromConfigurationAsTheDefault()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["GrainStorage:DataDirectory"] = "data/grains",
+            ["GrainStorage:Replication:LocalEndPoint"] = "127.0.0.1:3262",
+            ["GrainStorage:Replication:Members:0"] = "127.0.0.1:3262",
+            ["GrainStorage:Replication:Members:1"] = "127.0.0.1:3263",
+            ["GrainStorage:Replication:LogDirectory"] = "data/raft",
+        }).Build();
+        using var host = Build(silo => silo.AddReplicatedFluxMapGrainStorageAsDefault(configuration.GetSection("GrainStorage")));
+
+        var replication = host.Services.GetRequiredService<IOptionsMonitor<ReplicationOptions>>().Get("Default");
+        var database = host.Services.GetRequiredService<IOptionsMonitor<FluxMapOptions>>().Get("Default");
+
+        Assert.Equal("127.0.0.1:3262", replication.LocalEndPoint);
+        Assert.Equal(["127.0.0.1:3262", "127.0.0.1:3263"], replication.Members);
+        Assert.True(Path.IsPathRooted(replication.LogDirectory) && Path.IsPathRooted(database.DataDirectory), "relative directories are taken from the content root");
+        Assert.NotNull(host.Services.GetRequiredService<IOptionsMonitor<FluxMapGrainStorageOptions>>().Get("Default").OpenDatabase);
+        Assert.NotNull(host.Services.GetRequiredService<IGrainStorage>());
     }
 }

@@ -33,6 +33,20 @@ internal static class TestClusters
                 storage.Database = new FluxMapOptions { RetryBaseDelay = TimeSpan.Zero };
                 configure?.Invoke(options.SiloName, storage);
             });
+            if (faults is not null)
+            {
+                silo.Services.AddSingleton(faults);
+            }
+        });
+        AddTransactions(builder);
+        return builder.Build();
+    }
+
+    /// <summary>Orleans transactions on every silo and the client, with lock and prepare timeouts short enough for tests.</summary>
+    internal static void AddTransactions(InProcessTestClusterBuilder builder)
+    {
+        builder.ConfigureSilo((_, silo) =>
+        {
             silo.UseTransactions();
 
             // A transaction whose Store fails, or two transfers that lock each other's accounts, wait out these timeouts (8-20 s by default).
@@ -42,13 +56,8 @@ internal static class TestClusters
                 transactions.LockAcquireTimeout = LockTimeout;
                 transactions.PrepareTimeout = LockTimeout;
             });
-            if (faults is not null)
-            {
-                silo.Services.AddSingleton(faults);
-            }
         });
         builder.ConfigureClient(client => client.UseTransactions());
-        return builder.Build();
     }
 
     internal static async Task<InProcessTestCluster> StartAsync(string directory, short silos = 1, Action<string, FluxMapGrainStorageOptions>? configure = null)

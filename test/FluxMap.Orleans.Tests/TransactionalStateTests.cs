@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Transactions;
 using OrleansBank;
+using static FluxMap.Orleans.Tests.Bank;
 
 namespace FluxMap.Orleans.Tests;
 
@@ -8,8 +9,6 @@ namespace FluxMap.Orleans.Tests;
 [Collection(nameof(SharedCluster))]
 public sealed class TransactionalStateTests(GrainStorageFixture fixture)
 {
-    private const long Opening = 100;
-
     private ITransactionClient Transactions => fixture.Cluster.Client.ServiceProvider.GetRequiredService<ITransactionClient>();
 
     private async Task<List<IAccountGrain>> OpenAccountsAsync(int count)
@@ -18,22 +17,11 @@ public sealed class TransactionalStateTests(GrainStorageFixture fixture)
         var accounts = Enumerable.Range(0, count).Select(i => fixture.Cluster.Client.GetGrain<IAccountGrain>($"{bank}-{i}")).ToList();
         foreach (var account in accounts)
         {
-            await Transactions.RunTransaction(TransactionOption.Create, () => account.Deposit(Opening));
+            await OpenAsync(Transactions, account);
         }
 
         return accounts;
     }
-
-    private Task TransferAsync(IAccountGrain from, IAccountGrain to, long amount) =>
-        Transactions.RunTransaction(TransactionOption.Create, async () =>
-        {
-            // Deposit first: an overdraft then aborts a transaction that has already changed the other account.
-            await to.Deposit(amount);
-            await from.Withdraw(amount);
-        });
-
-    private static async Task<long[]> BalancesAsync(IEnumerable<IAccountGrain> accounts) =>
-        await Task.WhenAll(accounts.Select(a => a.GetBalance()));
 
     [Fact]
     public async Task TransfersWithAbortsInTheMiddleKeepTheTotal()
@@ -47,21 +35,11 @@ public sealed class TransactionalStateTests(GrainStorageFixture fixture)
             return (accounts[from], accounts[to], random.Next(1, 80));
         }
 
-        async Task<bool> TryAsync((IAccountGrain From, IAccountGrain To, long Amount) transfer)
-        {
-            try
-            {
-                await TransferAsync(transfer.From, transfer.To, transfer.Amount);
-                return true;
-            }
-            catch (OrleansTransactionException)
-            {
-                return false;
-            }
-        }
+        Task<TransferOutcome> TryAsync((IAccountGrain From, IAccountGrain To, long Amount) transfer) =>
+            TryTransferAsync(Transactions, transfer.From, transfer.To, transfer.Amount);
 
         // One at a time, then a few at once: concurrent transfers that lock each other's accounts wait out the lock timeout.
-        var outcomes = new List<bool>();
+        var outcomes = new List<TransferOutcome>();
         for (var i = 0; i < 24; i++)
         {
             outcomes.Add(await TryAsync(Draw()));
@@ -75,8 +53,8 @@ public sealed class TransactionalStateTests(GrainStorageFixture fixture)
         var balances = await BalancesAsync(accounts);
         Assert.Equal(Opening * accounts.Count, balances.Sum());
         Assert.All(balances, b => Assert.True(b >= 0));
-        Assert.Contains(false, outcomes);
-        Assert.Contains(true, outcomes);
+        Assert.Contains(TransferOutcome.Aborted, outcomes);
+        Assert.Contains(TransferOutcome.Done, outcomes);
 
         foreach (var account in accounts)
         {
@@ -99,7 +77,7 @@ public sealed class TransactionalStateTests(GrainStorageFixture fixture)
         fixture.FailAt = step;
         try
         {
-            await Assert.ThrowsAnyAsync<OrleansTransactionException>(() => TransferAsync(accounts[0], accounts[1], 10));
+            await Assert.ThrowsAnyAsync<OrleansTransactionException>(() => TransferAsync(Transactions, accounts[0], accounts[1], 10));
         }
         finally
         {
@@ -110,7 +88,7 @@ public sealed class TransactionalStateTests(GrainStorageFixture fixture)
         var afterFailure = await BalancesAsync(accounts);
         Assert.Equal(2 * Opening, afterFailure.Sum());
 
-        await TransferAsync(accounts[0], accounts[1], 10);
+        await TransferAsync(Transactions, accounts[0], accounts[1], 10);
         foreach (var account in accounts)
         {
             await fixture.Cluster.DeactivateAsync(account);

@@ -1,7 +1,5 @@
-using System.Diagnostics.Metrics;
 using FluxMap.Diagnostics;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FluxMap.Replication.Hosting;
@@ -13,12 +11,7 @@ namespace FluxMap.Replication.Hosting;
 /// </summary>
 internal sealed class HostedReplicatedFluxDatabase<TKey, TValue>(
     string? key,
-    IOptionsMonitor<FluxMapOptions> options,
-    IOptionsMonitor<ReplicationOptions> replication,
-    ILoggerFactory loggerFactory,
-    IMeterFactory? meterFactory,
-    TimeProvider timeProvider,
-    Action<FluxDatabaseBuilder<TKey, TValue>>? configure) : IHostedService, IAsyncDisposable
+    Func<string, string, CancellationToken, ValueTask<ReplicatedFluxDatabase<TKey, TValue>>> open) : IHostedService, IAsyncDisposable
     where TKey : notnull
 {
     private readonly string _optionsName = key ?? Options.DefaultName;
@@ -33,21 +26,9 @@ internal sealed class HostedReplicatedFluxDatabase<TKey, TValue>(
         $"The replicated FluxMap database '{Name}' joins its cluster when the host starts. Resolve {TypeName.Readable(typeof(ReplicatedFluxDatabase<TKey, TValue>))} " +
         "after IHost.StartAsync (in a request, or in a hosted service's ExecuteAsync), not while the host is built or started.");
 
+    /// <summary>Opens the member: <c>open</c> gets the name of its options, its own name and the token.</summary>
     public async Task StartAsync(CancellationToken cancellationToken) =>
-        _member = await ReplicatedFluxDatabase.OpenAsync<TKey, TValue>(
-            replication.Get(_optionsName),
-            builder =>
-            {
-                builder.WithOptions(options.Get(_optionsName)).WithName(Name).WithLoggerFactory(loggerFactory).WithTimeProvider(timeProvider);
-                if (meterFactory is not null)
-                {
-                    builder.WithMeterFactory(meterFactory);
-                }
-
-                configure?.Invoke(builder);
-            },
-            loggerFactory,
-            cancellationToken).ConfigureAwait(false);
+        _member = await open(_optionsName, Name, cancellationToken).ConfigureAwait(false);
 
     // Leaving the cluster and closing cannot be called off; past the host's shutdown timeout the
     // host stops waiting, and disposing the container still waits for the close.
