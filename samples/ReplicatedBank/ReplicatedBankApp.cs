@@ -39,8 +39,25 @@ public static class ReplicatedBankApp
     private static async Task<Results<Created<Account>, ProblemHttpResult>> OpenAccountAsync(Account account, ReplicatedFluxDatabase<string, long> bank, CancellationToken cancellationToken) =>
         BankRules.Invalid(account) ?? (Results<Created<Account>, ProblemHttpResult>)await bank.TransactionAsync((tx, ct) => BankRules.OpenAsync(tx, account, ct), cancellationToken);
 
-    private static async Task<Results<Ok<TransferReceipt>, ProblemHttpResult>> TransferAsync(Transfer transfer, ReplicatedFluxDatabase<string, long> bank, CancellationToken cancellationToken) =>
-        BankRules.Invalid(transfer) ?? (Results<Ok<TransferReceipt>, ProblemHttpResult>)await bank.TransactionAsync((tx, ct) => BankRules.TransferAsync(tx, transfer, ct), cancellationToken);
+    // A follower runs the body on what it applied, which may not hold an account opened on another
+    // member a moment ago: before answering "unknown account" from there, it catches up with a read
+    // barrier and runs the transfer again.
+    private static async Task<Results<Ok<TransferReceipt>, ProblemHttpResult>> TransferAsync(Transfer transfer, ReplicatedFluxDatabase<string, long> bank, CancellationToken cancellationToken)
+    {
+        if (BankRules.Invalid(transfer) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var result = await bank.TransactionAsync((tx, ct) => BankRules.TransferAsync(tx, transfer, ct), cancellationToken);
+        if (result.Result is ProblemHttpResult { StatusCode: StatusCodes.Status404NotFound } && !bank.IsLeader)
+        {
+            await bank.ReadBarrierAsync(cancellationToken);
+            result = await bank.TransactionAsync((tx, ct) => BankRules.TransferAsync(tx, transfer, ct), cancellationToken);
+        }
+
+        return result;
+    }
 
     // Reads run on this member at what it applied: serializable, possibly behind the leader; with
     // ?fresh=true a read barrier first makes them see every transfer acknowledged before the request.
