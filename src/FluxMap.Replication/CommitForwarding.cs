@@ -101,13 +101,7 @@ internal sealed class CommitForwarding<TKey, TValue> : IAsyncDisposable
     private async ValueTask<IPEndPoint> LeaderAsync(CancellationToken cancellationToken)
     {
         var cluster = _node.Cluster;
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        waiting.CancelAfter(_timeout);
-        try
-        {
-            await _host.Changed.WaitAsync(() => cluster.Leader?.EndPoint is IPEndPoint, waiting.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        if (!await _host.Changed.WaitAsync(() => cluster.Leader?.EndPoint is IPEndPoint, _timeout, cancellationToken).ConfigureAwait(false))
         {
             throw NotLeader.Conflict($"no leader was known within {_timeout}.");
         }
@@ -116,18 +110,9 @@ internal sealed class CommitForwarding<TKey, TValue> : IAsyncDisposable
     }
 
     // Once the outcome is the leader's, the caller's token no longer applies: only closing the member ends the wait.
-    private async ValueTask WaitToShowAsync(long position, TimeSpan? atMost = null)
-    {
-        using var bound = atMost is { } limit ? new CancellationTokenSource(limit) : null;
-        try
-        {
-            await _host.Changed.WaitAsync(() => _node.Shown >= position, bound?.Token ?? CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (bound is not null)
-        {
-            // Retry on what this member shows by now.
-        }
-    }
+    // Past atMost, the caller goes on with what this member shows by then.
+    private async ValueTask WaitToShowAsync(long position, TimeSpan? atMost = null) =>
+        await _host.Changed.WaitAsync(() => _node.Shown >= position, atMost ?? Timeout.InfiniteTimeSpan, CancellationToken.None).ConfigureAwait(false);
 
     // The leader's side: never throws; every outcome is an answer.
     private async Task<byte[]> HandleAsync(byte[] request, CancellationToken cancellationToken)

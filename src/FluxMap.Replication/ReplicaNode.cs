@@ -178,15 +178,8 @@ internal sealed class ReplicaNode<TKey, TValue> : IAsyncDisposable
                     // Try again once another member leads, or after an election timeout: the same
                     // leader may answer then, and no leader is known during an election.
                     failure = e.Message;
-                    using var pause = CancellationTokenSource.CreateLinkedTokenSource(bounded.Token);
-                    pause.CancelAfter(_options.UpperElectionTimeout);
-                    try
-                    {
-                        await _host.Changed.WaitAsync(() => Cluster.Leader is { } next && !ReferenceEquals(next, leader), pause.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!bounded.IsCancellationRequested)
-                    {
-                    }
+                    await _host.Changed.WaitAsync(() => Cluster.Leader is { } next && !ReferenceEquals(next, leader), _options.UpperElectionTimeout, bounded.Token)
+                        .ConfigureAwait(false);
                 }
             }
         }

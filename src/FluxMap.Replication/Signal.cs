@@ -21,4 +21,23 @@ internal sealed class Signal
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Completes with <see langword="true"/> once <paramref name="condition"/> holds, or with
+    /// <see langword="false"/> once <paramref name="atMost"/> passed; cancelling the token throws.
+    /// </summary>
+    internal async ValueTask<bool> WaitAsync(Func<bool> condition, TimeSpan atMost, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(atMost);
+        try
+        {
+            await WaitAsync(condition, bounded.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 }
