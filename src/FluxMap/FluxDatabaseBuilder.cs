@@ -229,7 +229,7 @@ public sealed class FluxDatabaseBuilder<TKey, TValue>
             throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(FluxMapOptions), result.Failures);
         }
 
-        var keys = KeyOrdering<TKey>.Create(_comparer, _equality);
+        var keys = KeyOrdering<TKey>.Create(_comparer, _equality, _options.AssumeImmutableKeys);
         using var activity = FluxActivities.Start(FluxActivities.Open, _name);
         FluxActivities.Tag(activity, FluxActivities.DurabilityTag, _options.Durability.ToString());
         try

@@ -110,6 +110,16 @@ public sealed class FluxMapOptions
     public bool AssumeImmutableValues { get; set; }
 
     /// <summary>
+    /// Gets or sets a value indicating whether byte-array keys are stored and handed back as the
+    /// caller's own instances. Default false: a byte[] key is copied when a write stores it or a read
+    /// remembers it, and every key a scan returns is a copy, because changing a stored key's bytes
+    /// would break the order every snapshot relies on. Set it to true only if no key array is ever
+    /// changed after it is passed to FluxMap or returned by a scan: scans and writes then skip the
+    /// copies (a 100-key scan of 16-byte keys saves 100 arrays). Keys of other types are never copied.
+    /// </summary>
+    public bool AssumeImmutableKeys { get; set; }
+
+    /// <summary>
     /// Gets or sets a value indicating whether a durable database keeps a write-behind data file
     /// (<c>fluxmap.data</c>) beside the write-ahead log. Default true: the newest value of every key
     /// is written there in the background, checkpoints let the log give back its segments, and an

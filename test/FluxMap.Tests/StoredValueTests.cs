@@ -169,6 +169,36 @@ public sealed class StoredValueTests : IDisposable
     }
 
     [Fact]
+    public async Task With_AssumeImmutableKeys_a_scan_hands_back_the_stored_key_array()
+    {
+        var options = Options(DurabilityMode.InMemory);
+        options.AssumeImmutableKeys = true;
+        await using var db = await FluxDatabase.OpenAsync<byte[], string>(options, Ct);
+        var handle = db.CreateHandle();
+        byte[] key = [1, 2, 3];
+        await handle.InsertAsync(key, "v", Ct);
+
+        var scanned = Assert.Single(await handle.ScanAsync(KeyRange<byte[]>.All, cancellationToken: Ct).ToListAsync());
+        Assert.Same(key, scanned.Key);
+        Assert.Same(key, Assert.Single(await handle.ScanAsync(KeyRange<byte[]>.All, cancellationToken: Ct).ToListAsync()).Key);
+    }
+
+    [Fact]
+    public async Task Without_AssumeImmutableKeys_every_scan_hands_back_its_own_key_array()
+    {
+        await using var db = await FluxDatabase.OpenAsync<byte[], string>(Options(DurabilityMode.InMemory), Ct);
+        var handle = db.CreateHandle();
+        byte[] key = [1, 2, 3];
+        await handle.InsertAsync(key, "v", Ct);
+
+        var first = Assert.Single(await handle.ScanAsync(KeyRange<byte[]>.All, cancellationToken: Ct).ToListAsync()).Key;
+        var second = Assert.Single(await handle.ScanAsync(KeyRange<byte[]>.All, cancellationToken: Ct).ToListAsync()).Key;
+        Assert.NotSame(key, first);
+        Assert.NotSame(first, second);
+        Assert.Equal(key, second);
+    }
+
+    [Fact]
     public async Task A_value_that_would_read_back_as_another_type_is_refused()
     {
         await using var db = await FluxDatabase.OpenAsync<string, object>(Options(DurabilityMode.InMemory), Ct);

@@ -18,7 +18,9 @@ internal sealed class FluxMapStore : IStoreAdapter, IStoreSession
     /// <summary>Opens FluxMap with <paramref name="durability"/>, logging under <paramref name="directory"/> when durable.</summary>
     public static async ValueTask<IStoreAdapter> OpenAsync(DurabilityMode durability, string directory, long memoryLimit = 0)
     {
-        var options = new FluxMapOptions { Durability = durability, MemoryLimit = memoryLimit };
+        // The harness never changes an array it passed or read (keys are generated once, values come
+        // from a fixed pool), so FluxMap may skip its defensive copies, as LMDB's reads in place do.
+        var options = new FluxMapOptions { Durability = durability, MemoryLimit = memoryLimit, AssumeImmutableKeys = true, AssumeImmutableValues = true };
         if (durability != DurabilityMode.InMemory)
         {
             options.DataDirectory = directory;

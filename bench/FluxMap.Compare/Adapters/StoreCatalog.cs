@@ -9,7 +9,7 @@ internal static class StoreCatalog
     public static IReadOnlyList<StoreDefinition> All { get; } =
     [
         new("fluxmap-inmemory", "FluxMap InMemory", DurabilityClass.None, Full,
-            "byte[] keys and values, one shared handle, autocommit calls; transfers in TransactionAsync (SSI, automatic retry)",
+            "byte[] keys and values stored and read without copies (AssumeImmutableKeys/Values: the harness never changes an array), one shared handle, autocommit calls; transfers in TransactionAsync (SSI, automatic retry)",
             (_, _) => FluxMapStore.OpenAsync(DurabilityMode.InMemory, "")),
         new("fluxmap-relaxed", "FluxMap Relaxed", DurabilityClass.Relaxed, Full,
             "as InMemory, WAL group commit synced on the first of 10 ms / 1,000 commits / 1 MiB (the defaults), write-behind data file with checkpoints (the default)",

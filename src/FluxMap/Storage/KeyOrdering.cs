@@ -10,31 +10,36 @@ internal sealed class KeyOrdering<TKey>
     where TKey : notnull
 {
     private readonly bool _isDefaultOrdinal;
+    private readonly bool _copiesBytes;
 
-    private KeyOrdering(IComparer<TKey> comparer, IEqualityComparer<TKey> equality, bool isDefaultOrdinal)
+    private KeyOrdering(IComparer<TKey> comparer, IEqualityComparer<TKey> equality, bool isDefaultOrdinal, bool shareInstances)
     {
         Comparer = comparer;
         Equality = equality;
         _isDefaultOrdinal = isDefaultOrdinal;
+        _copiesBytes = typeof(TKey) == typeof(byte[]) && !shareInstances;
     }
 
     internal IComparer<TKey> Comparer { get; }
 
     internal IEqualityComparer<TKey> Equality { get; }
 
-    internal static KeyOrdering<TKey> Create(IComparer<TKey>? comparer, IEqualityComparer<TKey>? equality)
+    /// <param name="comparer">The order, or null for the key type's default.</param>
+    /// <param name="equality">The equality that agrees with it, or null.</param>
+    /// <param name="shareInstances">The caller promised never to change a byte[] key after passing or reading it (<see cref="FluxMapOptions.AssumeImmutableKeys"/>).</param>
+    internal static KeyOrdering<TKey> Create(IComparer<TKey>? comparer, IEqualityComparer<TKey>? equality, bool shareInstances = false)
     {
         if (comparer is null)
         {
             if (typeof(TKey) == typeof(string))
             {
-                return new((IComparer<TKey>)StringComparer.Ordinal, equality ?? (IEqualityComparer<TKey>)StringComparer.Ordinal, equality is null);
+                return new((IComparer<TKey>)StringComparer.Ordinal, equality ?? (IEqualityComparer<TKey>)StringComparer.Ordinal, equality is null, shareInstances);
             }
 
             if (typeof(TKey) == typeof(byte[]))
             {
                 var bytes = ByteArrayKeyComparer.Instance;
-                return new((IComparer<TKey>)(object)bytes, equality ?? (IEqualityComparer<TKey>)(object)bytes, equality is null);
+                return new((IComparer<TKey>)(object)bytes, equality ?? (IEqualityComparer<TKey>)(object)bytes, equality is null, shareInstances);
             }
 
             // Comparer<T>.Default of a type without an order fails only when two keys meet, a raw
@@ -49,7 +54,7 @@ internal sealed class KeyOrdering<TKey>
                     $"FluxDatabase.CreateBuilder<{name}, TValue>().WithComparer(comparer, equality).");
             }
 
-            return new(Comparer<TKey>.Default, equality ?? EqualityComparer<TKey>.Default, false);
+            return new(Comparer<TKey>.Default, equality ?? EqualityComparer<TKey>.Default, false, shareInstances);
         }
 
         equality ??= comparer as IEqualityComparer<TKey>
@@ -60,13 +65,13 @@ internal sealed class KeyOrdering<TKey>
 
         var ordinal = (typeof(TKey) == typeof(string) && ReferenceEquals(comparer, StringComparer.Ordinal) && ReferenceEquals(equality, StringComparer.Ordinal))
             || (typeof(TKey) == typeof(byte[]) && ReferenceEquals(comparer, ByteArrayKeyComparer.Instance));
-        return new(comparer, equality, ordinal);
+        return new(comparer, equality, ordinal, shareInstances);
     }
 
-    /// <summary>A copy the caller can no longer change: byte[] keys are cloned, others are immutable by contract.</summary>
-    internal TKey Own(TKey key) => key is byte[] bytes ? (TKey)(object)bytes.AsSpan().ToArray() : key;
+    /// <summary>A copy the caller can no longer change: byte[] keys are cloned unless the caller promised not to change them, others are immutable by contract.</summary>
+    internal TKey Own(TKey key) => _copiesBytes ? (TKey)(object)((byte[])(object)key).AsSpan().ToArray() : key;
 
-    internal KeyRange<TKey> Own(KeyRange<TKey> range) => typeof(TKey) == typeof(byte[]) ? range.WithBounds(Own) : range;
+    internal KeyRange<TKey> Own(KeyRange<TKey> range) => _copiesBytes ? range.WithBounds(Own) : range;
 
     /// <summary>
     /// The range holding exactly the keys that start with <paramref name="prefix"/>: from the prefix
