@@ -10,7 +10,8 @@ namespace FluxMap.Compare;
 /// <summary>
 /// Runs every selected workload against every selected store and writes the report. Each store
 /// opens once per phase in a fresh directory; a store that will not open is reported as
-/// unavailable with the reason and the run goes on without it.
+/// unavailable with the reason and the run goes on without it. Rows run in <see cref="RunOrder"/>'s
+/// order, and before each one every open store settles its background work, untimed.
 /// </summary>
 internal static class CompareRunner
 {
@@ -47,27 +48,20 @@ internal static class CompareRunner
         }
     }
 
-    private static async Task<(List<CellResult> Results, Dictionary<string, string> Unavailable)> MeasureAsync(
+    /// <summary>
+    /// Runs every row of <paramref name="phases"/> on <paramref name="stores"/> in the order
+    /// <see cref="RunOrder"/> gives, each store in a fresh directory under <paramref name="dataRoot"/>,
+    /// and returns the rows and the stores that would not open.
+    /// </summary>
+    public static async Task<(List<CellResult> Results, Dictionary<string, string> Unavailable)> MeasureAsync(
         IReadOnlyList<StoreDefinition> stores, IReadOnlyList<Phase> phases, CompareSettings settings, string dataRoot, ICompareObserver observer)
     {
         var results = new List<CellResult>();
         var unavailable = new Dictionary<string, string>();
         var total = stores.Count * phases.Sum(p => p.Workloads.Count);
-        foreach (var store in stores)
+        foreach (var group in RunOrder.Plan(stores, phases))
         {
-            foreach (var phase in phases)
-            {
-                var directory = Path.Combine(dataRoot, $"{store.Id}-{phase.Name}");
-                Directory.CreateDirectory(directory);
-                try
-                {
-                    await RunPhaseAsync(store, phase, directory, settings, observer, results, unavailable, total);
-                }
-                finally
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-            }
+            await RunGroupAsync(group, dataRoot, settings, observer, results, unavailable, total);
         }
 
         return (results, unavailable);
@@ -103,70 +97,131 @@ internal static class CompareRunner
         return [.. StoreCatalog.All.Where(s => settings.Stores.Count == 0 || settings.Stores.Contains(s.Id, StringComparer.OrdinalIgnoreCase))];
     }
 
-    private static async Task RunPhaseAsync(
-        StoreDefinition store, Phase phase, string directory, CompareSettings settings, ICompareObserver observer,
+    private static async Task RunGroupAsync(
+        PhaseGroup group, string dataRoot, CompareSettings settings, ICompareObserver observer,
         List<CellResult> results, Dictionary<string, string> unavailable, int total)
     {
-        var runnable = phase.Workloads.Where(w => w.Unsupported(store) is null).ToList();
-        IStoreAdapter? adapter = null;
-        if (runnable.Count > 0 && !unavailable.ContainsKey(store.Id))
-        {
-            try
-            {
-                adapter = await store.OpenAsync(directory, phase.Keys.Loaded + phase.Keys.Fresh);
-                var session = adapter.CreateSession();
-                await phase.LoadAsync(session);
-                await phase.WarmUpAsync(session, settings.WarmUp);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // A peer that does not install or run here is reported, not fatal.
-                unavailable[store.Id] = $"{e.GetType().Name}: {e.Message}";
-                if (adapter is not null)
-                {
-                    await adapter.DisposeAsync();
-                    adapter = null;
-                }
-            }
-        }
-
+        var open = new List<(StoreDefinition Store, IStoreAdapter Adapter)>();
+        var directories = new List<string>();
         try
         {
-            foreach (var workload in phase.Workloads)
+            foreach (var store in group.Stores)
+            {
+                var directory = Path.Combine(dataRoot, $"{store.Id}-{group.Phase.Name}");
+                Directory.CreateDirectory(directory);
+                directories.Add(directory);
+                if (await OpenAsync(store, group.Phase, directory, settings, unavailable) is { } adapter)
+                {
+                    open.Add((store, adapter));
+                }
+            }
+
+            // The warm-up is what promotes the phase's hot paths; their tier-1 compilation must
+            // not run inside the first row. Without a warm-up (the rehearsal) there is none to wait for.
+            if (open.Count > 0 && settings.WarmUp > TimeSpan.Zero)
+            {
+                await JitQuietAsync();
+            }
+
+            foreach (var (store, workload) in group.Rows)
             {
                 observer.RowStarting(results.Count + 1, total, store.Name, workload.Id);
-                results.Add(await RunRowAsync(store, adapter, workload, settings, unavailable));
+                results.Add(await RunRowAsync(store, open, workload, settings, unavailable));
             }
         }
         finally
         {
-            if (adapter is not null)
+            foreach (var (_, adapter) in open)
             {
                 await adapter.DisposeAsync();
+            }
+
+            foreach (var directory in directories)
+            {
+                Directory.Delete(directory, recursive: true);
             }
         }
     }
 
+    // Opens, loads and warms up the store, or records why it could not and returns null.
+    private static async Task<IStoreAdapter?> OpenAsync(
+        StoreDefinition store, Phase phase, string directory, CompareSettings settings, Dictionary<string, string> unavailable)
+    {
+        if (!phase.Workloads.Any(w => w.Unsupported(store) is null) || unavailable.ContainsKey(store.Id))
+        {
+            return null;
+        }
+
+        IStoreAdapter? adapter = null;
+        try
+        {
+            adapter = await store.OpenAsync(directory, phase.Keys.Loaded + phase.Keys.Fresh);
+            var session = adapter.CreateSession();
+            await phase.LoadAsync(session);
+            await phase.WarmUpAsync(session, settings.WarmUp);
+            return adapter;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A peer that does not install or run here is reported, not fatal.
+            unavailable[store.Id] = $"{e.GetType().Name}: {e.Message}";
+            if (adapter is not null)
+            {
+                await adapter.DisposeAsync();
+            }
+
+            return null;
+        }
+    }
+
     private static async Task<CellResult> RunRowAsync(
-        StoreDefinition store, IStoreAdapter? adapter, Workload workload, CompareSettings settings, Dictionary<string, string> unavailable)
+        StoreDefinition store, IReadOnlyList<(StoreDefinition Store, IStoreAdapter Adapter)> open, Workload workload, CompareSettings settings,
+        Dictionary<string, string> unavailable)
     {
         if (workload.Unsupported(store) is { } reason)
         {
             return new CellResult(workload.Id, store.Id) { Skipped = reason };
         }
 
+        var adapter = open.FirstOrDefault(o => o.Store == store).Adapter;
         if (adapter is null)
         {
             return new CellResult(workload.Id, store.Id) { Skipped = "unavailable: " + unavailable[store.Id] };
         }
 
+        var unsettled = await SettleAsync(open, settings.SettleTimeout);
         try
         {
-            return await WorkloadRunner.RunAsync(store, adapter, workload, settings);
+            return await WorkloadRunner.RunAsync(store, adapter, workload, settings) with { Unsettled = unsettled };
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return new CellResult(workload.Id, store.Id) { Skipped = $"failed: {e.GetType().Name}: {e.Message}" };
         }
+    }
+
+    // Every open store, not only the row's: background work left by another store's load or row
+    // would run inside this row's time just the same. Returns what did not settle, or null.
+    private static async Task<string?> SettleAsync(IReadOnlyList<(StoreDefinition Store, IStoreAdapter Adapter)> open, TimeSpan limit)
+    {
+        List<string>? unsettled = null;
+        foreach (var (store, adapter) in open)
+        {
+            using var bound = new CancellationTokenSource(limit);
+            try
+            {
+                await adapter.SettleAsync(bound.Token);
+            }
+            catch (OperationCanceledException) when (bound.IsCancellationRequested)
+            {
+                (unsettled ??= []).Add($"{store.Name} did not settle within {limit.TotalSeconds:0.###} s");
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                (unsettled ??= []).Add($"{store.Name} did not settle: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        return unsettled is null ? null : string.Join("; ", unsettled);
     }
 }

@@ -39,6 +39,12 @@ internal sealed record CompareSettings
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>
+    /// Longest wait for one store's background work before a row (it usually takes milliseconds,
+    /// seconds after a large load); a row whose stores did not settle in time runs anyway and says so.
+    /// </summary>
+    public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Whether every selected store first runs every workload once on tiny sizes, untimed, so the
     /// JIT has compiled the harness's and each store's hot paths before anything is measured
     /// (without it, the first store in the process pays for them).

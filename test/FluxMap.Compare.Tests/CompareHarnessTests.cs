@@ -67,6 +67,12 @@ public sealed class CompareHarnessTests(TinyRun run) : IClassFixture<TinyRun>, I
     }
 
     [Fact]
+    public void Every_store_settles_its_background_work_in_time_before_each_row()
+    {
+        Assert.All(run.Report.Results, r => Assert.Null(r.Unsettled));
+    }
+
+    [Fact]
     public async Task Rehearses_every_workload_untimed_then_reports_progress_for_every_measured_row()
     {
         var observer = new RecordingObserver();

@@ -8,11 +8,16 @@ internal sealed class FluxMapStore : IStoreAdapter, IStoreSession
 {
     private readonly FluxDatabase<byte[], byte[]> _db;
     private readonly FluxHandle<byte[], byte[]> _handle;
+    private readonly bool _dataFile;
+    private readonly TimeSpan _round;
+    private DataFileActivity? _settled;
 
-    private FluxMapStore(FluxDatabase<byte[], byte[]> db)
+    private FluxMapStore(FluxDatabase<byte[], byte[]> db, FluxMapOptions options)
     {
         _db = db;
         _handle = db.CreateHandle();
+        _dataFile = options.Durability != DurabilityMode.InMemory && options.UseDataFile;
+        _round = options.WriteBehindInterval;
     }
 
     /// <summary>Opens FluxMap with <paramref name="durability"/>, logging under <paramref name="directory"/> when durable.</summary>
@@ -26,7 +31,38 @@ internal sealed class FluxMapStore : IStoreAdapter, IStoreSession
             options.DataDirectory = directory;
         }
 
-        return new FluxMapStore(await FluxDatabase.OpenAsync<byte[], byte[]>(options));
+        return new FluxMapStore(await FluxDatabase.OpenAsync<byte[], byte[]>(options), options);
+    }
+
+    /// <summary>
+    /// Vacuums (the garbage of other stores goes in the collection forced before every row), then
+    /// checkpoints, which flushes every write-behind buffer into the data file, until one round of
+    /// the data file's service has passed with nothing to write: a round after a checkpoint may
+    /// still compact the file or page values out, which would otherwise fall into the next row.
+    /// </summary>
+    public async ValueTask SettleAsync(CancellationToken cancellationToken)
+    {
+        await _db.VacuumAsync(cancellationToken);
+        if (!_dataFile || DataFileActivity.Of(_db.GetStatistics()) == _settled)
+        {
+            // Nothing committed or paged back in since the data file was last quiet: it still is.
+            return;
+        }
+
+        while (true)
+        {
+            await _db.CheckpointAsync(cancellationToken);
+            var before = DataFileActivity.Of(_db.GetStatistics());
+
+            // The public API shows no round boundaries, only their effects: two intervals hold at
+            // least one whole round (the service's timer ticks every interval).
+            await Task.Delay(2 * _round, cancellationToken);
+            if (DataFileActivity.Of(_db.GetStatistics()) == before)
+            {
+                _settled = before;
+                return;
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -107,4 +143,11 @@ internal sealed class FluxMapStore : IStoreAdapter, IStoreSession
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _db.DisposeAsync();
+
+    // What gives the data file's service work (commits, values paged back in) and what its rounds change.
+    private readonly record struct DataFileActivity(long Commits, long PagedReads, long BytesWritten, long Compactions, long Checkpoints, long PagedOut)
+    {
+        public static DataFileActivity Of(FluxStatistics statistics) => new(
+            statistics.Commits, statistics.PagedReads, statistics.DataFileBytesWritten, statistics.Compactions, statistics.Checkpoints, statistics.PagedOutValues);
+    }
 }

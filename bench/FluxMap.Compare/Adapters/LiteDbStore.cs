@@ -86,6 +86,13 @@ internal sealed class LiteDbStore : IStoreAdapter, IStoreSession
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Copies the log file's committed pages into the data file, as LiteDB does itself once the log reaches 1,000 pages, so every row starts with an empty log.</summary>
+    public ValueTask SettleAsync(CancellationToken cancellationToken)
+    {
+        _db.Checkpoint();
+        return ValueTask.CompletedTask;
+    }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {

@@ -49,6 +49,17 @@ internal sealed class LmdbStore : IStoreAdapter
         return session;
     }
 
+    /// <summary>
+    /// Syncs the environment. Under NoSync the commits wait in the kernel's page cache, and its
+    /// writeback would otherwise land in a later row (another store's, when several are open); with
+    /// the default flags every commit is already synced and this returns at once.
+    /// </summary>
+    public ValueTask SettleAsync(CancellationToken cancellationToken)
+    {
+        _environment.Flush(force: true).ThrowOnError();
+        return ValueTask.CompletedTask;
+    }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {

@@ -15,6 +15,7 @@ internal sealed class RocksDbStore : IStoreAdapter, IStoreSession
     private readonly RocksDb _db;
     private readonly WriteOptions _write;
     private readonly StripedLocks _locks = new(1024);
+    private Task _settling = Task.CompletedTask;
 
     private RocksDbStore(RocksDb db, WriteOptions write)
     {
@@ -107,10 +108,41 @@ internal sealed class RocksDbStore : IStoreAdapter, IStoreSession
         return ValueTask.CompletedTask;
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Flushes the memtables and waits for the compactions they and earlier writes set off, in one
+    /// <c>rocksdb_wait_for_compact</c> call (the binding wraps it only natively). A wait the caller
+    /// gave up on goes on, and the next call joins it rather than starting a second.
+    /// </summary>
+    public ValueTask SettleAsync(CancellationToken cancellationToken)
     {
+        if (_settling.IsCompleted)
+        {
+            _settling = Task.Run(WaitForCompactions, CancellationToken.None);
+        }
+
+        return new(_settling.WaitAsync(cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        // Closing the database under a native wait that is still running would crash the process.
+        await _settling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _db.Dispose();
-        return ValueTask.CompletedTask;
+    }
+
+    private void WaitForCompactions()
+    {
+        var native = Native.Instance;
+        var options = native.rocksdb_wait_for_compact_options_create();
+        try
+        {
+            native.rocksdb_wait_for_compact_options_set_flush(options, 1);
+            native.rocksdb_wait_for_compact(_db.Handle, options);
+        }
+        finally
+        {
+            native.rocksdb_wait_for_compact_options_destroy(options);
+        }
     }
 }

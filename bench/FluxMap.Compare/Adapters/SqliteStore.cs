@@ -44,6 +44,26 @@ internal sealed class SqliteStore : IStoreAdapter
         return session;
     }
 
+    /// <summary>
+    /// Checkpoints the WAL into the database file and truncates it, so every row starts with an
+    /// empty WAL instead of inheriting the previous row's (SQLite's own checkpoints run inside a
+    /// commit once the WAL passes 1,000 pages, so they stay part of the rows).
+    /// </summary>
+    public ValueTask SettleAsync(CancellationToken cancellationToken)
+    {
+        using var connection = Connect();
+        using var checkpoint = connection.CreateCommand();
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        using var reader = checkpoint.ExecuteReader();
+        reader.Read();
+        if (reader.GetInt32(0) != 0)
+        {
+            throw new InvalidOperationException("SQLite's WAL checkpoint was blocked by a reader or writer.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {

@@ -124,6 +124,10 @@ internal sealed class ZoneTreeStore : IStoreAdapter, IStoreSession
         }
     });
 
+    /// <summary>Waits for the merges the maintainer is running (ZoneTree's background work).</summary>
+    public ValueTask SettleAsync(CancellationToken cancellationToken) =>
+        new(_maintainer.WaitForBackgroundThreadsAsync().WaitAsync(cancellationToken));
+
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {

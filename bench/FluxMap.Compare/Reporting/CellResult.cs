@@ -33,6 +33,9 @@ internal sealed record CellResult(string WorkloadId, string StoreId)
     /// <summary>Workload-specific remark (retries, checks).</summary>
     public string? Note { get; init; }
 
+    /// <summary>Which open stores had not finished their background work when the row started, and why; null when all had.</summary>
+    public string? Unsettled { get; init; }
+
     /// <summary>Throughput.</summary>
     public double OperationsPerSecond => Seconds > 0 ? Operations / Seconds : 0;
 }

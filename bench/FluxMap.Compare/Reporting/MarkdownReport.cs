@@ -35,7 +35,17 @@ internal static class MarkdownReport
         Line(text, $"- **Per row:** at most {Format.Count(settings.Operations)} operations (FeOxDB: one per key) or {settings.MaxCellDuration.TotalSeconds:0.###} s, whichever comes first; " +
             $"YCSB, scans and transfers on {settings.Threads} threads; seed {settings.Seed}.");
         Line(text, "- **Warm-up:** " + (settings.Rehearse ? "before anything is timed, every store runs every workload once on tiny sizes (an untimed rehearsal), then the run waits until the JIT has compiled nothing for 250 ms; " : "") +
-            $"each phase then reads and rewrites its loaded keys for {settings.WarmUp.TotalSeconds:0.###} s before its first row.");
+            $"each phase then reads and rewrites its loaded keys for {settings.WarmUp.TotalSeconds:0.###} s" +
+            (settings.WarmUp > TimeSpan.Zero ? " and waits again for the JIT to go quiet" : "") + " before its first row.");
+        Line(text, "- **Order:** phase by phase (the FeOxDB tables of each key count, YCSB and scans, transfers, durable commits), every store's rows of a phase before the next phase. " +
+            "Within a phase a store opens in a fresh directory, loads, warms up and runs the phase's rows alone, then closes, one store after another, " +
+            $"except the strict stores ({StrictStores(report)}): each of their commits waits for the disk's fsync, which drifts during a run, " +
+            "so they open and load together and take turns row by row (one workload on each of them, then the next workload), and a drift reaches them alike. " +
+            "Their peak RSS and heap columns therefore include the other strict stores, open and idle.");
+        Line(text, $"- **Settle:** before every timed row, outside its time, every open store finishes its background work (at most {settings.SettleTimeout.TotalSeconds:0.###} s each; " +
+            "a row that started with a store unsettled says so in its Note): FluxMap vacuums, checkpoints (which flushes write-behind) and waits for a data-file round with nothing to write; " +
+            "RocksDB flushes its memtables and waits for compactions; ZoneTree waits for its maintainer's merges; SQLite checkpoints and truncates its WAL; " +
+            "LMDB syncs its environment; LiteDB checkpoints its log; the in-memory collections and FASTER have nothing to settle. Then garbage is collected.");
         if (settings.MaxCellDuration < TimeSpan.FromSeconds(1))
         {
             Line(text, $"- **Smoke run:** rows this short ({settings.MaxCellDuration.TotalSeconds:0.###} s, small data) show that every store and workload runs, " +
@@ -63,6 +73,9 @@ internal static class MarkdownReport
 
         return text.ToString();
     }
+
+    private static string StrictStores(CompareReport report) =>
+        report.Stores.Any(RunOrder.Interleaves) ? string.Join(", ", report.Stores.Where(RunOrder.Interleaves).Select(s => s.Name)) : "none selected";
 
     private static double OneAtATime(CompareReport report) => report.FsyncP50Microseconds > 0 ? 1_000_000 / report.FsyncP50Microseconds : 0;
 
@@ -133,7 +146,7 @@ internal static class MarkdownReport
             Line(text, $"| {store.Name} | {Durability(store)} | {Format.Count(result.OperationsPerSecond)} | {Format.Amount(result.P50Microseconds)} | " +
                 $"{Format.Amount(result.P99Microseconds)} | {Format.Count(result.AllocatedBytesPerOperation)} | {Format.Amount(result.PeakResidentMiB)} | " +
                 $"{Format.Amount(result.ManagedHeapMiB)} | {Format.Count(result.DiskBytesPerOperation)} | {Format.Ratio(report.RatioToFluxMap(workload.Id, store))} | " +
-                $"{Cell(result.Note ?? "")} |");
+                $"{Cell(string.Join("; ", new[] { result.Unsettled, result.Note }.OfType<string>()))} |");
         }
 
         Line(text);
