@@ -9,21 +9,25 @@ namespace FluxMap.Hosting;
 internal static class FluxMapRegistration
 {
     /// <summary>
-    /// Refuses a second database of one name: two registrations of one name would share options,
-    /// and so a data directory only one can hold.
+    /// Takes <paramref name="name"/> for one database, refused when another registration took it
+    /// (local, replicated, or an Orleans grain storage's): two databases of one name would share
+    /// options, and so a data directory only one can hold, and their logs and metrics would not
+    /// tell them apart.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="key">The name; null for the database without a key.</param>
-    /// <param name="addKeyed">The method that registers further databases, for the message.</param>
-    /// <param name="hostedTypes">The open generic types the registrations add under the name.</param>
-    internal static void ThrowIfRegistered(IServiceCollection services, string? key, string addKeyed, params Type[] hostedTypes)
+    /// <param name="name">The name of the database's options; <see cref="Options.DefaultName"/> for the database without a key.</param>
+    /// <param name="registeredBy">The method registering the database, for a later refusal's message.</param>
+    internal static void TakeName(IServiceCollection services, string name, string registeredBy)
     {
-        if (services.Any(d => Equals(d.ServiceKey, key) && d.ServiceType.IsGenericType && hostedTypes.Contains(d.ServiceType.GetGenericTypeDefinition())))
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(RegisteredDatabaseName) && Equals(d.ServiceKey, name)) is { } taken)
         {
-            throw new InvalidOperationException(key is null
-                ? $"A FluxMap database without a key is already registered; register further databases with {addKeyed}."
-                : $"A FluxMap database named '{key}' is already registered.");
+            var by = ((RegisteredDatabaseName)taken.KeyedImplementationInstance!).RegisteredBy;
+            throw new InvalidOperationException(name == Options.DefaultName
+                ? $"A FluxMap database without a key is already registered (by {by}); register further databases under a name (AddKeyedFluxMap, AddKeyedReplicatedFluxMap)."
+                : $"A FluxMap database named '{name}' is already registered (by {by}); one name stands for one database in a host, its options, logs and metrics.");
         }
+
+        services.AddKeyedSingleton(name, new RegisteredDatabaseName(registeredBy));
     }
 
     /// <summary>The named database options, validated when the host starts, a relative data directory taken from the content root.</summary>

@@ -71,7 +71,7 @@ public static class FluxMapServiceCollectionExtensions
     /// <param name="configure">Sets the database's options.</param>
     /// <param name="configureDatabase">Sets what options cannot: key order, size estimator, serializer.</param>
     /// <returns>The service collection.</returns>
-    /// <exception cref="InvalidOperationException">A database named <paramref name="name"/> is already registered.</exception>
+    /// <exception cref="InvalidOperationException">A database named <paramref name="name"/> is already registered (local, replicated or an Orleans grain storage).</exception>
     public static IServiceCollection AddKeyedFluxMap<TKey, TValue>(
         this IServiceCollection services,
         string name,
@@ -95,7 +95,7 @@ public static class FluxMapServiceCollectionExtensions
     /// <param name="configuration">The section holding <see cref="FluxMapOptions"/>' properties.</param>
     /// <param name="configureDatabase">Sets what options cannot: key order, size estimator, serializer.</param>
     /// <returns>The service collection.</returns>
-    /// <exception cref="InvalidOperationException">A database named <paramref name="name"/> is already registered.</exception>
+    /// <exception cref="InvalidOperationException">A database named <paramref name="name"/> is already registered (local, replicated or an Orleans grain storage).</exception>
     public static IServiceCollection AddKeyedFluxMap<TKey, TValue>(
         this IServiceCollection services,
         string name,
@@ -121,8 +121,9 @@ public static class FluxMapServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        FluxMapRegistration.ThrowIfRegistered(services, key, "AddKeyedFluxMap", typeof(HostedFluxDatabase<,>));
-        configureOptions(FluxMapRegistration.AddFluxMapOptions(services, key ?? Options.Options.DefaultName));
+        var name = key ?? Options.Options.DefaultName;
+        FluxMapRegistration.TakeName(services, name, key is null ? nameof(AddFluxMap) : nameof(AddKeyedFluxMap));
+        configureOptions(FluxMapRegistration.AddFluxMapOptions(services, name));
 
         services.AddKeyedSingleton(key, (sp, _) => new HostedFluxDatabase<TKey, TValue>(
             key,

@@ -1,5 +1,6 @@
 using FluxMap;
 using FluxMap.Grains;
+using FluxMap.Hosting;
 using FluxMap.Replication;
 using FluxMap.Replication.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -46,41 +47,13 @@ public static class FluxMapSiloBuilderExtensions
     /// <param name="name">The provider's name, as grains' state attributes name it.</param>
     /// <param name="configureOptions">Configures the provider's options builder; null leaves the defaults and later <c>Configure</c> calls.</param>
     /// <returns>The silo builder.</returns>
-    /// <exception cref="InvalidOperationException">A FluxMap grain storage named <paramref name="name"/> is already added.</exception>
+    /// <exception cref="InvalidOperationException">A FluxMap database named <paramref name="name"/> is already registered in the host (a grain storage, <c>AddKeyedFluxMap</c> or <c>AddKeyedReplicatedFluxMap</c>).</exception>
     public static ISiloBuilder AddFluxMapGrainStorage(this ISiloBuilder builder, string name, Action<OptionsBuilder<FluxMapGrainStorageOptions>>? configureOptions = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var services = builder.Services;
-
-        // Two registrations of one name would open one data directory twice.
-        if (services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, name) && d.ServiceType == typeof(FluxGrainDatabaseHost)))
-        {
-            throw new InvalidOperationException($"A FluxMap grain storage named '{name}' is already added.");
-        }
-
-        configureOptions?.Invoke(services.AddOptions<FluxMapGrainStorageOptions>(name));
-        services.AddTransient<IPostConfigureOptions<FluxMapGrainStorageOptions>, DefaultStorageProviderSerializerOptionsConfigurator<FluxMapGrainStorageOptions>>();
-        services.AddTransient<IConfigurationValidator>(sp => new FluxMapGrainStorageOptionsValidator(Options(sp, name), name));
-        services.ConfigureNamedOptionForLogging<FluxMapGrainStorageOptions>(name);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ExceptionSerializationOptions>, FluxMapExceptionSerialization>());
-
-        services.AddKeyedSingleton(name, (sp, _) => new FluxGrainDatabaseHost(name, Options(sp, name), sp));
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name));
-        services.AddGrainStorage(name, (sp, _) => new FluxMapGrainStorage(
-            sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name),
-            Options(sp, name).GrainStorageSerializer,
-            sp.GetRequiredService<IActivatorProvider>()));
-        services.AddKeyedSingleton<ITransactionalStateStorageFactory>(name, (sp, _) => new FluxMapTransactionalStateStorageFactory(
-            sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name),
-            Options(sp, name).GrainStorageSerializer,
-            sp.GetService<StoreFaultInjector>()));
-        if (name == ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME)
-        {
-            services.TryAddSingleton(sp => sp.GetRequiredKeyedService<ITransactionalStateStorageFactory>(name));
-        }
-
-        return builder;
+        FluxMapRegistration.TakeName(builder.Services, name, nameof(AddFluxMapGrainStorage));
+        return AddStorage(builder, name, configureOptions);
     }
 
     /// <summary>Adds FluxMap grain storage as the silo's default (for state attributes that name no provider), configured in code.</summary>
@@ -111,11 +84,14 @@ public static class FluxMapSiloBuilderExtensions
     /// <param name="name">The provider's name, as grains' state attributes name it.</param>
     /// <param name="configuration">The section holding <see cref="FluxMapOptions"/>' properties and a <c>Replication</c> section with <see cref="ReplicationOptions"/>' properties.</param>
     /// <returns>The silo builder.</returns>
-    /// <exception cref="InvalidOperationException">A FluxMap grain storage named <paramref name="name"/> is already added.</exception>
+    /// <exception cref="InvalidOperationException">A FluxMap database named <paramref name="name"/> is already registered in the host (a grain storage, <c>AddKeyedFluxMap</c> or <c>AddKeyedReplicatedFluxMap</c>), whose options this one would share.</exception>
     public static ISiloBuilder AddReplicatedFluxMapGrainStorage(this ISiloBuilder builder, string name, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(configuration);
-        builder.AddFluxMapGrainStorage(name, options => options.OpenDatabase = OpenReplicatedAsync);
+        FluxMapRegistration.TakeName(builder.Services, name, nameof(AddReplicatedFluxMapGrainStorage));
+        AddStorage(builder, name, options => options.Configure(o => o.OpenDatabase = OpenReplicatedAsync));
         ReplicationRegistration.AddOptions(builder.Services, name, configuration);
         return builder;
     }
@@ -144,6 +120,34 @@ public static class FluxMapSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
         return options.Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
+    }
+
+    // The grain storage and the transactional state storage of one name, over one database the silo opens and closes.
+    private static ISiloBuilder AddStorage(ISiloBuilder builder, string name, Action<OptionsBuilder<FluxMapGrainStorageOptions>>? configureOptions)
+    {
+        var services = builder.Services;
+        configureOptions?.Invoke(services.AddOptions<FluxMapGrainStorageOptions>(name));
+        services.AddTransient<IPostConfigureOptions<FluxMapGrainStorageOptions>, DefaultStorageProviderSerializerOptionsConfigurator<FluxMapGrainStorageOptions>>();
+        services.AddTransient<IConfigurationValidator>(sp => new FluxMapGrainStorageOptionsValidator(Options(sp, name), name));
+        services.ConfigureNamedOptionForLogging<FluxMapGrainStorageOptions>(name);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ExceptionSerializationOptions>, FluxMapExceptionSerialization>());
+
+        services.AddKeyedSingleton(name, (sp, _) => new FluxGrainDatabaseHost(name, Options(sp, name), sp));
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name));
+        services.AddGrainStorage(name, (sp, _) => new FluxMapGrainStorage(
+            sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name),
+            Options(sp, name).GrainStorageSerializer,
+            sp.GetRequiredService<IActivatorProvider>()));
+        services.AddKeyedSingleton<ITransactionalStateStorageFactory>(name, (sp, _) => new FluxMapTransactionalStateStorageFactory(
+            sp.GetRequiredKeyedService<FluxGrainDatabaseHost>(name),
+            Options(sp, name).GrainStorageSerializer,
+            sp.GetService<StoreFaultInjector>()));
+        if (name == ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME)
+        {
+            services.TryAddSingleton(sp => sp.GetRequiredKeyedService<ITransactionalStateStorageFactory>(name));
+        }
+
+        return builder;
     }
 
     private static async ValueTask<IFluxGrainDatabase> OpenReplicatedAsync(IServiceProvider services, string name, CancellationToken cancellationToken) =>

@@ -50,7 +50,7 @@ public static class ReplicatedFluxMapServiceCollectionExtensions
     /// <param name="configuration">The section holding <see cref="FluxMapOptions"/>' properties and a <c>Replication</c> section with <see cref="ReplicationOptions"/>' properties.</param>
     /// <param name="configureDatabase">Sets what options cannot: key order, size estimator, serializer.</param>
     /// <returns>The service collection.</returns>
-    /// <exception cref="InvalidOperationException">A database named <paramref name="name"/> is already registered.</exception>
+    /// <exception cref="InvalidOperationException">A database named <paramref name="name"/> is already registered (local, replicated or an Orleans grain storage).</exception>
     public static IServiceCollection AddKeyedReplicatedFluxMap<TKey, TValue>(
         this IServiceCollection services,
         string name,
@@ -72,9 +72,9 @@ public static class ReplicatedFluxMapServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        // A local and a replicated database of one name would share options, and so a data directory.
-        FluxMapRegistration.ThrowIfRegistered(services, key, "AddKeyedReplicatedFluxMap", typeof(HostedReplicatedFluxDatabase<,>), typeof(HostedFluxDatabase<,>));
-        ReplicationRegistration.AddOptions(services, key ?? Options.Options.DefaultName, configuration);
+        var name = key ?? Options.Options.DefaultName;
+        FluxMapRegistration.TakeName(services, name, key is null ? nameof(AddReplicatedFluxMap) : nameof(AddKeyedReplicatedFluxMap));
+        ReplicationRegistration.AddOptions(services, name, configuration);
         services.AddKeyedSingleton(key, (sp, _) => new HostedReplicatedFluxDatabase<TKey, TValue>(
             key,
             (optionsName, name, ct) => ReplicationRegistration.OpenAsync(sp, optionsName, name, configureDatabase, ct)));

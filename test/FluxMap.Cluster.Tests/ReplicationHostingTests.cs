@@ -96,8 +96,10 @@ public sealed class ReplicationHostingTests
 
         var overLocal = Assert.Throws<InvalidOperationException>(() => local.AddReplicatedFluxMap<string, long>(configuration));
         var overReplicated = Assert.Throws<InvalidOperationException>(() => replicated.AddKeyedReplicatedFluxMap<string, long>("orders", configuration));
+        var localOverReplicated = Assert.Throws<InvalidOperationException>(() => replicated.AddKeyedFluxMap<string, long>("orders", _ => { }));
 
-        Assert.Equal("A FluxMap database without a key is already registered; register further databases with AddKeyedReplicatedFluxMap.", overLocal.Message);
-        Assert.Equal("A FluxMap database named 'orders' is already registered.", overReplicated.Message);
+        Assert.Equal("A FluxMap database without a key is already registered (by AddFluxMap); register further databases under a name (AddKeyedFluxMap, AddKeyedReplicatedFluxMap).", overLocal.Message);
+        Assert.Equal("A FluxMap database named 'orders' is already registered (by AddKeyedReplicatedFluxMap); one name stands for one database in a host, its options, logs and metrics.", overReplicated.Message);
+        Assert.Equal(overReplicated.Message, localOverReplicated.Message);
     }
 }

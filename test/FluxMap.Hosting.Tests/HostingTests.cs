@@ -73,8 +73,8 @@ public sealed class HostingTests
 
         var keyed = Assert.Throws<InvalidOperationException>(() => services.AddKeyedFluxMap<int, int>("orders", _ => { }));
         var unkeyed = Assert.Throws<InvalidOperationException>(() => services.AddFluxMap<string, string>(_ => { }));
-        Assert.Equal("A FluxMap database named 'orders' is already registered.", keyed.Message);
-        Assert.Contains("register further databases with AddKeyedFluxMap", unkeyed.Message);
+        Assert.Equal("A FluxMap database named 'orders' is already registered (by AddKeyedFluxMap); one name stands for one database in a host, its options, logs and metrics.", keyed.Message);
+        Assert.Equal("A FluxMap database without a key is already registered (by AddFluxMap); register further databases under a name (AddKeyedFluxMap, AddKeyedReplicatedFluxMap).", unkeyed.Message);
     }
 
     [Fact]

@@ -22,14 +22,40 @@ public sealed class RegistrationTests
         return builder.Build();
     }
 
-    [Fact]
-    public void AddingOneNameTwiceIsRefused()
+    [Theory]
+    [InlineData(nameof(FluxMapSiloBuilderExtensions.AddFluxMapGrainStorage), nameof(FluxMapSiloBuilderExtensions.AddFluxMapGrainStorage))]
+    [InlineData(nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage), nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage))]
+    [InlineData(nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage), nameof(ReplicatedFluxMapServiceCollectionExtensions.AddKeyedReplicatedFluxMap))]
+    [InlineData(nameof(ReplicatedFluxMapServiceCollectionExtensions.AddKeyedReplicatedFluxMap), nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage))]
+    [InlineData(nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage), nameof(FluxMapServiceCollectionExtensions.AddKeyedFluxMap))]
+    [InlineData(nameof(FluxMapSiloBuilderExtensions.AddFluxMapGrainStorage), nameof(FluxMapServiceCollectionExtensions.AddKeyedFluxMap))]
+    [InlineData(nameof(FluxMapServiceCollectionExtensions.AddKeyedFluxMap), nameof(FluxMapSiloBuilderExtensions.AddFluxMapGrainStorage))]
+    [InlineData(nameof(FluxMapSiloBuilderExtensions.AddFluxMapGrainStorage), nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage))]
+    public void ANameTakenByOneDatabaseIsRefusedToAnother(string first, string second)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Build(silo => silo
-            .AddFluxMapGrainStorage("twice", o => o.Database.DataDirectory = "a")
-            .AddFluxMapGrainStorage("twice", o => o.Database.DataDirectory = "b")));
+        var builder = Host.CreateApplicationBuilder();
+        Register(builder, first, "shared");
 
-        Assert.Contains("'twice'", error.Message);
+        var error = Assert.Throws<InvalidOperationException>(() => Register(builder, second, "shared"));
+
+        Assert.Equal(
+            $"A FluxMap database named 'shared' is already registered (by {first}); one name stands for one database in a host, its options, logs and metrics.",
+            error.Message);
+    }
+
+    [Fact]
+    public void DatabasesOfDistinctNamesShareAHost()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        Register(builder, nameof(FluxMapSiloBuilderExtensions.AddFluxMapGrainStorage), "grains");
+        Register(builder, nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage), "shared-grains");
+        Register(builder, nameof(FluxMapServiceCollectionExtensions.AddKeyedFluxMap), "orders");
+        Register(builder, nameof(ReplicatedFluxMapServiceCollectionExtensions.AddKeyedReplicatedFluxMap), "stock");
+        builder.Services.AddFluxMap<string, long>(_ => { });
+        using var host = builder.Build();
+
+        Assert.NotNull(host.Services.GetRequiredKeyedService<IGrainStorage>("grains"));
+        Assert.NotNull(host.Services.GetRequiredKeyedService<IGrainStorage>("shared-grains"));
     }
 
     [Fact]
@@ -99,5 +125,28 @@ public sealed class RegistrationTests
         Assert.True(Path.IsPathRooted(replication.LogDirectory) && Path.IsPathRooted(database.DataDirectory), "relative directories are taken from the content root");
         Assert.NotNull(host.Services.GetRequiredService<IOptionsMonitor<FluxMapGrainStorageOptions>>().Get("Default").OpenDatabase);
         Assert.NotNull(host.Services.GetRequiredService<IGrainStorage>());
+    }
+
+    /// <summary>Registers a database named <paramref name="name"/> the way <paramref name="method"/> does, on the host or on its silo.</summary>
+    private static void Register(HostApplicationBuilder builder, string method, string name)
+    {
+        var section = new ConfigurationBuilder().Build();
+        switch (method)
+        {
+            case nameof(FluxMapSiloBuilderExtensions.AddFluxMapGrainStorage):
+                builder.UseOrleans(silo => silo.UseLocalhostClustering().AddFluxMapGrainStorage(name, o => o.Database.DataDirectory = "unused"));
+                break;
+            case nameof(FluxMapSiloBuilderExtensions.AddReplicatedFluxMapGrainStorage):
+                builder.UseOrleans(silo => silo.UseLocalhostClustering().AddReplicatedFluxMapGrainStorage(name, section));
+                break;
+            case nameof(FluxMapServiceCollectionExtensions.AddKeyedFluxMap):
+                builder.Services.AddKeyedFluxMap<string, byte[]>(name, _ => { });
+                break;
+            case nameof(ReplicatedFluxMapServiceCollectionExtensions.AddKeyedReplicatedFluxMap):
+                builder.Services.AddKeyedReplicatedFluxMap<string, byte[]>(name, section);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(method), method, "No such registration.");
+        }
     }
 }
