@@ -43,7 +43,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         var options = settings.Options;
         Name = settings.Name;
         Keys = keys;
-        Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true);
+        Store = new VersionedSkipList<TKey, TValue>(keys);
         Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
         Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);

@@ -140,10 +140,10 @@ public sealed class SsiTrackerTests
     // The tracker's part of a commit, in the order the transaction manager calls it.
     private List<(TransactionRecord<int> Victim, int Key)>? Commit(TransactionRecord<int> tx, params int[] writes)
     {
-        var set = new VersionedSkipList<int, string>(_keys, indexed: false);
+        var set = new WriteSet<int, string>(_keys.Comparer);
         foreach (var key in writes)
         {
-            set.GetOrAdd(key).Overwrite(0, "v", isTombstone: false, 0);
+            set.Put(key, "v", isTombstone: false, 0);
         }
 
         using (_gate.Enter())

@@ -79,15 +79,15 @@ internal sealed class ReadTrace<TKey>
     }
 
     /// <summary>The first key written in <paramref name="writes"/> that this trace covers and <paramref name="counts"/> accepts.</summary>
-    internal bool TryFindCovered<TValue, TState>(VersionedSkipList<TKey, TValue> writes, TState state, Func<TState, TKey, bool> counts, out TKey key)
+    internal bool TryFindCovered<TValue, TState>(WriteSet<TKey, TValue> writes, TState state, Func<TState, TKey, bool> counts, out TKey key)
     {
         lock (_gate)
         {
-            for (var node = writes.First; node is not null; node = node.Next(0))
+            foreach (var write in writes)
             {
-                if (CoversUnlocked(node.Key) && counts(state, node.Key))
+                if (CoversUnlocked(write.Key) && counts(state, write.Key))
                 {
-                    key = node.Key;
+                    key = write.Key;
                     return true;
                 }
             }

@@ -210,7 +210,7 @@ internal sealed class SsiTracker<TKey>
     // Every transaction that read something tx writes and did not see tx: active ones, committed
     // ones that overlapped tx, and the summary of older committed ones. The commit timestamp in
     // each entry is long.MaxValue for an active reader.
-    internal List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders<TValue>(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
+    internal List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders<TValue>(TransactionRecord<TKey> tx, WriteSet<TKey, TValue> writes)
     {
         _gate.AssertHeld();
         List<(TransactionRecord<TKey>?, TKey, long)>? readers = null;
@@ -239,12 +239,12 @@ internal sealed class SsiTracker<TKey>
 
         if (!_summary.IsEmpty)
         {
-            for (var node = writes.First; node is not null; node = node.Next(0))
+            foreach (var write in writes)
             {
-                var commit = _summary.LatestReaderCommit(node.Key);
+                var commit = _summary.LatestReaderCommit(write.Key);
                 if (commit >= tx.Snapshot && commit > 0)
                 {
-                    (readers ??= []).Add((null, node.Key, commit));
+                    (readers ??= []).Add((null, write.Key, commit));
                     break;
                 }
             }
@@ -300,7 +300,7 @@ internal sealed class SsiTracker<TKey>
     /// </summary>
     internal void NoteInstalled<TValue>(
         TransactionRecord<TKey> tx,
-        VersionedSkipList<TKey, TValue> writes,
+        WriteSet<TKey, TValue> writes,
         List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? readers,
         List<(TransactionRecord<TKey> Victim, TKey Key)>? readOnlyVictims,
         long commit)
@@ -433,7 +433,7 @@ internal sealed class SsiTracker<TKey>
     // them; these late readers get their dependency on tx here, and if tx is a pivot whose Tout
     // committed first, the structure is complete with tx committed, so the reader must abort.
     private void NoteLateReaders<TValue>(
-        TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
+        TransactionRecord<TKey> tx, WriteSet<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
     {
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {

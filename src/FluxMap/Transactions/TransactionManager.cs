@@ -258,7 +258,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
     /// <returns>A task that completes when the commit may be acknowledged (at once unless durability waits for a sync).</returns>
     /// <exception cref="SerializationConflictException">The transaction was aborted instead.</exception>
     /// <exception cref="ArgumentException">A key or value cannot be encoded; the transaction stays active.</exception>
-    internal ValueTask Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
+    internal ValueTask Commit(TransactionRecord<TKey> tx, WriteSet<TKey, TValue>? writes)
     {
         // Encoded here, on the committing caller, before the commit takes its timestamp: a value
         // that cannot be written fails this call alone, and the log writes exactly these bytes.
@@ -332,16 +332,15 @@ internal sealed partial class TransactionManager<TKey, TValue>
     }
 
     // A transaction's workspace into the store at one commit timestamp; a delete of a key that holds no value installs nothing.
-    private void InstallWrites(VersionedSkipList<TKey, TValue> writes, long commit, long horizon)
+    private void InstallWrites(WriteSet<TKey, TValue> writes, long commit, long horizon)
     {
         _gate.AssertHeld();
-        for (var node = writes.First; node is not null; node = node.Next(0))
+        foreach (var write in writes)
         {
-            var pending = node.Head!;
-            var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
-            if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
+            var target = write.IsTombstone ? _store.Find(write.Key) : _store.GetOrAdd(write.Key);
+            if (target is not null && !(write.IsTombstone && target.Head is null or { IsTombstone: true }))
             {
-                _installer.Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
+                _installer.Install(target, commit, write.Value, write.IsTombstone, write.ExpiresAt, horizon);
             }
         }
     }
@@ -461,7 +460,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
         var now = _clock.Now;
         var commit = 0L;
         var horizon = Horizon;
-        VersionedSkipList<TKey, TValue>? logged = null;
+        WriteSet<TKey, TValue>? logged = null;
         var swept = 0;
         while (_installer.TakeExpired(now, ref budget) is { } expired)
         {
@@ -475,7 +474,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
             _ssi.NoteBlindWrite(expired.Key, commit, deadline);
             if (_publisher.Logs)
             {
-                (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
+                (logged ??= new WriteSet<TKey, TValue>(_keys.Comparer)).Put(expired.Key, default!, isTombstone: true, 0);
             }
 
             swept++;
@@ -582,20 +581,20 @@ internal sealed partial class TransactionManager<TKey, TValue>
         _publisher.PublishUnlogged(commit);
     }
 
-    private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
+    private void CheckWriteWrite(TransactionRecord<TKey> tx, WriteSet<TKey, TValue> writes)
     {
         _gate.AssertHeld();
-        for (var node = writes.First; node is not null; node = node.Next(0))
+        foreach (var write in writes)
         {
-            if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
+            if (_store.Find(write.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
             {
                 var writerId = _ssi.WriterIdOf(head.Timestamp);
                 throw new SerializationConflictException(
-                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {_ssi.DescribeWriter(head.Timestamp)} " +
+                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(write.Key)} was changed by {_ssi.DescribeWriter(head.Timestamp)} " +
                     "that committed after this transaction's snapshot (first committer wins). Retry the transaction.",
                     ConflictReason.WriteWrite,
                     tx.Id,
-                    node.Key,
+                    write.Key,
                     writerId)
                 {
                     ConflictingCommit = head.Timestamp,
