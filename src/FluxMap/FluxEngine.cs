@@ -123,6 +123,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// <summary>Cursors of finished scans, for the next scans to reuse.</summary>
     internal SparePool<ScanCursor<TKey, TValue>> ScanCursors { get; } = new();
 
+    /// <summary>Emptied workspaces of ended transactions, for the next transactions that write.</summary>
+    internal SparePool<WriteSet<TKey, TValue>> Workspaces { get; } = new();
+
     /// <summary>The write-behind data file; null in memory or when it is turned off.</summary>
     internal DataFileStore<TKey, TValue>? DataFile => _dataFile;
 

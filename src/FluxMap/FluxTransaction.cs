@@ -21,30 +21,46 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     where TKey : notnull
 {
     private readonly FluxEngine<TKey, TValue> _engine;
-    private readonly TransactionRecord<TKey> _record;
+
+    // Let go of at Close, when the transaction manager may hand it to another transaction: from
+    // then on it is null, so a path that missed the disposed check fails instead of touching it.
+    private TransactionRecord<TKey> _record;
+
+    // Rented at the first write and handed back, emptied, when the transaction ends.
     private WriteSet<TKey, TValue>? _writes;
+
+    // The call slot: 1 while a call runs, and for good once Close found it free.
     private int _busy;
-    private volatile bool _disposed;
+    private int _disposed;
 
     internal FluxTransaction(FluxEngine<TKey, TValue> engine, TransactionRecord<TKey> record)
     {
         _engine = engine;
         _record = record;
+        Id = record.Id;
+        IsReadOnly = record.ReadOnly;
     }
 
     /// <summary>Gets the transaction's id, as named in conflict messages.</summary>
-    public long Id => _record.Id;
+    public long Id { get; }
 
     /// <summary>Gets a value indicating whether the transaction was begun read-only.</summary>
-    public bool IsReadOnly => _record.ReadOnly;
+    public bool IsReadOnly { get; }
 
     /// <summary>Gets where the transaction is in its life.</summary>
     public TransactionStatus Status { get; private set; }
 
     internal WriteSet<TKey, TValue>? Workspace => _writes;
 
-    /// <summary>The transaction manager's record of this transaction: its snapshot and, once committed, its commit timestamp.</summary>
-    internal TransactionRecord<TKey> Record => _record;
+    /// <summary>The transaction manager's record of this transaction: its snapshot and, once committed, its commit timestamp. Not after disposal.</summary>
+    internal TransactionRecord<TKey> Record
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _record;
+        }
+    }
 
     /// <summary>The conflict that rolled this transaction back, if one did.</summary>
     internal SerializationConflictException? Conflict { get; private set; }
@@ -179,7 +195,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             var started = _engine.Metrics.StartCommit();
             durable = _engine.Metrics.EndCommit(_engine.Transactions.Commit(_record, _writes), started);
             Status = TransactionStatus.Committed;
-            _writes = null;
+            RecycleWrites();
         }
         catch (Exception e)
         {
@@ -256,14 +272,29 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <summary>Ends the transaction as <see cref="DisposeAsync"/> does, for callers inside the library that cannot await.</summary>
     internal void Close()
     {
-        if (!_disposed)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            _disposed = true;
-            if (Status == TransactionStatus.Active)
-            {
-                _engine.Transactions.Abort(_record);
-                Ended(null);
-            }
+            return;
+        }
+
+        // A call still running (overlapping calls are a misuse) may be using the record and the
+        // workspace: they are left to the collector then, never handed to another transaction.
+        var idle = Interlocked.Exchange(ref _busy, 1) == 0;
+        if (!idle)
+        {
+            _writes = null;
+        }
+
+        if (Status == TransactionStatus.Active)
+        {
+            _engine.Transactions.Abort(_record);
+            Ended(null);
+        }
+
+        if (idle)
+        {
+            _engine.Transactions.Release(_record);
+            _record = null!;
         }
     }
 
@@ -494,7 +525,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     private void Write(TKey key, TValue value, bool isTombstone, long expiresAt = 0)
     {
         var stored = isTombstone ? value : _engine.Values.Copy(value, nameof(value));
-        (_writes ??= new WriteSet<TKey, TValue>(_engine.Keys.Comparer)).Put(key, stored, isTombstone, expiresAt);
+        (_writes ??= _engine.Workspaces.Rent() ?? new WriteSet<TKey, TValue>(_engine.Keys.Comparer)).Put(key, stored, isTombstone, expiresAt);
     }
 
     /// <summary>Opens a scan of <paramref name="range"/>: once the snapshot is safe (deferrable), traces the whole range before any of it is read.</summary>
@@ -517,7 +548,25 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     }
 
     /// <summary>Shrinks a scan's trace to what it covered (see <see cref="ReadTrace{TKey}.Narrow"/>).</summary>
-    internal void NarrowScan(RangeTrace<TKey> trace, KeyRange<TKey>? covered) => _record.Trace?.Narrow(trace, covered);
+    /// <remarks>
+    /// Scans end outside the transaction's calls, so this takes the call slot itself. It is not free
+    /// while a call runs, or for good once the transaction is disposed and its record may serve
+    /// another: the trace then stays wider than the scan went, which can only cost a needless abort.
+    /// </remarks>
+    internal void NarrowScan(RangeTrace<TKey> trace, KeyRange<TKey>? covered)
+    {
+        if (Interlocked.Exchange(ref _busy, 1) == 0)
+        {
+            try
+            {
+                _record.Trace?.Narrow(trace, covered);
+            }
+            finally
+            {
+                Exit();
+            }
+        }
+    }
 
     /// <summary>One step of a scan in this transaction's view.</summary>
     internal ScanStep Step(ScanCursor<TKey, TValue> cursor, CancellationToken cancellationToken)
@@ -550,7 +599,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
     private void Enter(CancellationToken cancellationToken)
     {
-        Disposed.ThrowIf(_disposed, typeof(FluxTransaction<TKey, TValue>));
+        ThrowIfDisposed();
         _engine.ThrowIfDisposed();
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
@@ -569,14 +618,35 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
         if (_record.Doom is { } doom)
         {
-            Exit();
-            _engine.Transactions.Abort(_record);
-            Ended(doom);
+            try
+            {
+                _engine.Transactions.Abort(_record);
+                Ended(doom);
+            }
+            finally
+            {
+                Exit();
+            }
+
             throw doom;
         }
     }
 
     private void Exit() => Volatile.Write(ref _busy, 0);
+
+    private void ThrowIfDisposed() => Disposed.ThrowIf(Volatile.Read(ref _disposed) != 0, typeof(FluxTransaction<TKey, TValue>));
+
+    // The transaction is done with its workspace (the caller holds the call slot, so no other call
+    // of it can be using the workspace): emptied, it goes back for another transaction.
+    private void RecycleWrites()
+    {
+        if (_writes is { } writes)
+        {
+            _writes = null;
+            writes.Clear();
+            _engine.Workspaces.Return(writes);
+        }
+    }
 
     private void Ended(SerializationConflictException? conflict)
     {
@@ -587,7 +657,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
         Status = TransactionStatus.RolledBack;
         Conflict = conflict;
-        _writes = null;
+        RecycleWrites();
     }
 
     private void ThrowIfReadOnly()

@@ -16,7 +16,7 @@ public sealed class SsiTrackerTests
     private long _lastCommit;
     private long _lastId;
 
-    public SsiTrackerTests() => _ssi = new SsiTracker<int>(_gate, _keys, maxRetained: 16, static (_, _, _) => true);
+    public SsiTrackerTests() => _ssi = new SsiTracker<int>(_gate, _keys, new RecordPool<int>(_keys), maxRetained: 16, static (_, _, _) => true);
 
     [Fact]
     public void Pivot_with_a_committed_Tout_and_an_active_Tin_is_aborted()

@@ -10,6 +10,9 @@ namespace FluxMap.Transactions;
 internal sealed class ReadTrace<TKey>
     where TKey : notnull
 {
+    // A cleared trace keeps a point set up to this size for the next transaction; a larger one goes to the collector.
+    private const int KeptPoints = 64;
+
     private readonly Lock _gate = new();
     private readonly KeyOrdering<TKey> _keys;
     private HashSet<TKey>? _points;
@@ -110,6 +113,21 @@ internal sealed class ReadTrace<TKey>
 
             ranges.Reverse();
             return (_points is null ? [] : [.. _points], [.. ranges]);
+        }
+    }
+
+    /// <summary>Forgets every point and range, for a record reused by another transaction.</summary>
+    internal void Clear()
+    {
+        lock (_gate)
+        {
+            if (_points is { Count: > KeptPoints })
+            {
+                _points = null;
+            }
+
+            _points?.Clear();
+            _ranges = null;
         }
     }
 

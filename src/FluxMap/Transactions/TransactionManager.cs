@@ -39,6 +39,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
     private readonly MemoryLimiter<TKey, TValue>? _memory;
     private readonly ValuePager<TKey, TValue>? _pager;
     private readonly WalCodec<TKey, TValue>? _codec;
+    private readonly RecordPool<TKey> _records;
 
     private long _lastId;
 
@@ -64,7 +65,8 @@ internal sealed partial class TransactionManager<TKey, TValue>
         _publisher = publisher;
         _pager = pager;
         _codec = codec;
-        _ssi = new SsiTracker<TKey>(_gate, _keys, maxRetained, SawReplacedVersion);
+        _records = new RecordPool<TKey>(_keys);
+        _ssi = new SsiTracker<TKey>(_gate, _keys, _records, maxRetained, SawReplacedVersion);
         _pins = new SnapshotPins(_gate);
     }
 
@@ -170,7 +172,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
     private TransactionRecord<TKey> BeginLocked(bool readOnly, bool deferrable, long snapshot)
     {
         var safe = readOnly && IsSafe(snapshot);
-        var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
+        var record = _records.Rent(++_lastId, snapshot, readOnly, traced: !(safe || deferrable));
         record.ExpiryClock = _clock.ExpiryClockFor(snapshot);
         if (deferrable && !safe)
         {
@@ -344,6 +346,9 @@ internal sealed partial class TransactionManager<TKey, TValue>
             }
         }
     }
+
+    /// <summary>The transaction lets go of its record: it has ended and is disposed, and will not touch the record again.</summary>
+    internal void Release(TransactionRecord<TKey> tx) => _records.Release(tx);
 
     internal void Abort(TransactionRecord<TKey> tx)
     {
