@@ -268,9 +268,8 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
     private void Install(ReplicatedCommit commit)
     {
         var engine = _host.Database.Engine;
-        var writes = new VersionedSkipList<TKey, TValue>(engine.Keys, indexed: false);
-        _host.Source.Codec.ReadPayload(
-            commit.Payload, commit.Timestamp, (_, key, value, isDelete, expiresAt) => writes.GetOrAdd(key).Overwrite(0, value, isDelete, expiresAt));
+        var writes = new WriteSet<TKey, TValue>(engine.Keys.Comparer);
+        _host.Source.Codec.ReadPayload(commit.Payload, commit.Timestamp, (_, key, value, isDelete, expiresAt) => writes.Put(key, value, isDelete, expiresAt));
         engine.Transactions.InstallReplicated(commit.Timestamp, writes);
         _host.Session.Apply(CommitRecord<TKey, TValue>.ForTransaction(commit.Timestamp, commit.Payload, writes, commit.OutConflict));
         _tracker.NoteCommit(commit.Timestamp, commit.OutConflict);
@@ -441,7 +440,7 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
             await using (stream.ConfigureAwait(false))
             {
                 SnapshotFile.WriteHeader(stream, commit, covered.Safe);
-                var chunk = new VersionedSkipList<TKey, TValue>(engine.Keys, indexed: false);
+                var chunk = new WriteSet<TKey, TValue>(engine.Keys.Comparer);
                 for (var node = engine.Store.First; node is not null; node = node.Next(0))
                 {
                     var version = VersionAt(node, commit);
@@ -457,11 +456,11 @@ internal sealed class ReplicaStateMachine<TKey, TValue> : IStateMachine, IDispos
                         continue;
                     }
 
-                    chunk.GetOrAdd(node.Key).Overwrite(0, value, isTombstone: false, found.ExpiresAt);
+                    chunk.Put(node.Key, value, isTombstone: false, found.ExpiresAt);
                     if (chunk.Count >= SnapshotChunk)
                     {
                         SnapshotFile.WriteChunk(stream, _host.Source.Codec.EncodeCommit(chunk));
-                        chunk = new VersionedSkipList<TKey, TValue>(engine.Keys, indexed: false);
+                        chunk.Clear();
                     }
                 }
 

@@ -43,7 +43,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         var options = settings.Options;
         Name = settings.Name;
         Keys = keys;
-        Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true);
+        Store = new VersionedSkipList<TKey, TValue>(keys);
         Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
         Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);
@@ -122,6 +122,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Cursors of finished scans, for the next scans to reuse.</summary>
     internal SparePool<ScanCursor<TKey, TValue>> ScanCursors { get; } = new();
+
+    /// <summary>Emptied workspaces of ended transactions, for the next transactions that write.</summary>
+    internal SparePool<WriteSet<TKey, TValue>> Workspaces { get; } = new();
 
     /// <summary>The write-behind data file; null in memory or when it is turned off.</summary>
     internal DataFileStore<TKey, TValue>? DataFile => _dataFile;

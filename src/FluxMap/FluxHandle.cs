@@ -13,6 +13,9 @@ namespace FluxMap;
 public sealed class FluxHandle<TKey, TValue>
     where TKey : notnull
 {
+    // The commit step of a transaction on this database alone (a replicated member passes its own).
+    private static readonly Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask> CommitLocally = static (tx, ct) => tx.CommitAsync(ct);
+
     private readonly FluxEngine<TKey, TValue> _engine;
 
     internal FluxHandle(FluxEngine<TKey, TValue> engine) => _engine = engine;
@@ -286,19 +289,30 @@ public sealed class FluxHandle<TKey, TValue>
     /// <returns>What the committed attempt returned.</returns>
     public ValueTask<TResult> TransactionAsync<TResult>(
         Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body, TransactionOptions? options, CancellationToken cancellationToken = default) =>
-        TransactionAsync(body, options, static (tx, ct) => tx.CommitAsync(ct), cancellationToken);
+        TransactionAsync(body, options, CommitLocally, cancellationToken);
 
     /// <summary>
     /// The retry loop of <see cref="TransactionAsync{TResult}(Func{FluxTransaction{TKey, TValue}, CancellationToken, ValueTask{TResult}}, TransactionOptions?, CancellationToken)"/>
     /// with the commit step given: a replicated member commits locally or has another member validate and commit.
     /// </summary>
-    internal async ValueTask<TResult> TransactionAsync<TResult>(
+    internal ValueTask<TResult> TransactionAsync<TResult>(
         Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body,
         TransactionOptions? options,
         Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask> commit,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
+        return TransactionAsync(body, static (body, tx, ct) => body(tx, ct), options, commit, cancellationToken);
+    }
+
+    // The retry loop itself, with the body's state passed in: a caller that adapts a body needs no closure per call.
+    private async ValueTask<TResult> TransactionAsync<TState, TResult>(
+        TState state,
+        Func<TState, FluxTransaction<TKey, TValue>, CancellationToken, ValueTask<TResult>> body,
+        TransactionOptions? options,
+        Func<FluxTransaction<TKey, TValue>, CancellationToken, ValueTask> commit,
+        CancellationToken cancellationToken)
+    {
         using var activity = FluxActivities.Start(FluxActivities.Transaction, _engine.Name);
         FluxActivities.Tag(activity, FluxActivities.ReadOnlyTag, options?.ReadOnly ?? false);
         var attempt = 0;
@@ -313,7 +327,7 @@ public sealed class FluxHandle<TKey, TValue>
                 FluxActivities.Began(activity, attempt, tx.Id);
                 try
                 {
-                    var result = await body(tx, cancellationToken).ConfigureAwait(false);
+                    var result = await body(state, tx, cancellationToken).ConfigureAwait(false);
                     if (tx.Conflict is { } swallowed)
                     {
                         // The body caught the conflict itself; its work was rolled back all the same.
@@ -378,12 +392,14 @@ public sealed class FluxHandle<TKey, TValue>
     {
         ArgumentNullException.ThrowIfNull(body);
         await TransactionAsync(
-            async (tx, ct) =>
+            body,
+            static async (body, tx, ct) =>
             {
                 await body(tx, ct).ConfigureAwait(false);
                 return true;
             },
             options,
+            CommitLocally,
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -10,7 +10,7 @@ namespace FluxMap;
 public sealed partial class FluxTransaction<TKey, TValue>
 {
     /// <summary>The keys and ranges read from the shared store so far (a scan stopped early counts up to its last key); empty for an untracked read-only transaction.</summary>
-    internal (TKey[] Points, KeyRange<TKey>[] Ranges) ReadSet() => _record.Trace?.Copy() ?? ([], []);
+    internal (TKey[] Points, KeyRange<TKey>[] Ranges) ReadSet() => Record.Trace?.Copy() ?? ([], []);
 
     /// <summary>
     /// The newest version of <paramref name="key"/> in the shared store at this transaction's

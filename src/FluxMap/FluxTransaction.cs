@@ -21,30 +21,46 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     where TKey : notnull
 {
     private readonly FluxEngine<TKey, TValue> _engine;
-    private readonly TransactionRecord<TKey> _record;
-    private VersionedSkipList<TKey, TValue>? _writes;
+
+    // Let go of at Close, when the transaction manager may hand it to another transaction: from
+    // then on it is null, so a path that missed the disposed check fails instead of touching it.
+    private TransactionRecord<TKey> _record;
+
+    // Rented at the first write and handed back, emptied, when the transaction ends.
+    private WriteSet<TKey, TValue>? _writes;
+
+    // The call slot: 1 while a call runs, and for good once Close found it free.
     private int _busy;
-    private volatile bool _disposed;
+    private int _disposed;
 
     internal FluxTransaction(FluxEngine<TKey, TValue> engine, TransactionRecord<TKey> record)
     {
         _engine = engine;
         _record = record;
+        Id = record.Id;
+        IsReadOnly = record.ReadOnly;
     }
 
     /// <summary>Gets the transaction's id, as named in conflict messages.</summary>
-    public long Id => _record.Id;
+    public long Id { get; }
 
     /// <summary>Gets a value indicating whether the transaction was begun read-only.</summary>
-    public bool IsReadOnly => _record.ReadOnly;
+    public bool IsReadOnly { get; }
 
     /// <summary>Gets where the transaction is in its life.</summary>
     public TransactionStatus Status { get; private set; }
 
-    internal VersionedSkipList<TKey, TValue>? Workspace => _writes;
+    internal WriteSet<TKey, TValue>? Workspace => _writes;
 
-    /// <summary>The transaction manager's record of this transaction: its snapshot and, once committed, its commit timestamp.</summary>
-    internal TransactionRecord<TKey> Record => _record;
+    /// <summary>The transaction manager's record of this transaction: its snapshot and, once committed, its commit timestamp. Not after disposal.</summary>
+    internal TransactionRecord<TKey> Record
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _record;
+        }
+    }
 
     /// <summary>The conflict that rolled this transaction back, if one did.</summary>
     internal SerializationConflictException? Conflict { get; private set; }
@@ -58,12 +74,9 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             key,
             writes: false,
             0,
-            static (tx, key, _, read) => read.Version switch
-            {
-                null => default,
-                PagedVersion<TValue> paged => new FluxValue<TValue>(tx._engine.PageIn(key, paged, read.Value)),
-                _ => new FluxValue<TValue>(read.Value),
-            },
+            static (tx, key, _, seen) => !seen.Exists ? default
+                : seen.Paged is { } paged ? new FluxValue<TValue>(tx._engine.PageIn(key, paged, seen.Value))
+                : new FluxValue<TValue>(seen.Value),
             cancellationToken);
 
     /// <summary>Tells whether a key exists in this transaction's view.</summary>
@@ -71,7 +84,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
     /// <returns>Whether the key exists.</returns>
     public ValueTask<bool> ContainsKeyAsync(TKey key, CancellationToken cancellationToken = default) =>
-        ReadAsync(key, static (tx, k) => tx.Read(k) is not null, cancellationToken);
+        ReadAsync(key, static (tx, k) => tx.Exists(k), cancellationToken);
 
     /// <summary>Removes a key; it stays visible to others until the commit.</summary>
     /// <param name="key">The key.</param>
@@ -114,7 +127,12 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
     /// <returns>A miss when the key does not exist; else the time left, or null when it never expires.</returns>
     public ValueTask<FluxValue<TimeSpan?>> GetTimeToLiveAsync(TKey key, CancellationToken cancellationToken = default) =>
-        ReadAsync(key, static (tx, k) => tx._engine.Clock.TimeToLiveOf(tx.Read(k)), cancellationToken);
+        ReadAsync(
+            key,
+            static (tx, k) => !tx.Staged(k, out var own) ? tx._engine.Clock.TimeToLiveOf(tx.ReadShared(k))
+                : own.IsTombstone ? default
+                : tx._engine.Clock.TimeToLive(own.ExpiresAt),
+            cancellationToken);
 
     /// <summary>Scans keys from <paramref name="from"/> to <paramref name="to"/>, both inclusive, in ascending order.</summary>
     /// <param name="from">The lower bound.</param>
@@ -177,7 +195,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             var started = _engine.Metrics.StartCommit();
             durable = _engine.Metrics.EndCommit(_engine.Transactions.Commit(_record, _writes), started);
             Status = TransactionStatus.Committed;
-            _writes = null;
+            RecycleWrites();
         }
         catch (Exception e)
         {
@@ -254,14 +272,29 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     /// <summary>Ends the transaction as <see cref="DisposeAsync"/> does, for callers inside the library that cannot await.</summary>
     internal void Close()
     {
-        if (!_disposed)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            _disposed = true;
-            if (Status == TransactionStatus.Active)
-            {
-                _engine.Transactions.Abort(_record);
-                Ended(null);
-            }
+            return;
+        }
+
+        // A call still running (overlapping calls are a misuse) may be using the record and the
+        // workspace: they are left to the collector then, never handed to another transaction.
+        var idle = Interlocked.Exchange(ref _busy, 1) == 0;
+        if (!idle)
+        {
+            _writes = null;
+        }
+
+        if (Status == TransactionStatus.Active)
+        {
+            _engine.Transactions.Abort(_record);
+            Ended(null);
+        }
+
+        if (idle)
+        {
+            _engine.Transactions.Release(_record);
+            _record = null!;
         }
     }
 
@@ -337,7 +370,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     // once when it is in memory; after reading the data file when it is paged out, or after the
     // wait for a safe snapshot in a deferrable transaction.
     private ValueTask<TResult> ReadValueAsync<TState, TResult>(
-        TKey key, bool writes, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, (VersionEntry<TValue>? Version, TValue Value), TResult> use,
+        TKey key, bool writes, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, SeenValue<TValue>, TResult> use,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -350,14 +383,21 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
                 ThrowIfReadOnly();
             }
 
-            var version = _record.PendingWriters is null ? Guard(key, static (tx, k) => tx.Read(k)) : null;
+            // Its own write answers first. A deferrable transaction, which may still have to wait
+            // for its safe snapshot below, is read-only and has none.
+            if (Staged(key, out var own))
+            {
+                return new(use(this, key, state, own.IsTombstone ? default : new(true, _engine.Values.Copy(own.Value, "value"), own.ExpiresAt)));
+            }
+
+            var version = _record.PendingWriters is null ? Guard(key, static (tx, k) => tx.ReadShared(k)) : null;
             if (_record.PendingWriters is not null || version is PagedVersion<TValue>)
             {
                 exit = false;
                 return ReadValueLaterAsync(key, version as PagedVersion<TValue>, state, use, cancellationToken);
             }
 
-            return new(use(this, key, state, _engine.Copied(version)));
+            return new(use(this, key, state, SeenValue<TValue>.Of(_engine.Copied(version))));
         }
         finally
         {
@@ -371,7 +411,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     // The slow half of ReadValueAsync, which ends the call when it is done: `paged` is the version
     // read, or null when the transaction must first wait for a safe snapshot and read then.
     private async ValueTask<TResult> ReadValueLaterAsync<TState, TResult>(
-        TKey key, PagedVersion<TValue>? paged, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, (VersionEntry<TValue>? Version, TValue Value), TResult> use,
+        TKey key, PagedVersion<TValue>? paged, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, SeenValue<TValue>, TResult> use,
         CancellationToken cancellationToken)
     {
         try
@@ -380,12 +420,12 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             if (paged is null)
             {
                 await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
-                version = Guard(key, static (tx, k) => tx.Read(k));
+                version = Guard(key, static (tx, k) => tx.ReadShared(k));
             }
 
-            var read = await _engine.ValueOfAsync(version, (Tx: this, Key: key), static s => s.Tx.Guard(s.Key, static (tx, k) => tx.Read(k)), cancellationToken)
+            var read = await _engine.ValueOfAsync(version, (Tx: this, Key: key), static s => s.Tx.Guard(s.Key, static (tx, k) => tx.ReadShared(k)), cancellationToken)
                 .ConfigureAwait(false);
-            return use(this, key, state, read);
+            return use(this, key, state, SeenValue<TValue>.Of(read));
         }
         finally
         {
@@ -412,15 +452,19 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    // The version this transaction sees: its own pending write, or the shared one at its snapshot.
-    private VersionEntry<TValue>? Read(TKey key)
+    // The write this transaction staged for the key, if any: what it sees there instead of the shared store.
+    private bool Staged(TKey key, out StagedWrite<TKey, TValue> own)
     {
-        if (_writes?.Find(key) is { } own)
-        {
-            var pending = own.Head!;
-            return pending.IsTombstone ? null : pending;
-        }
+        own = default;
+        return _writes is { } writes && writes.TryFind(key, out own);
+    }
 
+    // Whether the key holds a value in this transaction's view.
+    private bool Exists(TKey key) => Staged(key, out var own) ? !own.IsTombstone : ReadShared(key) is not null;
+
+    // The shared store's version at this transaction's snapshot, traced as read; for a key it has not written.
+    private VersionEntry<TValue>? ReadShared(TKey key)
+    {
         _engine.Counters.Reads.Increment();
 
         // Trace first, then read: a writer committing in between either sees the trace or is seen.
@@ -434,18 +478,19 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         return ReadVisible(node);
     }
 
-    private TValue Update(TKey key, Func<FluxValue<TValue>, TValue> update, (VersionEntry<TValue>? Version, TValue Value) current)
+    private TValue Update(TKey key, Func<FluxValue<TValue>, TValue> update, SeenValue<TValue> current)
     {
-        var value = update(current.Version is null ? default : new FluxValue<TValue>(current.Value));
-        Write(key, value, isTombstone: false, current.Version?.ExpiresAt ?? 0);
+        var value = update(current.Exists ? new FluxValue<TValue>(current.Value) : default);
+        Write(key, value, isTombstone: false, current.ExpiresAt);
         return value;
     }
 
     private bool Remove(TKey key)
     {
         ThrowIfReadOnly();
-        var existed = Read(key) is not null;
-        if (existed || _writes?.Find(key) is not null)
+        var staged = Staged(key, out var own);
+        var existed = staged ? !own.IsTombstone : ReadShared(key) is not null;
+        if (existed || staged)
         {
             Write(key, default!, isTombstone: true);
         }
@@ -480,7 +525,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     private void Write(TKey key, TValue value, bool isTombstone, long expiresAt = 0)
     {
         var stored = isTombstone ? value : _engine.Values.Copy(value, nameof(value));
-        (_writes ??= new VersionedSkipList<TKey, TValue>(_engine.Keys, indexed: false)).GetOrAdd(key).Overwrite(0, stored, isTombstone, expiresAt);
+        (_writes ??= _engine.Workspaces.Rent() ?? new WriteSet<TKey, TValue>(_engine.Keys.Comparer)).Put(key, stored, isTombstone, expiresAt);
     }
 
     /// <summary>Opens a scan of <paramref name="range"/>: once the snapshot is safe (deferrable), traces the whole range before any of it is read.</summary>
@@ -503,7 +548,25 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     }
 
     /// <summary>Shrinks a scan's trace to what it covered (see <see cref="ReadTrace{TKey}.Narrow"/>).</summary>
-    internal void NarrowScan(RangeTrace<TKey> trace, KeyRange<TKey>? covered) => _record.Trace?.Narrow(trace, covered);
+    /// <remarks>
+    /// Scans end outside the transaction's calls, so this takes the call slot itself. It is not free
+    /// while a call runs, or for good once the transaction is disposed and its record may serve
+    /// another: the trace then stays wider than the scan went, which can only cost a needless abort.
+    /// </remarks>
+    internal void NarrowScan(RangeTrace<TKey> trace, KeyRange<TKey>? covered)
+    {
+        if (Interlocked.Exchange(ref _busy, 1) == 0)
+        {
+            try
+            {
+                _record.Trace?.Narrow(trace, covered);
+            }
+            finally
+            {
+                Exit();
+            }
+        }
+    }
 
     /// <summary>One step of a scan in this transaction's view.</summary>
     internal ScanStep Step(ScanCursor<TKey, TValue> cursor, CancellationToken cancellationToken)
@@ -536,7 +599,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
     private void Enter(CancellationToken cancellationToken)
     {
-        Disposed.ThrowIf(_disposed, typeof(FluxTransaction<TKey, TValue>));
+        ThrowIfDisposed();
         _engine.ThrowIfDisposed();
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
@@ -555,14 +618,35 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
         if (_record.Doom is { } doom)
         {
-            Exit();
-            _engine.Transactions.Abort(_record);
-            Ended(doom);
+            try
+            {
+                _engine.Transactions.Abort(_record);
+                Ended(doom);
+            }
+            finally
+            {
+                Exit();
+            }
+
             throw doom;
         }
     }
 
     private void Exit() => Volatile.Write(ref _busy, 0);
+
+    private void ThrowIfDisposed() => Disposed.ThrowIf(Volatile.Read(ref _disposed) != 0, typeof(FluxTransaction<TKey, TValue>));
+
+    // The transaction is done with its workspace (the caller holds the call slot, so no other call
+    // of it can be using the workspace): emptied, it goes back for another transaction.
+    private void RecycleWrites()
+    {
+        if (_writes is { } writes)
+        {
+            _writes = null;
+            writes.Clear();
+            _engine.Workspaces.Return(writes);
+        }
+    }
 
     private void Ended(SerializationConflictException? conflict)
     {
@@ -573,7 +657,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
         Status = TransactionStatus.RolledBack;
         Conflict = conflict;
-        _writes = null;
+        RecycleWrites();
     }
 
     private void ThrowIfReadOnly()

@@ -4,15 +4,13 @@ namespace FluxMap.Tests;
 
 public sealed class SkipListTests
 {
-    private static VersionedSkipList<int, int> NewList(bool indexed) =>
-        new(KeyOrdering<int>.Create(null, null), indexed);
+    private static VersionedSkipList<int, int> NewList() =>
+        new(KeyOrdering<int>.Create(null, null));
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Nodes_stay_ordered_and_findable_under_random_inserts(bool indexed)
+    [Fact]
+    public void Nodes_stay_ordered_and_findable_under_random_inserts()
     {
-        var list = NewList(indexed);
+        var list = NewList();
         var expected = new SortedSet<int>();
         var random = new Random(42);
         for (var i = 0; i < 20_000; i++)
@@ -50,7 +48,7 @@ public sealed class SkipListTests
     [Fact]
     public void Appending_in_key_order_builds_the_same_searchable_list_and_refuses_anything_else()
     {
-        var list = NewList(indexed: true);
+        var list = NewList();
         var keys = Enumerable.Range(0, 5_000).Select(i => i * 3).ToArray();
         foreach (var key in keys)
         {
@@ -80,7 +78,7 @@ public sealed class SkipListTests
     [Fact]
     public void Version_chains_answer_each_snapshot_with_the_newest_version_at_or_below_it()
     {
-        var node = NewList(indexed: false).GetOrAdd(1);
+        var node = NewList().GetOrAdd(1);
         node.Publish(10, 100, isTombstone: false, expiresAt: 0, horizon: 0);
         node.Publish(20, 0, isTombstone: true, expiresAt: 0, horizon: 0);
         node.Publish(30, 300, isTombstone: false, expiresAt: 0, horizon: 0);
@@ -96,7 +94,7 @@ public sealed class SkipListTests
     [Fact]
     public void Publishing_forgets_exactly_the_versions_below_the_one_the_horizon_reads()
     {
-        var node = NewList(indexed: false).GetOrAdd(1);
+        var node = NewList().GetOrAdd(1);
         for (var ts = 10; ts <= 50; ts += 10)
         {
             node.Publish(ts, ts, isTombstone: false, expiresAt: 0, horizon: 0);
@@ -125,7 +123,7 @@ public sealed class SkipListTests
     [Fact]
     public async Task Readers_never_miss_a_key_that_was_linked_before_they_looked()
     {
-        var list = NewList(indexed: true);
+        var list = NewList();
         const int Count = 50_000;
         var published = -1;
 
@@ -181,7 +179,7 @@ public sealed class SkipListTests
 
             return a.CompareTo(b);
         });
-        list = new(KeyOrdering<int>.Create(comparer, EqualityComparer<int>.Default), indexed: false);
+        list = new(KeyOrdering<int>.Create(comparer, EqualityComparer<int>.Default));
         list.GetOrAdd(0);
         list.GetOrAdd(4);
 

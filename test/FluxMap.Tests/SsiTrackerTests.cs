@@ -16,7 +16,7 @@ public sealed class SsiTrackerTests
     private long _lastCommit;
     private long _lastId;
 
-    public SsiTrackerTests() => _ssi = new SsiTracker<int>(_gate, _keys, maxRetained: 16, static (_, _, _) => true);
+    public SsiTrackerTests() => _ssi = new SsiTracker<int>(_gate, _keys, new RecordPool<int>(_keys), maxRetained: 16, static (_, _, _) => true);
 
     [Fact]
     public void Pivot_with_a_committed_Tout_and_an_active_Tin_is_aborted()
@@ -140,10 +140,10 @@ public sealed class SsiTrackerTests
     // The tracker's part of a commit, in the order the transaction manager calls it.
     private List<(TransactionRecord<int> Victim, int Key)>? Commit(TransactionRecord<int> tx, params int[] writes)
     {
-        var set = new VersionedSkipList<int, string>(_keys, indexed: false);
+        var set = new WriteSet<int, string>(_keys.Comparer);
         foreach (var key in writes)
         {
-            set.GetOrAdd(key).Overwrite(0, "v", isTombstone: false, 0);
+            set.Put(key, "v", isTombstone: false, 0);
         }
 
         using (_gate.Enter())

@@ -189,14 +189,12 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         var payload = record.Payload;
         var reader = new MessagePackReader(payload);
         var count = reader.ReadArrayHeader();
-        var node = record.Writes?.First;
+        var keys = record.Keys;
         for (var i = 0; i < count; i++)
         {
             var start = (int)reader.Consumed;
             var isDelete = WalCodec<TKey, TValue>.SkipEntry(ref reader);
-            var key = node is null ? record.Key : node.Key;
-            node = node?.Next(0);
-            Hand(key, record.Timestamp, isDelete, payload.AsSpan(start..(int)reader.Consumed));
+            Hand(keys is null ? record.Key : keys[i], record.Timestamp, isDelete, payload.AsSpan(start..(int)reader.Consumed));
         }
 
         Volatile.Write(ref _handedThrough, record.Timestamp);

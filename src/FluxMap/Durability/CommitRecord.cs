@@ -9,12 +9,12 @@ namespace FluxMap.Durability;
 internal sealed class CommitRecord<TKey, TValue>
     where TKey : notnull
 {
-    private CommitRecord(long timestamp, byte[] payload, VersionedSkipList<TKey, TValue>? writes, TKey key, long outConflict = long.MaxValue)
+    private CommitRecord(long timestamp, byte[] payload, TKey[]? keys, TKey key, long outConflict = long.MaxValue)
     {
         OutConflict = outConflict;
         Timestamp = timestamp;
         Payload = payload;
-        Writes = writes;
+        Keys = keys;
         Key = key;
     }
 
@@ -23,8 +23,8 @@ internal sealed class CommitRecord<TKey, TValue>
     /// <summary>The MessagePack array of entries, encoded before the commit took its timestamp; never changed after.</summary>
     internal byte[] Payload { get; }
 
-    /// <summary>A committed transaction's workspace (no longer changed by anyone), or null for a single write.</summary>
-    internal VersionedSkipList<TKey, TValue>? Writes { get; }
+    /// <summary>A transaction's keys, in payload order (its workspace goes back to the transaction, which may reuse it); null for a single write.</summary>
+    internal TKey[]? Keys { get; }
 
     /// <summary>The single write's key.</summary>
     internal TKey Key { get; }
@@ -39,8 +39,8 @@ internal sealed class CommitRecord<TKey, TValue>
     /// <summary>Completed once the record is durable; set where a committer waits for it.</summary>
     internal TaskCompletionSource? Durable { get; set; }
 
-    internal static CommitRecord<TKey, TValue> ForTransaction(long timestamp, byte[] payload, VersionedSkipList<TKey, TValue> writes, long outConflict = long.MaxValue) =>
-        new(timestamp, payload, writes, default!, outConflict);
+    internal static CommitRecord<TKey, TValue> ForTransaction(long timestamp, byte[] payload, WriteSet<TKey, TValue> writes, long outConflict = long.MaxValue) =>
+        new(timestamp, payload, writes.CopyKeys(), default!, outConflict);
 
     internal static CommitRecord<TKey, TValue> ForSingle(long timestamp, byte[] payload, TKey key) =>
         new(timestamp, payload, null, key);

@@ -35,15 +35,14 @@ internal sealed class WalCodec<TKey, TValue>
 
     /// <summary>Encodes a transaction's workspace as one commit payload, on the committing caller.</summary>
     /// <exception cref="ArgumentException">A key or value cannot be encoded.</exception>
-    internal byte[] EncodeCommit(VersionedSkipList<TKey, TValue> writes)
+    internal byte[] EncodeCommit(WriteSet<TKey, TValue> writes)
     {
         var output = Scratch();
         var writer = new MessagePackWriter(output);
         writer.WriteArrayHeader(writes.Count);
-        for (var node = writes.First; node is not null; node = node.Next(0))
+        foreach (var write in writes)
         {
-            var pending = node.Head!;
-            WriteChecked(ref writer, node.Key, pending.Value, pending.IsTombstone, pending.ExpiresAt);
+            WriteChecked(ref writer, write.Key, write.Value, write.IsTombstone, write.ExpiresAt);
         }
 
         writer.Flush();

@@ -3,16 +3,18 @@ namespace FluxMap.Storage;
 /// <summary>
 /// Ordered map from key to version chain. Readers never lock: nodes are fully built before they
 /// are linked, level 0 first, and are never unlinked while a reader could be on them without
-/// their forward links staying valid. Writers are serialized by the caller: the database's
-/// commit step for the shared store, the owning transaction for a workspace.
+/// their forward links staying valid. Writers are serialized by the caller, the database's
+/// commit step. A hash index beside the list answers point lookups in O(1).
 /// </summary>
 internal sealed class VersionedSkipList<TKey, TValue>
     where TKey : notnull
 {
-    private readonly int _maxHeight;
+    // Room for billions of keys at one level more per factor of four.
+    private const int MaxHeight = 24;
+
     private readonly SkipListNode<TKey, TValue> _head;
     private readonly IComparer<TKey> _comparer;
-    private readonly KeyIndex<TKey, TValue>? _index;
+    private readonly KeyIndex<TKey, TValue> _index;
     private readonly SkipListNode<TKey, TValue>[] _preds;
     private ulong _random = 0x9E3779B97F4A7C15UL;
     private int _height = 1;
@@ -20,37 +22,22 @@ internal sealed class VersionedSkipList<TKey, TValue>
     private SkipListNode<TKey, TValue>[]? _tails;
 
     /// <param name="ordering">Key order and equality.</param>
-    /// <param name="indexed">
-    /// Shared store: a hash index for O(1) point lookups and room for billions of keys. A
-    /// transaction's workspace is small and short-lived: no index, and a head sized for about a
-    /// million keys, which keeps the per-transaction allocation small.
-    /// </param>
-    internal VersionedSkipList(KeyOrdering<TKey> ordering, bool indexed)
+    internal VersionedSkipList(KeyOrdering<TKey> ordering)
     {
-        _maxHeight = indexed ? 24 : 10;
-        _head = new SkipListNode<TKey, TValue>(default!, _maxHeight);
-        _preds = new SkipListNode<TKey, TValue>[_maxHeight];
+        _head = new SkipListNode<TKey, TValue>(default!, MaxHeight);
+        _preds = new SkipListNode<TKey, TValue>[MaxHeight];
         _comparer = ordering.Comparer;
-        _index = indexed ? new KeyIndex<TKey, TValue>(ordering.Equality) : null;
+        _index = new KeyIndex<TKey, TValue>(ordering.Equality);
     }
 
     internal int Count => Volatile.Read(ref _count);
 
     internal SkipListNode<TKey, TValue>? First => _head.Next(0);
 
-    internal SkipListNode<TKey, TValue>? Find(TKey key)
-    {
-        if (_index is not null)
-        {
-            return _index.Find(key);
-        }
-
-        var node = FindFirst(key, inclusive: true);
-        return node is not null && _comparer.Compare(node.Key, key) == 0 ? node : null;
-    }
+    internal SkipListNode<TKey, TValue>? Find(TKey key) => _index.Find(key);
 
     /// <summary>The node for <paramref name="key"/>, linked in first if it is new. Writers only.</summary>
-    internal SkipListNode<TKey, TValue> GetOrAdd(TKey key) => _index?.Find(key) ?? AddAbsent(key);
+    internal SkipListNode<TKey, TValue> GetOrAdd(TKey key) => _index.Find(key) ?? AddAbsent(key);
 
     /// <summary>
     /// Links in a node for a key the caller, a writer, has just looked up and not found: skips the
@@ -100,7 +87,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
             Volatile.Write(ref _height, height);
         }
 
-        _index?.Add(node);
+        _index.Add(node);
         Volatile.Write(ref _count, _count + 1);
         return node;
     }
@@ -118,7 +105,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
                 throw new InvalidOperationException("Append works only on a list built by appends alone.");
             }
 
-            _tails = new SkipListNode<TKey, TValue>[_maxHeight];
+            _tails = new SkipListNode<TKey, TValue>[MaxHeight];
             Array.Fill(_tails, _head);
         }
         else if (!ReferenceEquals(_tails[0], _head) && _comparer.Compare(_tails[0].Key, key) >= 0)
@@ -135,7 +122,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
         }
 
         _height = Math.Max(_height, height);
-        _index?.Add(node);
+        _index.Add(node);
         _count++;
         return node;
     }
@@ -162,7 +149,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
             }
         }
 
-        _index?.Remove(node);
+        _index.Remove(node);
         Volatile.Write(ref _count, _count - 1);
     }
 
@@ -229,7 +216,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
 
         // One level more with probability 1/4 per level.
         var height = 1;
-        while (height < _maxHeight && (bits & 3) == 0)
+        while (height < MaxHeight && (bits & 3) == 0)
         {
             height++;
             bits >>= 2;

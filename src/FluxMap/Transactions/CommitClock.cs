@@ -57,12 +57,11 @@ internal sealed class CommitClock
     }
 
     /// <summary>What a read of <paramref name="version"/> answers about its time-to-live: a miss for no value, null for none, else the time left.</summary>
-    internal FluxValue<TimeSpan?> TimeToLiveOf<TValue>(VersionEntry<TValue>? version) => version switch
-    {
-        null => default,
-        ExpiringVersion<TValue> expiring => new FluxValue<TimeSpan?>(TimeSpan.FromTicks(Math.Max(0, expiring.Deadline - Now))),
-        _ => new FluxValue<TimeSpan?>(null),
-    };
+    internal FluxValue<TimeSpan?> TimeToLiveOf<TValue>(VersionEntry<TValue>? version) => version is null ? default : TimeToLive(version.ExpiresAt);
+
+    /// <summary>What a read of a value expiring at <paramref name="expiresAt"/> (UTC ticks, zero for never) answers about its time-to-live.</summary>
+    internal FluxValue<TimeSpan?> TimeToLive(long expiresAt) =>
+        new(expiresAt == 0 ? null : TimeSpan.FromTicks(Math.Max(0, expiresAt - Now)));
 
     /// <summary>Notes that a version with a time-to-live exists, so snapshots read the clock from now on (under the commit lock).</summary>
     internal void NoteTimeToLive()

@@ -10,6 +10,9 @@ namespace FluxMap.Transactions;
 internal sealed class ReadTrace<TKey>
     where TKey : notnull
 {
+    // A cleared trace keeps a point set up to this size for the next transaction; a larger one goes to the collector.
+    private const int KeptPoints = 64;
+
     private readonly Lock _gate = new();
     private readonly KeyOrdering<TKey> _keys;
     private HashSet<TKey>? _points;
@@ -79,15 +82,15 @@ internal sealed class ReadTrace<TKey>
     }
 
     /// <summary>The first key written in <paramref name="writes"/> that this trace covers and <paramref name="counts"/> accepts.</summary>
-    internal bool TryFindCovered<TValue, TState>(VersionedSkipList<TKey, TValue> writes, TState state, Func<TState, TKey, bool> counts, out TKey key)
+    internal bool TryFindCovered<TValue, TState>(WriteSet<TKey, TValue> writes, TState state, Func<TState, TKey, bool> counts, out TKey key)
     {
         lock (_gate)
         {
-            for (var node = writes.First; node is not null; node = node.Next(0))
+            foreach (var write in writes)
             {
-                if (CoversUnlocked(node.Key) && counts(state, node.Key))
+                if (CoversUnlocked(write.Key) && counts(state, write.Key))
                 {
-                    key = node.Key;
+                    key = write.Key;
                     return true;
                 }
             }
@@ -110,6 +113,21 @@ internal sealed class ReadTrace<TKey>
 
             ranges.Reverse();
             return (_points is null ? [] : [.. _points], [.. ranges]);
+        }
+    }
+
+    /// <summary>Forgets every point and range, for a record reused by another transaction.</summary>
+    internal void Clear()
+    {
+        lock (_gate)
+        {
+            if (_points is { Count: > KeptPoints })
+            {
+                _points = null;
+            }
+
+            _points?.Clear();
+            _ranges = null;
         }
     }
 

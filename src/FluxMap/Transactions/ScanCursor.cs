@@ -174,25 +174,21 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     {
         var store = _engine.Store;
         var comparer = _engine.Keys.Comparer;
+        StagedWrite<TKey, TValue> own = default;
         while (true)
         {
-            if (_shared is not null && !InRange(_shared, comparer))
+            if (_shared is not null && !InRange(_shared.Key, comparer))
             {
                 _shared = null;
             }
 
-            var own = transaction?.Workspace is { } writes ? (_started ? After(writes, _position) : First(writes)) : null;
-            if (own is not null && !InRange(own, comparer))
-            {
-                own = null;
-            }
-
-            if (_shared is null && own is null)
+            var hasOwn = transaction?.Workspace is { } writes && (_started ? After(writes, _position, out own) : First(writes, out own)) && InRange(own.Key, comparer);
+            if (_shared is null && !hasOwn)
             {
                 return ScanStep.End;
             }
 
-            var order = _shared is null ? 1 : own is null ? -1 : comparer.Compare(_shared.Key, own.Key) * (_forward ? 1 : -1);
+            var order = _shared is null ? 1 : !hasOwn ? -1 : comparer.Compare(_shared.Key, own.Key) * (_forward ? 1 : -1);
             _started = true;
             if (order < 0)
             {
@@ -220,11 +216,10 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
                 _shared = _forward ? _shared!.Next(0) : store.FindLast(_shared!.Key, inclusive: false);
             }
 
-            _position = own!.Key;
-            var pending = own.Head!;
-            if (!pending.IsTombstone)
+            _position = own.Key;
+            if (!own.IsTombstone)
             {
-                Returned(own.Key, Output(own.Key, pending.Value));
+                Returned(own.Key, Output(own.Key, own.Value));
                 return ScanStep.Found;
             }
         }
@@ -263,9 +258,13 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
         ? (_range.HasLower ? list.FindFirst(_range.Lower!, _range.LowerInclusive) : list.First)
         : (_range.HasUpper ? list.FindLast(_range.Upper!, _range.UpperInclusive) : list.Last());
 
-    private SkipListNode<TKey, TValue>? After(VersionedSkipList<TKey, TValue> list, TKey key) =>
-        _forward ? list.FindFirst(key, inclusive: false) : list.FindLast(key, inclusive: false);
+    private bool First(WriteSet<TKey, TValue> writes, out StagedWrite<TKey, TValue> own) => _forward
+        ? (_range.HasLower ? writes.TryFindAfter(_range.Lower!, _range.LowerInclusive, out own) : writes.TryFirst(out own))
+        : (_range.HasUpper ? writes.TryFindBefore(_range.Upper!, _range.UpperInclusive, out own) : writes.TryLast(out own));
 
-    private bool InRange(SkipListNode<TKey, TValue> node, IComparer<TKey> comparer) =>
-        _forward ? _range.IsBelowUpper(node.Key, comparer) : _range.IsAboveLower(node.Key, comparer);
+    private bool After(WriteSet<TKey, TValue> writes, TKey key, out StagedWrite<TKey, TValue> own) =>
+        _forward ? writes.TryFindAfter(key, inclusive: false, out own) : writes.TryFindBefore(key, inclusive: false, out own);
+
+    private bool InRange(TKey key, IComparer<TKey> comparer) =>
+        _forward ? _range.IsBelowUpper(key, comparer) : _range.IsAboveLower(key, comparer);
 }

@@ -84,7 +84,7 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
             return cursor.Step() switch
             {
                 ScanStep.Found => new(true),
-                ScanStep.Unloaded => MoveNextLaterAsync(cursor, default),
+                ScanStep.Unloaded => MoveNextLaterAsync(cursor, null),
                 _ => Completed(cursor),
             };
         }
@@ -157,21 +157,23 @@ internal sealed class ScanEnumerator<TKey, TValue> : IAsyncEnumerable<KeyValuePa
         return false;
     }
 
-    // The slow path: the scan waits to open, or reads a paged-out value; then it steps on as usual.
-    private async ValueTask<bool> MoveNextLaterAsync(ScanCursor<TKey, TValue> cursor, ValueTask opening)
+    // The slow path: the scan waits to open (opening), or reads a paged-out value (opening null);
+    // then it steps on as usual. Which one is never read from the cursor: an open that went async
+    // may finish on another thread before this runs, and the cursor would then look open.
+    private async ValueTask<bool> MoveNextLaterAsync(ScanCursor<TKey, TValue> cursor, ValueTask? opening)
     {
         Volatile.Write(ref _state, Stepping);
         bool found;
         try
         {
-            if (cursor.IsOpen)
+            if (opening is { } open)
             {
-                found = await cursor.LoadAsync().ConfigureAwait(false);
+                await open.ConfigureAwait(false);
+                found = false;
             }
             else
             {
-                await opening.ConfigureAwait(false);
-                found = false;
+                found = await cursor.LoadAsync().ConfigureAwait(false);
             }
         }
         catch

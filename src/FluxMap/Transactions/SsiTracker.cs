@@ -17,6 +17,7 @@ internal sealed class SsiTracker<TKey>
     internal const long ExpiryWriter = -2;
 
     private readonly CommitLock _gate;
+    private readonly RecordPool<TKey> _records;
     private readonly int _maxRetained;
 
     // Whether a reader saw the version of a key that a commit replaces (the commit is long.MaxValue
@@ -37,9 +38,15 @@ internal sealed class SsiTracker<TKey>
     private int _activeCount;
     private int _activeReadWrite;
 
-    internal SsiTracker(CommitLock gate, KeyOrdering<TKey> keys, int maxRetained, Func<TransactionRecord<TKey>, TKey, long, bool> sawReplacedVersion)
+    // The oldest active record's snapshot, kept apart for readers without the lock: the record
+    // itself may end and be reused by a newer transaction while such a reader looks at it.
+    private long _oldestSnapshot = long.MaxValue;
+
+    // records: where a record goes once the tracker and its transaction have let go of it.
+    internal SsiTracker(CommitLock gate, KeyOrdering<TKey> keys, RecordPool<TKey> records, int maxRetained, Func<TransactionRecord<TKey>, TKey, long, bool> sawReplacedVersion)
     {
         _gate = gate;
+        _records = records;
         _maxRetained = maxRetained;
         _sawReplacedVersion = sawReplacedVersion;
         _summary = new CommittedSummary<TKey>(keys);
@@ -57,8 +64,8 @@ internal sealed class SsiTracker<TKey>
         }
     }
 
-    /// <summary>The snapshot of the oldest active transaction, long.MaxValue with none (under the commit lock).</summary>
-    internal long OldestSnapshot => _oldestActive?.Snapshot ?? long.MaxValue;
+    /// <summary>The snapshot of the oldest active transaction, long.MaxValue with none; read whole without the lock too.</summary>
+    internal long OldestSnapshot => Volatile.Read(ref _oldestSnapshot);
 
     internal int RetainedCount
     {
@@ -94,6 +101,7 @@ internal sealed class SsiTracker<TKey>
         }
 
         _newestActive = record;
+        Volatile.Write(ref _oldestSnapshot, _oldestActive!.Snapshot);
         _activeCount++;
         if (!record.ReadOnly)
         {
@@ -123,6 +131,7 @@ internal sealed class SsiTracker<TKey>
         }
 
         record.OlderActive = record.NewerActive = null;
+        Volatile.Write(ref _oldestSnapshot, _oldestActive?.Snapshot ?? long.MaxValue);
         _activeCount--;
         if (!record.ReadOnly)
         {
@@ -132,7 +141,8 @@ internal sealed class SsiTracker<TKey>
 
     /// <summary>
     /// Ends <paramref name="record"/>: a committed one with reads is retained for transactions it
-    /// overlapped, then what nothing can conflict with any more is dropped (see <see cref="Prune"/>).
+    /// overlapped, any other is let go at once; then what nothing can conflict with any more is
+    /// dropped (see <see cref="Prune"/>).
     /// </summary>
     internal void Retire(TransactionRecord<TKey> record, RecordStatus status, long visible)
     {
@@ -140,16 +150,18 @@ internal sealed class SsiTracker<TKey>
         Unlink(record);
         record.Status = status;
         record.PendingWriters = null;
-        if (status == RecordStatus.Committed && record.Trace is { IsEmpty: false })
+        var retained = status == RecordStatus.Committed && record.Trace is { IsEmpty: false };
+        if (retained)
         {
             _retained.Add(record);
         }
-        else
-        {
-            record.Trace = null;
-        }
 
         record.SignalEnded();
+        if (!retained)
+        {
+            _records.Release(record);
+        }
+
         Prune(visible);
     }
 
@@ -210,7 +222,7 @@ internal sealed class SsiTracker<TKey>
     // Every transaction that read something tx writes and did not see tx: active ones, committed
     // ones that overlapped tx, and the summary of older committed ones. The commit timestamp in
     // each entry is long.MaxValue for an active reader.
-    internal List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders<TValue>(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
+    internal List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? CollectReaders<TValue>(TransactionRecord<TKey> tx, WriteSet<TKey, TValue> writes)
     {
         _gate.AssertHeld();
         List<(TransactionRecord<TKey>?, TKey, long)>? readers = null;
@@ -239,12 +251,12 @@ internal sealed class SsiTracker<TKey>
 
         if (!_summary.IsEmpty)
         {
-            for (var node = writes.First; node is not null; node = node.Next(0))
+            foreach (var write in writes)
             {
-                var commit = _summary.LatestReaderCommit(node.Key);
+                var commit = _summary.LatestReaderCommit(write.Key);
                 if (commit >= tx.Snapshot && commit > 0)
                 {
-                    (readers ??= []).Add((null, node.Key, commit));
+                    (readers ??= []).Add((null, write.Key, commit));
                     break;
                 }
             }
@@ -300,7 +312,7 @@ internal sealed class SsiTracker<TKey>
     /// </summary>
     internal void NoteInstalled<TValue>(
         TransactionRecord<TKey> tx,
-        VersionedSkipList<TKey, TValue> writes,
+        WriteSet<TKey, TValue> writes,
         List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? readers,
         List<(TransactionRecord<TKey> Victim, TKey Key)>? readOnlyVictims,
         long commit)
@@ -361,7 +373,7 @@ internal sealed class SsiTracker<TKey>
         {
             if (!record.ReadOnly)
             {
-                (writers ??= []).Add(record);
+                Share(record);
             }
         }
 
@@ -369,11 +381,18 @@ internal sealed class SsiTracker<TKey>
         {
             if (_retained[i].Wrote)
             {
-                (writers ??= []).Add(_retained[i]);
+                Share(_retained[i]);
             }
         }
 
         return writers;
+
+        // The waiting transaction looks at the records it waits for after their holders let go of them.
+        void Share(TransactionRecord<TKey> writer)
+        {
+            writer.Shared = true;
+            (writers ??= []).Add(writer);
+        }
     }
 
     /// <summary>
@@ -414,7 +433,7 @@ internal sealed class SsiTracker<TKey>
         {
             for (var i = 0; i < drop; i++)
             {
-                _retained[i].Trace = null;
+                _records.Release(_retained[i]);
             }
 
             _retained.RemoveRange(0, drop);
@@ -433,11 +452,11 @@ internal sealed class SsiTracker<TKey>
     // them; these late readers get their dependency on tx here, and if tx is a pivot whose Tout
     // committed first, the structure is complete with tx committed, so the reader must abort.
     private void NoteLateReaders<TValue>(
-        TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
+        TransactionRecord<TKey> tx, WriteSet<TKey, TValue> writes, List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, long commit)
     {
         for (var reader = _oldestActive; reader is not null; reader = reader.NewerActive)
         {
-            if (ReferenceEquals(reader, tx) || reader.Trace is not { } trace || (found?.Exists(f => ReferenceEquals(f.Reader, reader)) ?? false) ||
+            if (ReferenceEquals(reader, tx) || reader.Trace is not { } trace || WasFound(found, reader) ||
                 !trace.TryFindCovered(writes, (this, reader, commit), SawReplacedVersion, out var key))
             {
                 continue;
@@ -455,6 +474,23 @@ internal sealed class SsiTracker<TKey>
                     tx.Id);
             }
         }
+    }
+
+    // A loop, not List.Exists: a lambda capturing the reader would cost an allocation on every commit, readers or not.
+    private static bool WasFound(List<(TransactionRecord<TKey>? Reader, TKey Key, long Commit)>? found, TransactionRecord<TKey> reader)
+    {
+        if (found is not null)
+        {
+            foreach (var (foundReader, _, _) in found)
+            {
+                if (ReferenceEquals(foundReader, reader))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static bool SawReplacedVersion((SsiTracker<TKey> Tracker, TransactionRecord<TKey> Reader, long Commit) state, TKey key) =>

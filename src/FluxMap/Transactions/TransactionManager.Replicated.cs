@@ -12,9 +12,9 @@ internal sealed partial class TransactionManager<TKey, TValue>
     /// delivered it. Visibility is the caller's: it moves it with <see cref="CommitClock.AdvanceVisible"/>.
     /// </summary>
     /// <param name="commit">The commit timestamp; newer than every commit this member holds.</param>
-    /// <param name="writes">The write set, one pending version per key.</param>
+    /// <param name="writes">The write set, one pending write per key.</param>
     /// <exception cref="InvalidOperationException"><paramref name="commit"/> is not newer than the newest commit held.</exception>
-    internal void InstallReplicated(long commit, VersionedSkipList<TKey, TValue> writes)
+    internal void InstallReplicated(long commit, WriteSet<TKey, TValue> writes)
     {
         using (_gate.Enter())
         {

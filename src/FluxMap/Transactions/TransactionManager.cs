@@ -39,6 +39,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
     private readonly MemoryLimiter<TKey, TValue>? _memory;
     private readonly ValuePager<TKey, TValue>? _pager;
     private readonly WalCodec<TKey, TValue>? _codec;
+    private readonly RecordPool<TKey> _records;
 
     private long _lastId;
 
@@ -64,7 +65,8 @@ internal sealed partial class TransactionManager<TKey, TValue>
         _publisher = publisher;
         _pager = pager;
         _codec = codec;
-        _ssi = new SsiTracker<TKey>(_gate, _keys, maxRetained, SawReplacedVersion);
+        _records = new RecordPool<TKey>(_keys);
+        _ssi = new SsiTracker<TKey>(_gate, _keys, _records, maxRetained, SawReplacedVersion);
         _pins = new SnapshotPins(_gate);
     }
 
@@ -170,7 +172,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
     private TransactionRecord<TKey> BeginLocked(bool readOnly, bool deferrable, long snapshot)
     {
         var safe = readOnly && IsSafe(snapshot);
-        var record = new TransactionRecord<TKey>(++_lastId, snapshot, readOnly, safe || deferrable ? null : new ReadTrace<TKey>(_keys));
+        var record = _records.Rent(++_lastId, snapshot, readOnly, traced: !(safe || deferrable));
         record.ExpiryClock = _clock.ExpiryClockFor(snapshot);
         if (deferrable && !safe)
         {
@@ -258,7 +260,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
     /// <returns>A task that completes when the commit may be acknowledged (at once unless durability waits for a sync).</returns>
     /// <exception cref="SerializationConflictException">The transaction was aborted instead.</exception>
     /// <exception cref="ArgumentException">A key or value cannot be encoded; the transaction stays active.</exception>
-    internal ValueTask Commit(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue>? writes)
+    internal ValueTask Commit(TransactionRecord<TKey> tx, WriteSet<TKey, TValue>? writes)
     {
         // Encoded here, on the committing caller, before the commit takes its timestamp: a value
         // that cannot be written fails this call alone, and the log writes exactly these bytes.
@@ -332,19 +334,21 @@ internal sealed partial class TransactionManager<TKey, TValue>
     }
 
     // A transaction's workspace into the store at one commit timestamp; a delete of a key that holds no value installs nothing.
-    private void InstallWrites(VersionedSkipList<TKey, TValue> writes, long commit, long horizon)
+    private void InstallWrites(WriteSet<TKey, TValue> writes, long commit, long horizon)
     {
         _gate.AssertHeld();
-        for (var node = writes.First; node is not null; node = node.Next(0))
+        foreach (var write in writes)
         {
-            var pending = node.Head!;
-            var target = pending.IsTombstone ? _store.Find(node.Key) : _store.GetOrAdd(node.Key);
-            if (target is not null && !(pending.IsTombstone && target.Head is null or { IsTombstone: true }))
+            var target = write.IsTombstone ? _store.Find(write.Key) : _store.GetOrAdd(write.Key);
+            if (target is not null && !(write.IsTombstone && target.Head is null or { IsTombstone: true }))
             {
-                _installer.Install(target, commit, pending.Value, pending.IsTombstone, pending.ExpiresAt, horizon);
+                _installer.Install(target, commit, write.Value, write.IsTombstone, write.ExpiresAt, horizon);
             }
         }
     }
+
+    /// <summary>The transaction lets go of its record: it has ended and is disposed, and will not touch the record again.</summary>
+    internal void Release(TransactionRecord<TKey> tx) => _records.Release(tx);
 
     internal void Abort(TransactionRecord<TKey> tx)
     {
@@ -461,7 +465,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
         var now = _clock.Now;
         var commit = 0L;
         var horizon = Horizon;
-        VersionedSkipList<TKey, TValue>? logged = null;
+        WriteSet<TKey, TValue>? logged = null;
         var swept = 0;
         while (_installer.TakeExpired(now, ref budget) is { } expired)
         {
@@ -475,7 +479,7 @@ internal sealed partial class TransactionManager<TKey, TValue>
             _ssi.NoteBlindWrite(expired.Key, commit, deadline);
             if (_publisher.Logs)
             {
-                (logged ??= new VersionedSkipList<TKey, TValue>(_keys, indexed: false)).GetOrAdd(expired.Key).Overwrite(0, default!, isTombstone: true, 0);
+                (logged ??= new WriteSet<TKey, TValue>(_keys.Comparer)).Put(expired.Key, default!, isTombstone: true, 0);
             }
 
             swept++;
@@ -582,20 +586,20 @@ internal sealed partial class TransactionManager<TKey, TValue>
         _publisher.PublishUnlogged(commit);
     }
 
-    private void CheckWriteWrite(TransactionRecord<TKey> tx, VersionedSkipList<TKey, TValue> writes)
+    private void CheckWriteWrite(TransactionRecord<TKey> tx, WriteSet<TKey, TValue> writes)
     {
         _gate.AssertHeld();
-        for (var node = writes.First; node is not null; node = node.Next(0))
+        foreach (var write in writes)
         {
-            if (_store.Find(node.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
+            if (_store.Find(write.Key)?.Head is { } head && head.Timestamp > tx.Snapshot && !SweptWhatItSawExpired(tx, head))
             {
                 var writerId = _ssi.WriterIdOf(head.Timestamp);
                 throw new SerializationConflictException(
-                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(node.Key)} was changed by {_ssi.DescribeWriter(head.Timestamp)} " +
+                    $"Transaction {tx.Id} was aborted: key {KeyFormatter.Format(write.Key)} was changed by {_ssi.DescribeWriter(head.Timestamp)} " +
                     "that committed after this transaction's snapshot (first committer wins). Retry the transaction.",
                     ConflictReason.WriteWrite,
                     tx.Id,
-                    node.Key,
+                    write.Key,
                     writerId)
                 {
                     ConflictingCommit = head.Timestamp,
