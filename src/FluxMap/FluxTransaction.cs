@@ -520,12 +520,13 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    // The workspace keeps its own copy of a mutable value (made first, so a value that cannot be
-    // stored fails this call and leaves the workspace as it was).
+    // The workspace keeps its own copy of a mutable key and value (the value's made first, so a value
+    // that cannot be stored fails this call and leaves the workspace as it was): the key is the one
+    // the commit links into the store, and a caller's later change to its array must not move it.
     private void Write(TKey key, TValue value, bool isTombstone, long expiresAt = 0)
     {
         var stored = isTombstone ? value : _engine.Values.Copy(value, nameof(value));
-        (_writes ??= _engine.Workspaces.Rent() ?? new WriteSet<TKey, TValue>(_engine.Keys.Comparer)).Put(key, stored, isTombstone, expiresAt);
+        (_writes ??= _engine.Workspaces.Rent() ?? new WriteSet<TKey, TValue>(_engine.Keys.Comparer)).Put(_engine.Keys.Own(key), stored, isTombstone, expiresAt);
     }
 
     /// <summary>Opens a scan of <paramref name="range"/>: once the snapshot is safe (deferrable), traces the whole range before any of it is read.</summary>

@@ -169,6 +169,29 @@ public sealed class StoredValueTests : IDisposable
     }
 
     [Fact]
+    public async Task A_byte_array_key_changed_after_a_transaction_wrote_it_leaves_the_stored_key_as_written()
+    {
+        await using var db = await FluxDatabase.OpenAsync<byte[], string>(Options(DurabilityMode.InMemory), Ct);
+        var handle = db.CreateHandle();
+        byte[] before = [1, 2, 3];
+        byte[] after = [4, 5, 6];
+        await using (var tx = handle.BeginTransaction())
+        {
+            await tx.InsertAsync(before, "staged", Ct);
+            before[0] = 9;
+            Assert.Equal("staged", (await tx.GetAsync([1, 2, 3], Ct)).Value);
+            await tx.InsertAsync(after, "committed", Ct);
+            await tx.CommitAsync(Ct);
+        }
+
+        after[0] = 9;
+        Assert.Equal("staged", (await handle.GetAsync([1, 2, 3], Ct)).Value);
+        Assert.Equal("committed", (await handle.GetAsync([4, 5, 6], Ct)).Value);
+        Assert.False(await handle.ContainsKeyAsync([9, 2, 3], Ct));
+        Assert.False(await handle.ContainsKeyAsync([9, 5, 6], Ct));
+    }
+
+    [Fact]
     public async Task With_AssumeImmutableKeys_a_scan_hands_back_the_stored_key_array()
     {
         var options = Options(DurabilityMode.InMemory);
