@@ -13,6 +13,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
     private readonly SkipListNode<TKey, TValue> _head;
     private readonly IComparer<TKey> _comparer;
     private readonly KeyIndex<TKey, TValue>? _index;
+    private readonly bool _tracked;
     private readonly SkipListNode<TKey, TValue>[] _preds;
     private ulong _random = 0x9E3779B97F4A7C15UL;
     private int _height = 1;
@@ -25,8 +26,10 @@ internal sealed class VersionedSkipList<TKey, TValue>
     /// transaction's workspace is small and short-lived: no index, and a head sized for about a
     /// million keys, which keeps the per-transaction allocation small.
     /// </param>
-    internal VersionedSkipList(KeyOrdering<TKey> ordering, bool indexed)
+    /// <param name="tracked">Whether nodes have a place in a memory limit's recency list (<see cref="TrackedSkipListNode{TKey, TValue}"/>).</param>
+    internal VersionedSkipList(KeyOrdering<TKey> ordering, bool indexed, bool tracked = false)
     {
+        _tracked = tracked;
         _maxHeight = indexed ? 24 : 10;
         _head = new SkipListNode<TKey, TValue>(default!, _maxHeight);
         _preds = new SkipListNode<TKey, TValue>[_maxHeight];
@@ -83,7 +86,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
             preds[level] = _head;
         }
 
-        var node = new SkipListNode<TKey, TValue>(key, height);
+        var node = NewNode(key, height);
         for (var level = 0; level < height; level++)
         {
             node.SetNext(level, preds[level].Next(level));
@@ -127,7 +130,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
         }
 
         var height = RandomHeight();
-        var node = new SkipListNode<TKey, TValue>(key, height);
+        var node = NewNode(key, height);
         for (var level = 0; level < height; level++)
         {
             _tails[level].SetNext(level, node);
@@ -218,6 +221,9 @@ internal sealed class VersionedSkipList<TKey, TValue>
 
         return x;
     }
+
+    private SkipListNode<TKey, TValue> NewNode(TKey key, int height) =>
+        _tracked ? new TrackedSkipListNode<TKey, TValue>(key, height) : new SkipListNode<TKey, TValue>(key, height);
 
     private int RandomHeight()
     {
