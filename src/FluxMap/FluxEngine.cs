@@ -43,9 +43,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         var options = settings.Options;
         Name = settings.Name;
         Keys = keys;
-        Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true, tracked: options.MemoryLimit > 0);
         Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
+        Store = new VersionedSkipList<TKey, TValue>(keys, indexed: true, tracked: Memory is not null);
         Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);
         _serializerOptions = settings.SerializerOptions;
         Values = ValueCopier<TValue>.Create(Codec?.Options ?? WalCodec<TKey, TValue>.Guarded(settings.SerializerOptions), options.AssumeImmutableValues);

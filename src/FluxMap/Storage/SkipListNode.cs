@@ -127,7 +127,7 @@ internal class SkipListNode<TKey, TValue> : VersionEntry<TValue>
     /// <summary>Replaces the whole chain with <paramref name="version"/> (at open: a value left in the data file).</summary>
     internal void Overwrite(VersionEntry<TValue> version)
     {
-        Debug.Assert(!ReferenceEquals(Head, this), "An embedded head is replaced by Recover or ReplaceHead, which let its value go.");
+        Debug.Assert(!ReferenceEquals(Head, this), "An embedded head is replaced only where its value is let go or written anew (ReplaceHead, Recover).");
         Newest = version;
     }
 
