@@ -43,9 +43,9 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         var options = settings.Options;
         Name = settings.Name;
         Keys = keys;
-        Store = new VersionedSkipList<TKey, TValue>(keys);
         Sizer = new EntrySizer<TKey, TValue>(settings.SizeEstimator, new DefaultSizeEstimator<TKey, TValue>(settings.SerializerOptions));
         Memory = options.MemoryLimit > 0 ? new MemoryLimiter<TKey, TValue>(Sizer, options.MemoryLimit) : null;
+        Store = new VersionedSkipList<TKey, TValue>(keys, tracked: Memory is not null);
         Codec = options.Durability == DurabilityMode.InMemory ? null : new WalCodec<TKey, TValue>(settings.SerializerOptions);
         _serializerOptions = settings.SerializerOptions;
         Values = ValueCopier<TValue>.Create(Codec?.Options ?? WalCodec<TKey, TValue>.Guarded(settings.SerializerOptions), options.AssumeImmutableValues);
@@ -614,13 +614,16 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>The newest version visible to a new snapshot, read without registering a transaction.</summary>
+    /// <summary>
+    /// The newest version visible to a new snapshot, read without registering a transaction, and
+    /// its value held in memory (default for none or for a paged-out version).
+    /// </summary>
     /// <remarks>
     /// A single read outside a transaction is serializable at any commit point, so it needs no
     /// snapshot registration; the watermark is re-read per version so the answer is always the
     /// newest visible one, even if the chain changes while it is walked.
     /// </remarks>
-    internal VersionEntry<TValue>? ReadLatest(TKey key)
+    internal VersionEntry<TValue>? ReadLatest(TKey key, out TValue value)
     {
         Counters.Reads.Increment();
         var node = Store.Find(key);
@@ -628,21 +631,27 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
         // The answer is the newest version at the watermark read first. A commit or vacuum may cut
         // the chain below a newer horizon while the walk runs; that can only hide the version
-        // sought once the watermark has moved, so a walk that finds nothing then starts again.
+        // sought once the watermark has moved, so a walk that finds nothing then starts again. The
+        // version found may be the key's embedded first one, which lets its value go when a newer
+        // commit cuts it off or it is paged out: a look that finds it so starts again as well.
         while (true)
         {
+            value = default!;
             var visible = Volatile.Read(ref Clock.VisibleRef);
-            for (var version = node?.Head; version is not null; version = version.Older)
+            if (node?.Read(visible) is not { } version)
             {
-                if (version.Timestamp <= visible)
+                if (Volatile.Read(ref Clock.VisibleRef) == visible)
                 {
-                    return Clock.IsLiveNow(version) ? version : null;
+                    return null;
                 }
             }
-
-            if (Volatile.Read(ref Clock.VisibleRef) == visible)
+            else if (!Clock.IsLiveNow(version))
             {
                 return null;
+            }
+            else if (version is PagedVersion<TValue> || version.TryGetValue(out value))
+            {
+                return version;
             }
         }
     }
@@ -650,7 +659,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     /// <summary>Reads a paged-out value back without blocking, keeping it in memory again (the memory limit decides for how long).</summary>
     internal async ValueTask<FluxValue<TValue>> ReadPagedAsync(TKey key, PagedVersion<TValue> paged, CancellationToken cancellationToken)
     {
-        var (version, value) = await LoadAsync(paged, (Engine: this, Key: key), static s => s.Engine.ReadLatest(s.Key), cancellationToken).ConfigureAwait(false);
+        var (version, value) = await LoadAsync(paged, (Engine: this, Key: key), static s => s.Engine.ReadLatest(s.Key, out _), cancellationToken).ConfigureAwait(false);
         return version switch
         {
             null => default,
@@ -661,13 +670,28 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
 
     /// <summary>
     /// The value of <paramref name="version"/> for the caller to keep: a copy of one held in memory,
-    /// at once, or one paged out, read back without blocking (see <see cref="LoadAsync"/>).
+    /// at once, or one paged out, read back without blocking (see <see cref="LoadAsync"/>). A key's
+    /// embedded first version lets its value go when it leaves its chain: <paramref name="find"/>
+    /// then looks the key up again and the version it finds answers instead.
     /// </summary>
     internal ValueTask<(VersionEntry<TValue>? Version, TValue Value)> ValueOfAsync<TState>(
-        VersionEntry<TValue>? version, TState state, Func<TState, VersionEntry<TValue>?> find, CancellationToken cancellationToken) =>
-        version is PagedVersion<TValue> paged
-            ? LoadAsync(paged, state, find, cancellationToken)
-            : new(Copied(version));
+        VersionEntry<TValue>? version, TState state, Func<TState, VersionEntry<TValue>?> find, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryCopy(version, out var read))
+            {
+                return new(read);
+            }
+
+            if (version is PagedVersion<TValue> paged)
+            {
+                return LoadAsync(paged, state, find, cancellationToken);
+            }
+
+            version = find(state);
+        }
+    }
 
     /// <summary>
     /// Reads a paged-out version's value from the data file without blocking; it stays out of
@@ -690,7 +714,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
                 var version = find(state);
                 if (version is not PagedVersion<TValue> newer)
                 {
-                    return Copied(version);
+                    return await ValueOfAsync(version, state, find, cancellationToken).ConfigureAwait(false);
                 }
 
                 paged = newer;
@@ -698,9 +722,26 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>A version held in memory and a copy of its value for the caller to keep; default for none.</summary>
-    internal (VersionEntry<TValue>? Version, TValue Value) Copied(VersionEntry<TValue>? version) =>
-        (version, version is null ? default! : Values.Copy(version.Value, "value"));
+    /// <summary>
+    /// A version held in memory, or none, and a copy of its value for the caller to keep; false for a
+    /// paged-out version or an embedded one that let its value go, which <see cref="ValueOfAsync"/> reads.
+    /// </summary>
+    internal bool TryCopy(VersionEntry<TValue>? version, out (VersionEntry<TValue>? Version, TValue Value) read)
+    {
+        read = default;
+        if (version is null)
+        {
+            return true;
+        }
+
+        if (version is PagedVersion<TValue> || !version.TryGetValue(out var value))
+        {
+            return false;
+        }
+
+        read = (version, Values.Copy(value, "value"));
+        return true;
+    }
 
     /// <summary>
     /// Keeps a value a point read loaded in memory again if its version is still the key's newest;
@@ -743,11 +784,11 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         _replayed?.Add(key);
         if (isDelete)
         {
-            node?.Overwrite(lsn, default!, isTombstone: true, 0);
+            node?.Recover(lsn, default!, isTombstone: true, 0);
         }
         else
         {
-            (node ?? Store.AddAbsent(key)).Overwrite(lsn, value, isTombstone: false, expiresAt);
+            (node ?? Store.AddAbsent(key)).Recover(lsn, value, isTombstone: false, expiresAt);
         }
     }
 
@@ -761,7 +802,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
         else
         {
-            node.Overwrite(timestamp, value, isTombstone: false, expiresAt);
+            node.Recover(timestamp, value, isTombstone: false, expiresAt);
         }
 
         _newestLoaded = Math.Max(_newestLoaded, timestamp);

@@ -27,10 +27,10 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<FluxValue<TValue>> GetAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        var version = _engine.ReadLatest(key);
+        var version = _engine.ReadLatest(key, out var value);
         return version is PagedVersion<TValue> paged
             ? _engine.ReadPagedAsync(key, paged, cancellationToken)
-            : new(version is not null ? new FluxValue<TValue>(_engine.Values.Copy(version.Value, "value")) : default);
+            : new(version is not null ? new FluxValue<TValue>(_engine.Values.Copy(value, "value")) : default);
     }
 
     /// <summary>Tells whether a key exists.</summary>
@@ -40,7 +40,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<bool> ContainsKeyAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return new(_engine.ReadLatest(key) is not null);
+        return new(_engine.ReadLatest(key, out _) is not null);
     }
 
     /// <summary>Inserts or replaces a value in its own transaction; any time-to-live the key had is cleared.</summary>
@@ -124,7 +124,7 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<FluxValue<TimeSpan?>> GetTimeToLiveAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        return new(_engine.Clock.TimeToLiveOf(_engine.ReadLatest(key)));
+        return new(_engine.Clock.TimeToLiveOf(_engine.ReadLatest(key, out _)));
     }
 
     /// <summary>Estimates the bytes a key's value holds, as the memory limit counts it (strings and byte arrays by length, primitives inline, other types by their MessagePack size, or your estimator).</summary>
@@ -134,10 +134,10 @@ public sealed class FluxHandle<TKey, TValue>
     public ValueTask<FluxValue<long>> GetValueSizeAsync(TKey key, CancellationToken cancellationToken = default)
     {
         Check(key, cancellationToken);
-        var version = _engine.ReadLatest(key);
+        var version = _engine.ReadLatest(key, out var value);
         return version is PagedVersion<TValue> paged
             ? SizeOfPagedAsync(key, paged, cancellationToken)
-            : new(version is null ? default : new FluxValue<long>(_engine.Sizer.ValueBytes(version.Value)));
+            : new(version is null ? default : new FluxValue<long>(_engine.Sizer.ValueBytes(value)));
     }
 
     /// <summary>Replaces a key's value only if it currently equals <paramref name="expected"/> (by <see cref="EqualityComparer{T}.Default"/>); keeps its time-to-live.</summary>
@@ -491,7 +491,7 @@ public sealed class FluxHandle<TKey, TValue>
 
     private async ValueTask<FluxValue<long>> SizeOfPagedAsync(TKey key, PagedVersion<TValue> paged, CancellationToken cancellationToken)
     {
-        var (version, value) = await _engine.LoadAsync(paged, (Engine: _engine, Key: key), static s => s.Engine.ReadLatest(s.Key), cancellationToken).ConfigureAwait(false);
+        var (version, value) = await _engine.LoadAsync(paged, (Engine: _engine, Key: key), static s => s.Engine.ReadLatest(s.Key, out _), cancellationToken).ConfigureAwait(false);
         return version is null ? default : new FluxValue<long>(_engine.Sizer.ValueBytes(value));
     }
 

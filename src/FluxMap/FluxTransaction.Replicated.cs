@@ -67,7 +67,7 @@ public sealed partial class FluxTransaction<TKey, TValue>
     // ReadVisible first: it notes a newer version this transaction cannot see and judges expiry.
     private (long Stamp, bool Live) Stamp(SkipListNode<TKey, TValue> node)
     {
-        var live = ReadVisible(node) is not null;
+        var live = ReadVisible(node, out _) is not null;
         return (node.Read(_record.Snapshot)?.Timestamp ?? 0, live);
     }
 }

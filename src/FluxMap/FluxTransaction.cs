@@ -298,8 +298,11 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>The version of a shared node this transaction sees, noting newer versions it cannot see.</summary>
-    internal VersionEntry<TValue>? ReadVisible(SkipListNode<TKey, TValue> node)
+    /// <summary>
+    /// The version of a shared node this transaction sees, noting newer versions it cannot see, and
+    /// its value held in memory (default for none or for a paged-out version).
+    /// </summary>
+    internal VersionEntry<TValue>? ReadVisible(SkipListNode<TKey, TValue> node, out TValue value)
     {
         // A node another commit is creating has no version until that commit publishes it.
         if (_record.Trace is not null && node.Head is { } head && head.Timestamp > _record.Snapshot)
@@ -311,11 +314,12 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             }
         }
 
-        var version = node.Read(_record.Snapshot);
+        var version = node.Read(_record.Snapshot, out value);
         if (version is ExpiringVersion<TValue> expiring)
         {
             if (expiring.Deadline <= _record.ExpiryClock)
             {
+                value = default!;
                 return null;
             }
 
@@ -391,13 +395,13 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             }
 
             var version = _record.PendingWriters is null ? Guard(key, static (tx, k) => tx.ReadShared(k)) : null;
-            if (_record.PendingWriters is not null || version is PagedVersion<TValue>)
+            if (_record.PendingWriters is null && _engine.TryCopy(version, out var read))
             {
-                exit = false;
-                return ReadValueLaterAsync(key, version as PagedVersion<TValue>, state, use, cancellationToken);
+                return new(use(this, key, state, SeenValue<TValue>.Of(read)));
             }
 
-            return new(use(this, key, state, SeenValue<TValue>.Of(_engine.Copied(version))));
+            exit = false;
+            return ReadValueLaterAsync(key, version, state, use, cancellationToken);
         }
         finally
         {
@@ -408,16 +412,16 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    // The slow half of ReadValueAsync, which ends the call when it is done: `paged` is the version
-    // read, or null when the transaction must first wait for a safe snapshot and read then.
+    // The slow half of ReadValueAsync, which ends the call when it is done: `version` is the version
+    // read (paged out, or embedded and let its value go), or null when the transaction must first
+    // wait for a safe snapshot and read then.
     private async ValueTask<TResult> ReadValueLaterAsync<TState, TResult>(
-        TKey key, PagedVersion<TValue>? paged, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, SeenValue<TValue>, TResult> use,
+        TKey key, VersionEntry<TValue>? version, TState state, Func<FluxTransaction<TKey, TValue>, TKey, TState, SeenValue<TValue>, TResult> use,
         CancellationToken cancellationToken)
     {
         try
         {
-            VersionEntry<TValue>? version = paged;
-            if (paged is null)
+            if (version is null)
             {
                 await WaitForSafeSnapshotAsync(cancellationToken).ConfigureAwait(false);
                 version = Guard(key, static (tx, k) => tx.ReadShared(k));
@@ -443,7 +447,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         Enter(cancellationToken);
         try
         {
-            return await _engine.LoadAsync(paged, (Tx: this, Node: node), static s => s.Tx.Guard(s.Node, static (tx, n) => tx.ReadVisible(n)), cancellationToken)
+            return await _engine.LoadAsync(paged, (Tx: this, Node: node), static s => s.Tx.Guard(s.Node, static (tx, n) => tx.ReadVisible(n, out _)), cancellationToken)
                 .ConfigureAwait(false);
         }
         finally
@@ -475,7 +479,7 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
         }
 
         node.Lru?.Touch();
-        return ReadVisible(node);
+        return ReadVisible(node, out _);
     }
 
     private TValue Update(TKey key, Func<FluxValue<TValue>, TValue> update, SeenValue<TValue> current)

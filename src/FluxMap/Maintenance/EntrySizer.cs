@@ -10,8 +10,10 @@ namespace FluxMap.Maintenance;
 /// </summary>
 internal sealed class EntrySizer<TKey, TValue>
 {
-    // A node, its upper-level links on average, its recency entry and its index slot at the index's load.
-    private static readonly long NodeOverhead = Align(48 + Unsafe.SizeOf<TKey>()) + 8 + 64 + 16;
+    // A node (header, stamp, newest link, level-0 link, upper-levels array, recency entry link, key,
+    // embedded value), its upper-level links on average, its recency entry and its index slot at
+    // the index's load. Its embedded first version costs nothing beyond the value.
+    private static readonly long NodeOverhead = Align(56 + Unsafe.SizeOf<TKey>() + Unsafe.SizeOf<TValue>()) + 8 + 64 + 16;
     private static readonly long VersionOverhead = Align(32 + Unsafe.SizeOf<TValue>());
     private static readonly long PagedOverhead = VersionOverhead + 32;
 
@@ -30,9 +32,13 @@ internal sealed class EntrySizer<TKey, TValue>
 
     internal long NodeBytes(SkipListNode<TKey, TValue> node) => NodeOverhead + Estimate(node.Key, static (e, key) => e.EstimateKeySize(key));
 
-    // A paged-out version holds a record location instead of its value: never read it back to size it.
-    internal long VersionBytes(VersionEntry<TValue> version) =>
-        version is PagedVersion<TValue> ? PagedOverhead : VersionOverhead + (version.IsTombstone ? 0 : ValueBytes(version.Value));
+    // A paged-out version holds a record location instead of its value: never read it back to size
+    // it. An embedded version that left its chain holds nothing beyond its node any more.
+    internal long VersionBytes(VersionEntry<TValue> version) => version switch
+    {
+        PagedVersion<TValue> => PagedOverhead,
+        _ => (version.IsEmbedded ? 0 : VersionOverhead) + (!version.IsTombstone && version.TryGetValue(out var value) ? ValueBytes(value) : 0),
+    };
 
     internal long ValueBytes(TValue value) => Estimate(value, static (e, value) => e.EstimateValueSize(value));
 

@@ -43,7 +43,8 @@ internal sealed class MemoryLimiter<TKey, TValue>
         // The entry lives as long as the node and remembers the sizes it accounted, so a write
         // estimates only its own value.
         var head = node.Head!;
-        var entry = node.Lru ??= new LruEntry<TKey, TValue>(node, _sizer.NodeBytes(node));
+        var tracked = (TrackedSkipListNode<TKey, TValue>)node;
+        var entry = tracked.Entry ??= new LruEntry<TKey, TValue>(node, _sizer.NodeBytes(node));
         var headBytes = _sizer.VersionBytes(head);
         TotalBytes += headBytes + (previous is null ? entry.NodeBytes : 0);
         LiveBytes += (head.IsTombstone ? 0 : entry.NodeBytes + headBytes) - (previous is { IsTombstone: false } ? entry.NodeBytes + entry.HeadBytes : 0);
@@ -62,7 +63,7 @@ internal sealed class MemoryLimiter<TKey, TValue>
     internal void OnLoaded(SkipListNode<TKey, TValue> node)
     {
         var head = node.Head!;
-        var entry = node.Lru = new LruEntry<TKey, TValue>(node, _sizer.NodeBytes(node)) { HeadBytes = _sizer.VersionBytes(head) };
+        var entry = ((TrackedSkipListNode<TKey, TValue>)node).Entry = new LruEntry<TKey, TValue>(node, _sizer.NodeBytes(node)) { HeadBytes = _sizer.VersionBytes(head) };
         TotalBytes += entry.NodeBytes + entry.HeadBytes;
         if (!head.IsTombstone)
         {

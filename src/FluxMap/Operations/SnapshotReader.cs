@@ -54,10 +54,10 @@ internal sealed class SnapshotReader<TKey, TValue> : IAsyncDisposable
         for (; node is not null && range.IsBelowUpper(node.Key, comparer); node = node.Next(0))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var version = _transaction.ReadVisible(node);
+            var version = _transaction.ReadVisible(node, out var value);
             if (version is PagedVersion<TValue> paged)
             {
-                var (loaded, value) = await _engine.LoadAsync(paged, (Tx: _transaction, Node: node), static s => s.Tx.ReadVisible(s.Node), cancellationToken)
+                (var loaded, value) = await _engine.LoadAsync(paged, (Tx: _transaction, Node: node), static s => s.Tx.ReadVisible(s.Node, out _), cancellationToken)
                     .ConfigureAwait(false);
                 if (loaded is not null)
                 {
@@ -66,7 +66,7 @@ internal sealed class SnapshotReader<TKey, TValue> : IAsyncDisposable
             }
             else if (version is not null)
             {
-                yield return new SnapshotEntry<TKey, TValue>(node.Key, version.Value, version.ExpiresAt);
+                yield return new SnapshotEntry<TKey, TValue>(node.Key, value, version.ExpiresAt);
             }
         }
     }

@@ -15,6 +15,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
     private readonly SkipListNode<TKey, TValue> _head;
     private readonly IComparer<TKey> _comparer;
     private readonly KeyIndex<TKey, TValue> _index;
+    private readonly bool _tracked;
     private readonly SkipListNode<TKey, TValue>[] _preds;
     private ulong _random = 0x9E3779B97F4A7C15UL;
     private int _height = 1;
@@ -22,8 +23,10 @@ internal sealed class VersionedSkipList<TKey, TValue>
     private SkipListNode<TKey, TValue>[]? _tails;
 
     /// <param name="ordering">Key order and equality.</param>
-    internal VersionedSkipList(KeyOrdering<TKey> ordering)
+    /// <param name="tracked">Whether nodes have a place in a memory limit's recency list (<see cref="TrackedSkipListNode{TKey, TValue}"/>).</param>
+    internal VersionedSkipList(KeyOrdering<TKey> ordering, bool tracked = false)
     {
+        _tracked = tracked;
         _head = new SkipListNode<TKey, TValue>(default!, MaxHeight);
         _preds = new SkipListNode<TKey, TValue>[MaxHeight];
         _comparer = ordering.Comparer;
@@ -70,7 +73,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
             preds[level] = _head;
         }
 
-        var node = new SkipListNode<TKey, TValue>(key, height);
+        var node = NewNode(key, height);
         for (var level = 0; level < height; level++)
         {
             node.SetNext(level, preds[level].Next(level));
@@ -114,7 +117,7 @@ internal sealed class VersionedSkipList<TKey, TValue>
         }
 
         var height = RandomHeight();
-        var node = new SkipListNode<TKey, TValue>(key, height);
+        var node = NewNode(key, height);
         for (var level = 0; level < height; level++)
         {
             _tails[level].SetNext(level, node);
@@ -205,6 +208,9 @@ internal sealed class VersionedSkipList<TKey, TValue>
 
         return x;
     }
+
+    private SkipListNode<TKey, TValue> NewNode(TKey key, int height) =>
+        _tracked ? new TrackedSkipListNode<TKey, TValue>(key, height) : new SkipListNode<TKey, TValue>(key, height);
 
     private int RandomHeight()
     {

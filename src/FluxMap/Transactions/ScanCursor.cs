@@ -195,7 +195,8 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
                 var node = _shared!;
                 _shared = _forward ? node.Next(0) : store.FindLast(node.Key, inclusive: false);
                 _position = node.Key;
-                var visible = transaction is null ? ReadPinned(node) : transaction.ReadVisible(node);
+                TValue value;
+                var visible = transaction is null ? ReadPinned(node, out value) : transaction.ReadVisible(node, out value);
                 if (visible is PagedVersion<TValue> paged)
                 {
                     _unloaded = (node, paged);
@@ -204,7 +205,7 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
 
                 if (visible is not null)
                 {
-                    Returned(node.Key, Output(node.Key, visible.Value));
+                    Returned(node.Key, Output(node.Key, value));
                     return ScanStep.Found;
                 }
 
@@ -230,11 +231,14 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
     private ValueTask<(VersionEntry<TValue>? Version, TValue Value)> LoadVisibleAsync(SkipListNode<TKey, TValue> node, PagedVersion<TValue> paged) =>
         _view is { } view
             ? view.LoadScannedAsync(node, paged, _token)
-            : _engine.LoadAsync(paged, (Cursor: this, Node: node), static s => s.Cursor.ReadPinned(s.Node), _token);
+            : _engine.LoadAsync(paged, (Cursor: this, Node: node), static s => s.Cursor.ReadPinned(s.Node, out _), _token);
 
     // The pinned snapshot needs no SSI tracking: only its own visibility and expiry.
-    private VersionEntry<TValue>? ReadPinned(SkipListNode<TKey, TValue> node) =>
-        node.Read(_snapshot) is { } version && version.IsLiveAt(_expiryClock) ? version : null;
+    private VersionEntry<TValue>? ReadPinned(SkipListNode<TKey, TValue> node, out TValue value)
+    {
+        var version = node.Read(_snapshot, out value);
+        return version is not null && version.IsLiveAt(_expiryClock) ? version : null;
+    }
 
     private void Opened(RangeTrace<TKey>? trace)
     {

@@ -60,20 +60,28 @@ internal sealed class VersionInstaller<TKey, TValue>
         return _expiring.TakeExpired(now, ref budget);
     }
 
-    /// <summary>Counts and accounts versions cut off a chain (under the commit lock); vacuum calls this for what it trims.</summary>
+    /// <summary>
+    /// Counts and accounts versions cut off a chain, then lets go of the value of the oldest if it
+    /// is embedded in its node, which stays (under the commit lock); vacuum calls this for what it trims.
+    /// </summary>
     /// <returns>How many versions were dropped.</returns>
     internal long OnTrimmed(VersionEntry<TValue>? dropped)
     {
         _gate.AssertHeld();
         var count = 0L;
+        var oldest = dropped;
         for (var version = dropped; version is not null; version = version.Older)
         {
             count++;
+            oldest = version;
         }
 
         _counters.Versions -= count;
         _counters.VersionsReclaimed += count;
+
+        // Accounting sizes the values first.
         _memory?.OnTrimmed(dropped);
+        (oldest as SkipListNode<TKey, TValue>)?.DropEmbeddedValue();
         return count;
     }
 
