@@ -33,8 +33,13 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
     private volatile bool _disposed;
     private int _closing;
 
+    // When the data file's rounds last checkpointed, on _clock.
+    private long _lastCheckpoint;
+
     private readonly List<PeriodicService> _services = [];
     private readonly int _maxRetained;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _checkpointInterval;
     private readonly ILoggerFactory _loggerFactory;
     private readonly MessagePack.MessagePackSerializerOptions? _serializerOptions;
 
@@ -51,6 +56,8 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         Values = ValueCopier<TValue>.Create(Codec?.Options ?? WalCodec<TKey, TValue>.Guarded(settings.SerializerOptions), options.AssumeImmutableValues);
         _parts = new CommitParts<TKey, TValue>(Store, keys, Counters, Memory, settings.TimeProvider);
         _maxRetained = options.MaxRetainedTransactions;
+        _clock = settings.TimeProvider;
+        _checkpointInterval = options.CheckpointInterval;
         Retry = new RetryPolicy(options, settings.TimeProvider);
         Metrics = new FluxMetrics(settings.MeterFactory, Name, Counters, () => MemoryBytes);
         _loggerFactory = settings.LoggerFactory;
@@ -225,7 +232,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             if (subscriber is { } started)
             {
                 engine._checkpoints = new CheckpointCoordinator<TKey, TValue>(engine._log, started, engine.Name);
-                engine.AddDataFileService(started, engine._checkpoints, options, settings.TimeProvider);
+                engine.AddDataFileService(options, settings.TimeProvider);
             }
 
             engine._directoryLock = directoryLock;
@@ -293,31 +300,35 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         _vacuum = new Vacuum<TKey, TValue>(_parts, _transactions);
     }
 
-    // Flushes the write-behind buffers every interval, checkpoints when the log has a segment to
-    // give back (or the checkpoint interval passed with commits to cover), then compacts.
-    private void AddDataFileService(DataFileStore<TKey, TValue> dataFile, CheckpointCoordinator<TKey, TValue> checkpoints, FluxMapOptions options, TimeProvider clock)
+    // Flushes the write-behind buffers every interval, compacts, then checkpoints when compaction
+    // moved records or the log has a segment to give back (or the checkpoint interval passed with
+    // commits to cover).
+    private void AddDataFileService(FluxMapOptions options, TimeProvider clock)
     {
-        var logger = _loggerFactory.CreateLogger("FluxMap.DataFile");
-        var lastCheckpoint = clock.GetTimestamp();
-        _services.Add(new PeriodicService($"{Name}: data file", options.WriteBehindInterval, RoundAsync, clock, logger));
+        _lastCheckpoint = clock.GetTimestamp();
+        _services.Add(new PeriodicService($"{Name}: data file", options.WriteBehindInterval, DataFileRoundAsync, clock, _loggerFactory.CreateLogger("FluxMap.DataFile")));
+    }
 
-        async ValueTask RoundAsync(CancellationToken cancellationToken)
+    /// <summary>One round of the data file's background work, as its service runs it every <see cref="FluxMapOptions.WriteBehindInterval"/>.</summary>
+    internal async ValueTask DataFileRoundAsync(CancellationToken cancellationToken)
+    {
+        var (dataFile, checkpoints) = (_dataFile!, _checkpoints!);
+        await dataFile.FlushAllAsync(cancellationToken).ConfigureAwait(false);
+
+        // Compaction first: what it empties is reusable after the checkpoint following the one that
+        // stops listing it, so a checkpoint right after it makes its space reusable a round sooner.
+        var moved = dataFile.Compact();
+        var due = _clock.GetElapsedTime(_lastCheckpoint) >= _checkpointInterval && Clock.LastCommit > dataFile.CheckpointLsn;
+        if (checkpoints.LogHasReleasable || due || moved > 0)
         {
-            await dataFile.FlushAllAsync(cancellationToken).ConfigureAwait(false);
-            var due = clock.GetElapsedTime(lastCheckpoint) >= options.CheckpointInterval && Clock.LastCommit > dataFile.CheckpointLsn;
-            if (checkpoints.LogHasReleasable || due)
-            {
-                await checkpoints.CheckpointAsync(everything: false, cancellationToken).ConfigureAwait(false);
-                lastCheckpoint = clock.GetTimestamp();
-            }
+            await checkpoints.CheckpointAsync(everything: false, cancellationToken).ConfigureAwait(false);
+            _lastCheckpoint = _clock.GetTimestamp();
+        }
 
-            dataFile.Compact();
-
-            // Keys flushed by this round can leave memory now rather than at the next commit.
-            if (Memory is { IsOverLimit: true })
-            {
-                Transactions.PageOutOverLimit();
-            }
+        // Keys flushed by this round can leave memory now rather than at the next commit.
+        if (Memory is { IsOverLimit: true })
+        {
+            Transactions.PageOutOverLimit();
         }
     }
 

@@ -153,8 +153,10 @@ public sealed class FluxMapOptions
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Gets or sets the share of the data file that may be garbage (superseded records and free
-    /// space) before compaction moves the live records out of the sparsest extents. Default 0.5.
+    /// Gets or sets the share of the data file that may be garbage (superseded records, padding and
+    /// free space): compaction moves the live records out of the sparsest extents early enough that
+    /// under a steady write load the file stays within its live bytes / (1 - this), twice them by
+    /// default. Default 0.5.
     /// </summary>
     public double CompactionThreshold { get; set; } = 0.5;
 }

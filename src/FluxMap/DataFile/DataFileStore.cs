@@ -25,8 +25,8 @@ namespace FluxMap.DataFile;
 internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TValue>, IDisposable
     where TKey : notnull
 {
-    private const long MinCompactionBytes = 256L << 10;
-    private const long CompactionBytesPerRound = 4L << 20;
+    // A compaction copy this large fills a free run freed extents leave without stranding much of it.
+    private const int MaxCopyBytes = 256 << 10;
 
     private readonly StorageSystem _storage;
     private readonly StorageFile _file;
@@ -45,7 +45,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     // as live whose original a later delete already superseded.
     private readonly SemaphoreSlim _moveGate = new(1, 1);
     private readonly HashSet<Extent<TKey>> _extents = [];
-    private readonly double _compactionThreshold;
+    private readonly CompactionPolicy _compaction;
 
     // Under a memory limit open leaves lasting values in the file, loading keys and locations only.
     private readonly bool _pagedLoad;
@@ -68,7 +68,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         _comparer = keys.Comparer;
         _logger = logger;
         _counters = counters;
-        _compactionThreshold = options.CompactionThreshold;
+        _compaction = new CompactionPolicy(options.CompactionThreshold);
         _pagedLoad = options.MemoryLimit > 0;
         MaxBatchEntries = options.WriteBehindMaxEntries;
         MaxBatchBytes = options.WriteBehindMaxBytes;
@@ -278,9 +278,9 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
     }
 
     /// <summary>
-    /// Rewrites the live records of the sparsest extents into new ones when the file is more than
-    /// the configured share garbage. Commits never wait for it; a record a newer write supersedes
-    /// meanwhile stays the newer one.
+    /// Moves the live records of the sparsest extents into new ones, as much as keeps the file
+    /// within its bound (see <see cref="CompactionPolicy"/>). Commits never wait for it; a record a
+    /// newer write supersedes meanwhile stays the newer one.
     /// </summary>
     /// <returns>How many records moved.</returns>
     internal int Compact()
@@ -289,27 +289,18 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         List<Extent<TKey>> victims;
         lock (_gate)
         {
-            var fileBytes = _allocator.EndBlock * DataFileFormat.BlockSize;
-            var live = _extents.Sum(e => e.LiveBytes);
-            if (fileBytes < MinCompactionBytes || fileBytes - live < _compactionThreshold * fileBytes)
-            {
-                return 0;
-            }
-
-            var budget = 0L;
-            victims = [.. _extents
-                .Where(e => e.LiveBytes * 2 < e.UsedBytes)
-                .OrderBy(e => (double)e.LiveBytes / e.UsedBytes)
-                .TakeWhile(e => (budget += e.LiveBytes) <= CompactionBytesPerRound)];
+            victims = _compaction.ChooseVictims(_extents);
         }
 
-        var moved = 0;
+        if (victims.Count == 0)
+        {
+            return 0;
+        }
+
+        int moved;
         try
         {
-            foreach (var victim in victims)
-            {
-                moved += Move(victim);
-            }
+            moved = Move(victims);
         }
         catch (Exception e)
         {
@@ -326,38 +317,130 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         return moved;
     }
 
-    /// <summary>Allocates blocks for a batch of framed records, writes it with one call and lists the new extent.</summary>
-    internal Extent<TKey> WriteExtent(ByteBuffer records, TKey[] keys, long[] timestamps, int[] offsets)
+    /// <summary>
+    /// Writes a batch of framed records and lists it: as one extent where a free run holds it (or
+    /// none is free), else cut at record boundaries over the largest free runs, so free space too
+    /// scattered for the whole batch is filled before the file grows.
+    /// </summary>
+    /// <param name="records">The records back to back; padded here to whole blocks.</param>
+    /// <param name="keys">Each record's key.</param>
+    /// <param name="timestamps">Each record's commit timestamp.</param>
+    /// <param name="offsets">Where each record starts in <paramref name="records"/>.</param>
+    /// <param name="isCopy">Compaction's copy rather than a write-behind flush.</param>
+    /// <returns>Where each record of the batch is now.</returns>
+    internal RecordLocation<TKey>[] WriteRecords(ByteBuffer records, TKey[] keys, long[] timestamps, int[] offsets, bool isCopy = false)
     {
         var used = records.Count;
-        var blocks = DataFileFormat.BlocksFor(used);
-        var padding = (blocks * DataFileFormat.BlockSize) - used;
+        var padding = (DataFileFormat.BlocksFor(used) * DataFileFormat.BlockSize) - used;
         records.GetSpan(padding)[..padding].Clear();
         records.Advance(padding);
-        var start = Allocate(blocks);
+        var pieces = AllocatePieces(offsets, used, isCopy);
         try
         {
-            _file.Write(records.Written, start * DataFileFormat.BlockSize);
+            if (pieces.Count == 1)
+            {
+                _file.Write(records.Written, pieces[0].Start * DataFileFormat.BlockSize);
+            }
+            else
+            {
+                foreach (var (start, first, end) in pieces)
+                {
+                    WritePadded(records.Written.Slice(offsets[first], PieceBytes(offsets, used, first, end)), start);
+                }
+            }
         }
         catch
         {
             // Never listed by a checkpoint: the space can go straight back.
             lock (_gate)
             {
-                _allocator.Release(start, blocks);
+                foreach (var (start, first, end) in pieces)
+                {
+                    _allocator.Release(start, DataFileFormat.BlocksFor(PieceBytes(offsets, used, first, end)));
+                }
             }
 
             throw;
         }
 
-        var extent = new Extent<TKey>(start, blocks, used, keys, timestamps, offsets, Extent<TKey>.AllLive(keys.Length));
+        var extents = new Extent<TKey>[pieces.Count];
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            var (start, first, end) = pieces[p];
+            var bytes = PieceBytes(offsets, used, first, end);
+            extents[p] = pieces.Count == 1
+                ? new Extent<TKey>(start, DataFileFormat.BlocksFor(used), used, keys, timestamps, offsets, Extent<TKey>.AllLive(keys.Length))
+                : new Extent<TKey>(start, DataFileFormat.BlocksFor(bytes), bytes, keys[first..end], timestamps[first..end], [.. offsets[first..end].Select(o => o - offsets[first])], Extent<TKey>.AllLive(end - first));
+        }
+
         lock (_gate)
         {
-            _extents.Add(extent);
+            _extents.UnionWith(extents);
         }
 
         Volatile.Write(ref _counters.DataFileBytesWritten, _counters.DataFileBytesWritten + records.Count);
-        return extent;
+        var locations = new RecordLocation<TKey>[keys.Length];
+        for (int p = 0, n = 0; p < extents.Length; p++)
+        {
+            for (var i = 0; i < extents[p].RecordCount; i++)
+            {
+                locations[n++] = new RecordLocation<TKey>(extents[p], i);
+            }
+        }
+
+        return locations;
+    }
+
+    private void WritePadded(ReadOnlySpan<byte> records, long start)
+    {
+        var length = DataFileFormat.BlocksFor(records.Length) * DataFileFormat.BlockSize;
+        var padded = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            records.CopyTo(padded);
+            padded.AsSpan(records.Length, length - records.Length).Clear();
+            _file.Write(padded.AsSpan(0, length), start * DataFileFormat.BlockSize);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(padded);
+        }
+    }
+
+    private static int PieceBytes(int[] offsets, int used, int first, int end) => (end < offsets.Length ? offsets[end] : used) - offsets[first];
+
+    // The runs a batch goes to, each with the records [First, End) it holds.
+    private List<(long Start, int First, int End)> AllocatePieces(int[] offsets, int used, bool isCopy)
+    {
+        var pieces = new List<(long Start, int First, int End)>(1);
+        lock (_gate)
+        {
+            for (var first = 0; first < offsets.Length;)
+            {
+                var blocks = DataFileFormat.BlocksFor(used - offsets[first]);
+                var end = offsets.Length;
+                var largest = _allocator.LargestFreeExtent;
+                if (_allocator.SmallestFreeExtent(blocks) == 0 && largest > 0)
+                {
+                    // As many records as the largest free run holds (at least one: a record larger than it goes to the end of the file).
+                    end = first + 1;
+                    while (end < offsets.Length && PieceBytes(offsets, used, first, end + 1) <= largest * DataFileFormat.BlockSize)
+                    {
+                        end++;
+                    }
+                }
+
+                pieces.Add((Allocate(DataFileFormat.BlocksFor(PieceBytes(offsets, used, first, end))), first, end));
+                first = end;
+            }
+
+            if (!isCopy)
+            {
+                _compaction.Flushed((long)DataFileFormat.BlocksFor(used) * DataFileFormat.BlockSize);
+            }
+        }
+
+        return pieces;
     }
 
     /// <summary>Marks a superseded record dead; frees its extent once nothing in it is live or pinned.</summary>
@@ -478,8 +561,9 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
             var needed = _allocator.EndBlock * DataFileFormat.BlockSize;
             if (needed > _fileLength)
             {
-                // Grow in steps so a steady load does not change the file's size on every batch.
-                var grown = Math.Max(needed, _fileLength + Math.Max(1L << 20, _fileLength / 8));
+                // Grow in steps so a steady load does not change the file's size on every batch; small
+                // ones, since compaction holds the blocks in use to a bound and the file never shrinks.
+                var grown = Math.Max(needed, _fileLength + Math.Max(1L << 20, _fileLength / 32));
                 _file.SetLength(grown);
                 _fileLength = grown;
             }
@@ -488,36 +572,54 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         }
     }
 
-    private int Move(Extent<TKey> victim)
+    // Copies the victims' live records, in victim order, into new extents of at most
+    // MaxCopyBytes each: records from many sparse extents fill one, with no padding between them.
+    private int Move(List<Extent<TKey>> victims)
     {
-        var data = new byte[victim.UsedBytes];
-        if (_file.Read(data, victim.FileOffset) != data.Length)
+        var copy = new ExtentCopy<TKey>();
+        copy.Start(CopyBytes());
+        var moved = 0;
+        foreach (var victim in victims)
         {
-            throw new CorruptionException($"The data file '{_path}' ends inside the extent at offset {victim.FileOffset}.", _path, victim.FileOffset);
-        }
-
-        var output = new ByteBuffer(Math.Max(1, (int)victim.LiveBytes));
-        var keys = new List<TKey>();
-        var timestamps = new List<long>();
-        var offsets = new List<int>();
-        var origins = new List<int>();
-        for (var i = 0; i < victim.RecordCount; i++)
-        {
-            if (!victim.IsLive(i))
+            var data = ArrayPool<byte>.Shared.Rent(victim.UsedBytes);
+            try
             {
-                continue;
-            }
+                if (_file.Read(data.AsSpan(0, victim.UsedBytes), victim.FileOffset) != victim.UsedBytes)
+                {
+                    throw new CorruptionException($"The data file '{_path}' ends inside the extent at offset {victim.FileOffset}.", _path, victim.FileOffset);
+                }
 
-            var record = data.AsSpan(victim.RecordOffset(i), victim.RecordLength(i));
-            keys.Add(victim.Keys[i]);
-            timestamps.Add(victim.Timestamps[i]);
-            offsets.Add(output.Count);
-            origins.Add(i);
-            record.CopyTo(output.GetSpan(record.Length));
-            output.Advance(record.Length);
+                // A record live now was live when it was read, so its extent was not yet freed and the bytes are its own.
+                for (var i = 0; i < victim.RecordCount; i++)
+                {
+                    if (!victim.IsLive(i))
+                    {
+                        continue;
+                    }
+
+                    var record = data.AsSpan(victim.RecordOffset(i), victim.RecordLength(i));
+                    if (!copy.TryAdd(record, victim, i))
+                    {
+                        moved += WriteCopy(copy);
+                        copy.Add(record, victim, i);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(data);
+            }
         }
 
-        if (keys.Count == 0)
+        return moved + WriteCopy(copy);
+    }
+
+    // Lists a copy and points its keys at it, unless a newer record superseded one meanwhile (the
+    // copy's record is then dead on arrival); empties the copy for the next records.
+    private int WriteCopy(ExtentCopy<TKey> copy)
+    {
+        var count = copy.Keys.Count;
+        if (count == 0)
         {
             return 0;
         }
@@ -525,11 +627,11 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         _moveGate.Wait();
         try
         {
-            var copy = WriteExtent(output, [.. keys], [.. timestamps], [.. offsets]);
+            var locations = WriteRecords(copy.Records, [.. copy.Keys], [.. copy.Timestamps], [.. copy.Offsets], isCopy: true);
             CompactionCopyListed?.Invoke();
-            for (var j = 0; j < keys.Count; j++)
+            for (var j = 0; j < count; j++)
             {
-                ShardOf(keys[j]).Move(keys[j], new RecordLocation<TKey>(victim, origins[j]), new RecordLocation<TKey>(copy, j));
+                ShardOf(copy.Keys[j]).Move(copy.Keys[j], copy.Origins[j], locations[j]);
             }
         }
         finally
@@ -537,7 +639,19 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
             _moveGate.Release();
         }
 
-        return keys.Count;
+        copy.Start(CopyBytes());
+        return count;
+    }
+
+    // A copy fills the smallest free run that holds a block or more, so compaction takes up the
+    // runs too small for a flush instead of growing the file; with none free, a run of MaxCopyBytes.
+    private int CopyBytes()
+    {
+        lock (_gate)
+        {
+            var blocks = _allocator.SmallestFreeExtent(1);
+            return blocks == 0 ? MaxCopyBytes : (int)Math.Min(MaxCopyBytes, blocks * DataFileFormat.BlockSize);
+        }
     }
 
     private DataFileHeader WriteCheckpoint(long lsn, List<ExtentImage> images, List<Extent<TKey>> freed)
@@ -580,6 +694,8 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
                 {
                     _allocator.Release(start, count);
                 }
+
+                _compaction.Checkpointed((long)DataFileFormat.BlocksFor(size) * DataFileFormat.BlockSize);
 
                 _releasing = [.. freed.Select(e => (e.Start, e.Blocks))];
                 if (previous.TableLength > 0)

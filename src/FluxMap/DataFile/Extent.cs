@@ -49,6 +49,9 @@ internal sealed class Extent<TKey>
 
     internal long FileOffset => Start * DataFileFormat.BlockSize;
 
+    /// <summary>The bytes of the blocks the extent takes, its padding included.</summary>
+    internal long OccupiedBytes => (long)Blocks * DataFileFormat.BlockSize;
+
     internal long LiveBytes => Volatile.Read(ref _liveBytes);
 
     internal static ulong[] AllLive(int records)

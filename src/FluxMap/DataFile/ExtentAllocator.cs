@@ -101,9 +101,8 @@ internal sealed class ExtentAllocator
     internal long Allocate(int blocks)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocks);
-        if (_bySize.Count > 0 && _bySize.Max.Blocks >= blocks)
+        if (SmallestFit(blocks) is { } fit)
         {
-            var fit = _bySize.GetViewBetween(new Extent(long.MinValue, blocks), _bySize.Max).Min;
             RemoveFree(fit);
             if (fit.Blocks > blocks)
             {
@@ -126,6 +125,12 @@ internal sealed class ExtentAllocator
         EndBlock = checked(start + blocks);
         return start;
     }
+
+    /// <summary>The blocks of the smallest free extent of at least <paramref name="blocks"/> blocks (the one <see cref="Allocate"/> would hand out), or 0 if none is that large.</summary>
+    internal long SmallestFreeExtent(int blocks) => SmallestFit(blocks)?.Blocks ?? 0;
+
+    /// <summary>The blocks of the largest free extent, or 0 if none is free.</summary>
+    internal long LargestFreeExtent => _bySize.Count > 0 ? _bySize.Max.Blocks : 0;
 
     /// <summary>Returns an extent, merging it with free neighbours on either side.</summary>
     /// <exception cref="InvalidOperationException">
@@ -169,6 +174,9 @@ internal sealed class ExtentAllocator
 
         AddFree(new Extent(mergedStart, mergedEnd - mergedStart));
     }
+
+    private Extent? SmallestFit(int blocks) =>
+        _bySize.Count > 0 && _bySize.Max.Blocks >= blocks ? _bySize.GetViewBetween(new Extent(long.MinValue, blocks), _bySize.Max).Min : null;
 
     /// <summary>The free extent with the greatest start at or below <paramref name="block"/>.</summary>
     private Extent? Predecessor(long block) =>

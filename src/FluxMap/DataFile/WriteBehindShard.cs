@@ -234,7 +234,7 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
             }
         }
 
-        Extent<TKey>? extent = null;
+        RecordLocation<TKey>[]? locations = null;
         if (puts > 0)
         {
             var keys = new TKey[puts];
@@ -260,10 +260,10 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
                 _output.Advance(size);
             }
 
-            extent = _file.WriteExtent(_output, keys, timestamps, offsets);
+            locations = _file.WriteRecords(_output, keys, timestamps, offsets);
         }
 
-        // The new extent is listed before any older record is marked dead, so a checkpoint taken
+        // The new extents are listed before any older record is marked dead, so a checkpoint taken
         // in between sees both (open keeps the newer) and never neither.
         lock (_index)
         {
@@ -278,7 +278,7 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
 
                 if (!write.IsDelete)
                 {
-                    _index[write.Key] = new RecordLocation<TKey>(extent!, n++);
+                    _index[write.Key] = locations![n++];
                 }
             }
         }

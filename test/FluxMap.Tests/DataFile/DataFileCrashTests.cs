@@ -159,75 +159,35 @@ public sealed class DataFileCrashTests
     [InlineData(CrashPoint.AfterRecycling, DurabilityMode.Relaxed)]
     public async Task A_crash_at_each_step_keeps_acknowledged_commits_and_deletes_and_whole_transactions(CrashPoint point, DurabilityMode mode)
     {
-        var storage = new FaultyStorage();
-        var crashes = new CrashRecorder(storage, point);
-        var options = Options(mode);
-        var db = await OpenAsync(storage, options);
-        var handle = db.CreateHandle();
+        var (storage, crashes, options, db, commits) = await StartAsync(point, mode, shards: 3);
         var dataFile = db.Engine.DataFile!;
-        var model = new Dictionary<string, string>();
-
-        // Every commit in order (group, its value or null for a delete): a crash must leave the
-        // state after some prefix of it, in Full mode the whole of what was acknowledged, in
-        // Relaxed mode at least what a checkpoint or flush made durable.
-        var history = new List<(int Group, string? Value)>();
-        crashes.Position = () => (history.Count, mode == DurabilityMode.Full ? history.Count : crashes.Synced);
-
-        async Task WriteAsync(int group, int version)
-        {
-            await WriteGroupAsync(handle, model, group, version);
-            history.Add((group, model[Key(group, Parts[0])]));
-        }
-
-        async Task DeleteAsync(int group)
-        {
-            await DeleteGroupAsync(handle, model, group);
-            history.Add((group, null));
-        }
-
-        async Task FlushAndCheckpointAsync()
-        {
-            // In Relaxed mode this flush may run ahead of the log's sync.
-            crashes.Phase = CrashPoint.FlushExtentWritten;
-            await dataFile.FlushAllAsync(Ct);
-
-            // Relaxed commits are acknowledged before the log writes them: sync it and flush the
-            // rest, so what the checkpoint does is all that happens from here on.
-            crashes.Phase = null;
-            await db.FlushAsync(Ct);
-            crashes.Synced = history.Count;
-            crashes.Phase = CrashPoint.FlushExtentWritten;
-            await dataFile.FlushAllAsync(Ct);
-            crashes.Phase = CrashPoint.TableWritten;
-            await db.CheckpointAsync(Ct);
-            crashes.Phase = null;
-        }
+        var history = commits.History;
 
         // Round 0 fills the file; round 1 supersedes three groups in four and deletes every eighth,
         // leaving round 0's extents sparse; compaction moves their live records.
         for (var g = 0; g < Groups; g++)
         {
-            await WriteAsync(g, 0);
+            await commits.WriteAsync(g, 0);
         }
 
-        await FlushAndCheckpointAsync();
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
         for (var g = 0; g < Groups; g++)
         {
             if (g % 8 == 0)
             {
-                await DeleteAsync(g);
+                await commits.DeleteAsync(g);
             }
             else if (g % 4 != 0)
             {
-                await WriteAsync(g, 1);
+                await commits.WriteAsync(g, 1);
             }
         }
 
-        await FlushAndCheckpointAsync();
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
         crashes.Phase = CrashPoint.CompactionExtentWritten;
         var moved = dataFile.Compact();
         crashes.Phase = null;
-        await FlushAndCheckpointAsync();
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
 
         // Round 2 brings some deleted groups back and deletes others; two more checkpoints free
         // what compaction left behind and release the log's covered segments into the pool.
@@ -235,29 +195,29 @@ public sealed class DataFileCrashTests
         {
             if (g % 16 == 0)
             {
-                await WriteAsync(g, 2);
+                await commits.WriteAsync(g, 2);
             }
             else if (g % 4 == 1)
             {
-                await DeleteAsync(g);
+                await commits.DeleteAsync(g);
             }
         }
 
-        await FlushAndCheckpointAsync();
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
         for (var g = 0; g < Groups; g += 3)
         {
-            if (model.ContainsKey(Key(g, Parts[0])))
+            if (commits.Model.ContainsKey(Key(g, Parts[0])))
             {
-                await WriteAsync(g, 3);
+                await commits.WriteAsync(g, 3);
             }
         }
 
-        await FlushAndCheckpointAsync();
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
 
         // Commits after the last checkpoint go to recycled segment files.
         for (var g = 1; g < Groups; g += 2)
         {
-            await WriteAsync(g, 4);
+            await commits.WriteAsync(g, 4);
         }
 
         crashes.Capture(CrashPoint.AfterRecycling);
@@ -268,6 +228,134 @@ public sealed class DataFileCrashTests
         Assert.True(stats.Checkpoints >= 5, $"{stats.Checkpoints} checkpoints");
         var highestSegment = storage.ListFiles(Dir, "wal-*.log").Max(name => long.Parse(name[4..^4], System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(storage.Creates <= highestSegment, $"the log recycled no segment: {storage.Creates} files created for {highestSegment} segments");
+        await VerifyCrashesAsync(crashes, history, options);
+    }
+
+    // A flush that no free run holds is cut over the free runs there are, and compaction gathers
+    // the live records of several sparse extents into each copy; a crash at any write of either
+    // keeps every acknowledged commit.
+    [Theory]
+    [InlineData(CrashPoint.FlushExtentWritten, DurabilityMode.Full)]
+    [InlineData(CrashPoint.CompactionExtentWritten, DurabilityMode.Full)]
+    [InlineData(CrashPoint.FlushExtentWritten, DurabilityMode.Relaxed)]
+    [InlineData(CrashPoint.CompactionExtentWritten, DurabilityMode.Relaxed)]
+    public async Task A_crash_while_a_flush_is_cut_over_free_runs_or_a_copy_gathers_sparse_extents_keeps_acknowledged_commits(CrashPoint point, DurabilityMode mode)
+    {
+        var (storage, crashes, options, db, commits) = await StartAsync(point, mode, shards: 1);
+        var dataFile = db.Engine.DataFile!;
+        var history = commits.History;
+
+        async Task FlushAsync()
+        {
+            await db.FlushAsync(Ct);
+            crashes.Synced = history.Count;
+            await dataFile.FlushAllAsync(Ct);
+        }
+
+        // Ten extents of four groups (20 records, two blocks) each; the groups of every other one
+        // are deleted, and two checkpoints later (a checkpoint with nothing new to cover is not
+        // taken) their blocks are free: runs of two blocks between extents in use.
+        for (var g = 0; g < 40; g++)
+        {
+            await commits.WriteAsync(g, 0);
+            if (g % 4 == 3)
+            {
+                await FlushAsync();
+            }
+        }
+
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
+        for (var g = 4; g < 40; g += g % 4 == 3 ? 5 : 1)
+        {
+            await commits.DeleteAsync(g);
+        }
+
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
+        await commits.WriteAsync(48, 0);
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
+
+        // Eight new groups (40 records, four blocks) in one flush: no free run holds them.
+        for (var g = 40; g < 48; g++)
+        {
+            await commits.WriteAsync(g, 0);
+        }
+
+        var writes = 0;
+        storage.BeforeWrite = (path, _) => writes += path == DataPath ? 1 : 0;
+        await db.FlushAsync(Ct);
+        crashes.Synced = history.Count;
+        crashes.Phase = CrashPoint.FlushExtentWritten;
+        await dataFile.FlushAllAsync(Ct);
+        crashes.Phase = null;
+        storage.BeforeWrite = null;
+
+        // Three groups in four of the remaining first extents rewritten: each is left a quarter live.
+        for (var g = 0; g < 40; g += g % 4 == 3 ? 5 : 1)
+        {
+            if (g % 4 != 0)
+            {
+                await commits.WriteAsync(g, 1);
+            }
+        }
+
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
+        var copies = 0;
+        dataFile.CompactionCopyListed = () => copies++;
+        crashes.Phase = CrashPoint.CompactionExtentWritten;
+        var moved = dataFile.Compact();
+        crashes.Phase = null;
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
+        for (var g = 1; g < 49; g += 3)
+        {
+            await commits.WriteAsync(g, 2);
+        }
+
+        await FlushAndCheckpointAsync(db, crashes, history.Count);
+        await db.DisposeAsync();
+
+        Assert.True(writes >= 2, $"the flush was written with {writes} write: not cut");
+        Assert.True(copies > 0 && moved > 5 * copies, $"{moved} records moved in {copies} copies: no copy gathered records of two extents (five live records each)");
+        await VerifyCrashesAsync(crashes, history, options);
+    }
+
+    // A database whose commits are recorded, and crashes captured at each write of the chosen step.
+    private static async Task<(FaultyStorage Storage, CrashRecorder Crashes, FluxMapOptions Options, FluxDatabase<string, string> Db, Commits Commits)> StartAsync(
+        CrashPoint point, DurabilityMode mode, int shards)
+    {
+        var storage = new FaultyStorage();
+        var crashes = new CrashRecorder(storage, point);
+        var options = Options(mode);
+        options.WriteBehindShards = shards;
+        var db = await OpenAsync(storage, options);
+        var commits = new Commits(db.CreateHandle());
+        crashes.Position = () => (commits.History.Count, mode == DurabilityMode.Full ? commits.History.Count : crashes.Synced);
+        return (storage, crashes, options, db, commits);
+    }
+
+    // Flushes the write-behind buffers and checkpoints, capturing crashes at each write.
+    private static async Task FlushAndCheckpointAsync(FluxDatabase<string, string> db, CrashRecorder crashes, int commits)
+    {
+        // In Relaxed mode this flush may run ahead of the log's sync.
+        var dataFile = db.Engine.DataFile!;
+        crashes.Phase = CrashPoint.FlushExtentWritten;
+        await dataFile.FlushAllAsync(Ct);
+
+        // Relaxed commits are acknowledged before the log writes them: sync it and flush the
+        // rest, so what the checkpoint does is all that happens from here on.
+        crashes.Phase = null;
+        await db.FlushAsync(Ct);
+        crashes.Synced = commits;
+        crashes.Phase = CrashPoint.FlushExtentWritten;
+        await dataFile.FlushAllAsync(Ct);
+        crashes.Phase = CrashPoint.TableWritten;
+        await db.CheckpointAsync(Ct);
+        crashes.Phase = null;
+    }
+
+    // Each crash must leave the state after some prefix of the history: at least the surely
+    // durable one (in Full mode exactly the acknowledged commits), and the same after restarts.
+    private static async Task VerifyCrashesAsync(CrashRecorder crashes, List<(int Group, string? Value)> history, FluxMapOptions options)
+    {
         Assert.NotEmpty(crashes.Crashes);
         foreach (var (crashed, count, synced, label) in crashes.Crashes)
         {
@@ -292,6 +380,30 @@ public sealed class DataFileCrashTests
             }
 
             await VerifyAsync(crashed, expected, label, options);
+        }
+    }
+
+    /// <summary>
+    /// The commits a test makes, each a whole group, and their order (group, its value or null for
+    /// a delete): a crash must leave the state after some prefix of them, in Full mode the whole of
+    /// what was acknowledged, in Relaxed mode at least what a checkpoint or flush made durable.
+    /// </summary>
+    private sealed class Commits(FluxHandle<string, string> handle)
+    {
+        public Dictionary<string, string> Model { get; } = [];
+
+        public List<(int Group, string? Value)> History { get; } = [];
+
+        public async Task WriteAsync(int group, int version)
+        {
+            await WriteGroupAsync(handle, Model, group, version);
+            History.Add((group, Model[Key(group, Parts[0])]));
+        }
+
+        public async Task DeleteAsync(int group)
+        {
+            await DeleteGroupAsync(handle, Model, group);
+            History.Add((group, null));
         }
     }
 

@@ -54,6 +54,22 @@ public sealed class ExtentAllocatorTests
     }
 
     [Fact]
+    public void The_smallest_and_the_largest_free_extent_are_the_ones_best_fit_would_take()
+    {
+        var (allocator, starts) = WithFreeExtents(8, 3, 5);
+        Assert.Equal(8, allocator.LargestFreeExtent);
+        Assert.Equal(3, allocator.SmallestFreeExtent(1));
+        Assert.Equal(5, allocator.SmallestFreeExtent(4));
+        Assert.Equal(0, allocator.SmallestFreeExtent(9));
+
+        Assert.Equal(starts[2], allocator.Allocate(4));
+        Assert.Equal(1, allocator.SmallestFreeExtent(1));
+        _ = allocator.Allocate(8);
+        Assert.Equal(3, allocator.LargestFreeExtent);
+        Assert.Equal(0, new ExtentAllocator(First).LargestFreeExtent);
+    }
+
+    [Fact]
     public void Best_fit_prefers_the_lowest_start_among_equal_sizes()
     {
         var (allocator, starts) = WithFreeExtents(6, 4, 6, 4);
