@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace FluxMap;
 
 /// <summary>The parts one open database is made of, shared by its handles and transactions.</summary>
-internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
+internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable, IRecordLoader<TKey, TValue>
     where TKey : notnull
 {
     private readonly CommitParts<TKey, TValue> _parts;
@@ -209,7 +209,7 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
             if (options.UseDataFile && (hasDataFile || !readOnly))
             {
                 engine._dataFile = DataFileStore<TKey, TValue>.Open(
-                    storage, directory, options, codec, keys, logger, engine.Counters, engine.Load, settings.OpenProgress, readOnly, cancellationToken);
+                    storage, directory, options, codec, keys, logger, engine.Counters, engine, settings.OpenProgress, readOnly, cancellationToken);
                 engine._replayed = readOnly ? null : new HashSet<TKey>(keys.Equality);
             }
 
@@ -803,8 +803,10 @@ internal sealed class FluxEngine<TKey, TValue> : IAsyncDisposable
         }
     }
 
+    void IRecordLoader<TKey, TValue>.Reserve(int keys) => Store.Reserve(keys);
+
     // Opening a data file: one record per key, in key order, into an empty store.
-    private void Load(TKey key, long timestamp, TValue value, long expiresAt, PagedVersion<TValue>? paged)
+    void IRecordLoader<TKey, TValue>.Load(TKey key, long timestamp, TValue value, long expiresAt, PagedVersion<TValue>? paged)
     {
         var node = Store.Append(key);
         if (paged is not null)

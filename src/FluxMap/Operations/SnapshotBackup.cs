@@ -2,6 +2,7 @@ using FluxMap.DataFile;
 using FluxMap.Diagnostics;
 using FluxMap.Durability;
 using FluxMap.Serialization;
+using FluxMap.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FluxMap.Operations;
@@ -102,7 +103,7 @@ internal static class SnapshotBackup
         // One shard: the copy is written by this one caller, in key order.
         var options = new FluxMapOptions { Durability = DurabilityMode.Relaxed, DataDirectory = staging, WriteBehindShards = 1 };
         using var dataFile = DataFileStore<TKey, TValue>.Open(
-            PhysicalStorage.Instance, staging, options, codec, engine.Keys, NullLogger.Instance, new EngineCounters(), static (_, _, _, _, _) => { }, progress: null, readOnly: false, cancellationToken);
+            PhysicalStorage.Instance, staging, options, codec, engine.Keys, NullLogger.Instance, new EngineCounters(), NewFile<TKey, TValue>.Instance, progress: null, readOnly: false, cancellationToken);
         var estimated = Volatile.Read(ref engine.Counters.LiveKeys);
         var snapshot = await SnapshotReader<TKey, TValue>.OpenAsync(engine, cancellationToken).ConfigureAwait(false);
         await using var release = snapshot.ConfigureAwait(false);
@@ -139,4 +140,17 @@ internal static class SnapshotBackup
         {
         }
     }
+}
+
+/// <summary>The loader of a data file created empty: it is never handed a record.</summary>
+file sealed class NewFile<TKey, TValue> : IRecordLoader<TKey, TValue>
+{
+    internal static readonly NewFile<TKey, TValue> Instance = new();
+
+    public void Reserve(int keys)
+    {
+    }
+
+    public void Load(TKey key, long timestamp, TValue value, long expiresAt, PagedVersion<TValue>? paged) =>
+        throw new InvalidOperationException("A new data file holds no records to load.");
 }

@@ -54,28 +54,43 @@ internal sealed class KeyIndex<TKey, TValue>
         }
     }
 
+    /// <summary>Grows the table once for <paramref name="keys"/> keys in all, so adding them rebuilds nothing on the way.</summary>
+    internal void Reserve(int keys)
+    {
+        var length = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(InitialCapacity, (keys * 5L / 3) + 1));
+        if (length > _slots.Length)
+        {
+            Rebuild(length);
+        }
+    }
+
     internal void Add(SkipListNode<TKey, TValue> node)
     {
         // Keep the load at or below 0.6: probes stay short and misses end quickly. Rebuilding
         // drops removal markers; a table mostly of markers is rebuilt at the same size.
         if ((_used + 1) * 5L > _slots.Length * 3L)
         {
-            var rebuilt = new SkipListNode<TKey, TValue>?[(_count + 1) * 5L > _slots.Length * 3L / 2 ? _slots.Length * 2 : _slots.Length];
-            foreach (var existing in _slots)
-            {
-                if (existing is not null && !ReferenceEquals(existing, Removed))
-                {
-                    Place(rebuilt, existing);
-                }
-            }
-
-            Volatile.Write(ref _slots, rebuilt);
-            _used = _count;
+            Rebuild((_count + 1) * 5L > _slots.Length * 3L / 2 ? _slots.Length * 2 : _slots.Length);
         }
 
         Place(_slots, node);
         _count++;
         _used++;
+    }
+
+    private void Rebuild(int length)
+    {
+        var rebuilt = new SkipListNode<TKey, TValue>?[length];
+        foreach (var existing in _slots)
+        {
+            if (existing is not null && !ReferenceEquals(existing, Removed))
+            {
+                Place(rebuilt, existing);
+            }
+        }
+
+        Volatile.Write(ref _slots, rebuilt);
+        _used = _count;
     }
 
     private void Place(SkipListNode<TKey, TValue>?[] slots, SkipListNode<TKey, TValue> node)

@@ -95,6 +95,9 @@ internal sealed class VersionedSkipList<TKey, TValue>
         return node;
     }
 
+    /// <summary>Makes room in the key index for <paramref name="keys"/> keys in all before a load adds them.</summary>
+    internal void Reserve(int keys) => _index.Reserve(keys);
+
     /// <summary>
     /// Links in a node for a key above every key so far without searching: loading an empty list
     /// in key order at open, before anyone reads it. Any other insert or removal ends the run.

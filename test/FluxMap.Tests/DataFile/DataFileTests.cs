@@ -98,6 +98,42 @@ public sealed class DataFileTests
         Assert.Equal("reopen", (await reopened.CreateHandle().GetAsync("after", Ct)).Value);
     }
 
+    [Fact]
+    public async Task A_data_file_of_many_extents_reopens_in_key_order_with_every_newest_value()
+    {
+        // Enough keys that open sorts them in two halves and merges them; written in a shuffled
+        // order, twice, so every extent holds keys from all over the range and half of them dead.
+        var storage = new FaultyStorage();
+        var options = Options(DurabilityMode.Relaxed);
+        var model = new Dictionary<string, string>();
+        var random = new Random(SeedOr(5));
+        await using (var db = await OpenAsync(storage, options))
+        {
+            var handle = db.CreateHandle();
+            for (var round = 0; round < 2; round++)
+            {
+                var order = Enumerable.Range(0, 40_000).ToArray();
+                random.Shuffle(order);
+                foreach (var i in order)
+                {
+                    var (key, value) = ($"k{i:D6}", $"r{round}:{i}");
+                    await handle.InsertAsync(key, value, Ct);
+                    model[key] = value;
+                }
+
+                await db.CheckpointAsync(Ct);
+            }
+        }
+
+        DeleteLog(storage);
+        await using var reopened = await OpenAsync(storage, options);
+        var scanned = await reopened.CreateHandle().ScanAsync(KeyRange<string>.All, cancellationToken: Ct).ToListAsync();
+        Assert.Equal(model.Keys.Order(StringComparer.Ordinal), scanned.Select(p => p.Key));
+        Assert.Equal(model, scanned.ToDictionary(p => p.Key, p => p.Value));
+        Assert.Equal(40_000, reopened.GetStatistics().Count);
+        Assert.Equal("r1:12345", (await reopened.CreateHandle().GetAsync("k012345", Ct)).Value);
+    }
+
     [Theory]
     [InlineData(DurabilityMode.Full)]
     [InlineData(DurabilityMode.Relaxed)]
