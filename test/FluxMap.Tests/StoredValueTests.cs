@@ -191,6 +191,38 @@ public sealed class StoredValueTests : IDisposable
         Assert.False(await handle.ContainsKeyAsync([9, 5, 6], Ct));
     }
 
+    [Theory]
+    [InlineData(ScanDirection.Forward)]
+    [InlineData(ScanDirection.Reverse)]
+    public async Task A_scan_bound_array_reused_after_the_scan_stopped_early_still_counts_as_read(ScanDirection direction)
+    {
+        await using var db = await FluxDatabase.OpenAsync<byte[], string>(Options(DurabilityMode.InMemory), Ct);
+        var handle = db.CreateHandle();
+        await handle.InsertAsync([1], "one", Ct);
+        await handle.InsertAsync([2], "two", Ct);
+        byte[] bound = direction == ScanDirection.Forward ? [1] : [2];
+        var range = direction == ScanDirection.Forward ? KeyRange<byte[]>.AtLeast(bound) : KeyRange<byte[]>.AtMost(bound);
+        await using var scanner = handle.BeginTransaction();
+        await using var writer = handle.BeginTransaction();
+        await foreach (var (key, _) in scanner.ScanAsync(range, direction, Ct))
+        {
+            Assert.Equal(bound, key);
+            break;
+        }
+
+        // The caller reuses its buffer: the range it read must stay as it was when read.
+        bound[0] = direction == ScanDirection.Forward ? (byte)9 : (byte)0;
+
+        // Write skew: each transaction writes what the other read.
+        Assert.False((await writer.GetAsync([3], Ct)).HasValue);
+        await writer.InsertAsync(direction == ScanDirection.Forward ? [1] : [2], "changed", Ct);
+        await writer.CommitAsync(Ct);
+        await scanner.InsertAsync([3], "skewed", Ct);
+
+        await Assert.ThrowsAsync<SerializationConflictException>(async () => await scanner.CommitAsync(Ct));
+        Assert.False(await handle.ContainsKeyAsync([3], Ct));
+    }
+
     [Fact]
     public async Task With_AssumeImmutableKeys_a_scan_hands_back_the_stored_key_array()
     {

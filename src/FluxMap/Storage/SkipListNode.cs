@@ -117,13 +117,6 @@ internal class SkipListNode<TKey, TValue> : VersionEntry<TValue>
         }
     }
 
-    /// <summary>
-    /// Replaces the whole chain with one separate version: a transaction's pending write in its
-    /// private workspace (timestamp 0), which no other thread reads.
-    /// </summary>
-    internal void Overwrite(long timestamp, TValue value, bool isTombstone, long expiresAt) =>
-        Overwrite(Create(timestamp, value, isTombstone, expiresAt, null));
-
     /// <summary>Replaces the whole chain with <paramref name="version"/> (at open: a value left in the data file).</summary>
     internal void Overwrite(VersionEntry<TValue> version)
     {

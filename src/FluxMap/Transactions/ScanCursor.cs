@@ -154,9 +154,10 @@ internal sealed class ScanCursor<TKey, TValue> : IDisposable
 
         if (_view is { } view)
         {
-            if (!_completed && _trace is not null)
+            // Narrowed from the trace's own copy of the range: the caller may reuse its bound arrays.
+            if (!_completed && _trace is { Range: var traced })
             {
-                view.NarrowScan(_trace, _returned ? (_forward ? _range.EndingAt(_last) : _range.StartingAt(_last)) : null);
+                view.NarrowScan(_trace, _returned ? (_forward ? traced.EndingAt(_last) : traced.StartingAt(_last)) : null);
             }
 
             if (_owned)
