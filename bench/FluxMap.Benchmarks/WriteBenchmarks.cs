@@ -71,6 +71,19 @@ public class WriteBenchmarks
         return start;
     }
 
+    [Benchmark(OperationsPerInvoke = OpsPerInvoke, Description = "ConcurrentDictionary.AddOrUpdate")]
+    [BenchmarkCategory("Upsert")]
+    public int ConcurrentDictionaryAddOrUpdate()
+    {
+        var start = Advance();
+        for (var i = start; i < start + OpsPerInvoke; i++)
+        {
+            _concurrent.AddOrUpdate(_writeKeys[i], static (_, value) => value, static (_, _, value) => value, _newValues[i]);
+        }
+
+        return start;
+    }
+
     [Benchmark(OperationsPerInvoke = OpsPerInvoke, Description = "FluxMap handle.InsertAsync (upsert)")]
     [BenchmarkCategory("Upsert")]
     public async ValueTask<int> FluxMapUpsert()
