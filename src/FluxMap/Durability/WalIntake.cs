@@ -9,9 +9,15 @@ namespace FluxMap.Durability;
 /// syncing what was written before. After its turn a thread first spins a little for more work: a
 /// committer that awaits each commit appends its next one a few microseconds after its
 /// acknowledgement, and waking a sleeping thread costs more than that (docs/benchmarks.md).
+/// Items nobody waits for (Relaxed commits inside their loss window) wake a thread only once
+/// <see cref="WakeAfterPlainItems"/> of them are queued: a write and a wake-up per commit cost a
+/// committer that never waits more CPU than its commit, on the core it needs, and the flush timer's
+/// tick, which is urgent, still brings them to the file within FlushInterval.
 /// </summary>
 internal sealed class WalIntake
 {
+    internal const int WakeAfterPlainItems = 256;
+
     // How long a thread spins for the next commit before it sleeps: 50 microseconds.
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
 
@@ -20,13 +26,13 @@ internal sealed class WalIntake
     private int _sleeping;
     private bool _closed;
 
-    // Read without the lock by spinning threads (see SpinForWork).
-    private volatile bool _hasIncoming;
+    // Read without the lock by spinning threads (see SpinForWork): an urgent item, or enough plain ones, is queued.
+    private volatile bool _ready;
     private volatile bool _writing;
     private volatile int _spinning;
 
-    /// <summary>Queues <paramref name="item"/>; false once closed.</summary>
-    internal bool TryEnqueue(object item)
+    /// <summary>Queues <paramref name="item"/>; false once closed. A plain item (not <paramref name="urgent"/>) may wait for others to join it.</summary>
+    internal bool TryEnqueue(object item, bool urgent = true)
     {
         lock (_gate)
         {
@@ -36,12 +42,15 @@ internal sealed class WalIntake
             }
 
             _incoming.Add(item);
-            _hasIncoming = true;
-
-            // A spinning thread takes it without a wake-up (and re-checks under this lock before it sleeps).
-            if (_sleeping > 0 && _spinning == 0)
+            if (urgent || _incoming.Count >= WakeAfterPlainItems)
             {
-                Monitor.Pulse(_gate);
+                _ready = true;
+
+                // A spinning thread takes it without a wake-up (and re-checks under this lock before it sleeps).
+                if (_sleeping > 0 && _spinning == 0)
+                {
+                    Monitor.Pulse(_gate);
+                }
             }
 
             return true;
@@ -73,7 +82,8 @@ internal sealed class WalIntake
 
         lock (_gate)
         {
-            while (_incoming.Count == 0 || _writing)
+            // Closing, every item is ready.
+            while (_writing || !(_ready || (_closed && _incoming.Count > 0)))
             {
                 if (_closed && _incoming.Count == 0)
                 {
@@ -87,7 +97,7 @@ internal sealed class WalIntake
 
             var taken = _incoming;
             _incoming = spare;
-            _hasIncoming = false;
+            _ready = false;
             _writing = true;
             return taken;
         }
@@ -99,7 +109,7 @@ internal sealed class WalIntake
         lock (_gate)
         {
             _writing = false;
-            if (_incoming.Count > 0 || _closed)
+            if (_ready || _closed)
             {
                 Monitor.PulseAll(_gate);
             }
@@ -110,7 +120,7 @@ internal sealed class WalIntake
     {
         Interlocked.Increment(ref _spinning);
         var until = Stopwatch.GetTimestamp() + SpinTicks;
-        while (!(_hasIncoming && !_writing) && Stopwatch.GetTimestamp() < until)
+        while (!(_ready && !_writing) && Stopwatch.GetTimestamp() < until)
         {
             Thread.SpinWait(20);
         }

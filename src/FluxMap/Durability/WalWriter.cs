@@ -175,7 +175,7 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
             record.Durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        Disposed.ThrowIf(!_intake.TryEnqueue(record), typeof(FluxDatabase<TKey, TValue>));
+        Disposed.ThrowIf(!_intake.TryEnqueue(record, urgent: record.Durable is not null), typeof(FluxDatabase<TKey, TValue>));
         Volatile.Write(ref _lastAppended, record.Timestamp);
         return record.Durable is { } durable ? new ValueTask(durable.Task) : default;
     }
@@ -242,8 +242,9 @@ internal sealed class WalWriter<TKey, TValue> : ICommitLog<TKey, TValue>
                 while (KeepSlot());
             }
 
+            // Relaxed committers do not wait for the next turn, so nothing is gained by spinning for it.
             spare = work;
-            spin = true;
+            spin = _full;
         }
 
         if (Interlocked.Decrement(ref _running) == 0)
