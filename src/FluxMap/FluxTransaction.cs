@@ -26,7 +26,8 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     // then on it is null, so a path that missed the disposed check fails instead of touching it.
     private TransactionRecord<TKey> _record;
 
-    // Rented at the first write and handed back, emptied, when the transaction ends.
+    // Rented at the first write and handed back, emptied, when the transaction ends; only the
+    // holder of the call slot touches it.
     private WriteSet<TKey, TValue>? _writes;
 
     // The call slot: 1 while a call runs, and for good once Close found it free.
@@ -263,6 +264,12 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Rolls the transaction back unless it has committed.</summary>
     /// <returns>A completed task.</returns>
+    /// <remarks>
+    /// Disposing while one of the transaction's calls still runs is a misuse. The transaction
+    /// rolls back all the same: a write still running then fails with
+    /// <see cref="ObjectDisposedException"/>, and a commit still running either committed before
+    /// the rollback or fails.
+    /// </remarks>
     public ValueTask DisposeAsync()
     {
         Close();
@@ -277,12 +284,19 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             return;
         }
 
-        // A call still running (overlapping calls are a misuse) may be using the record and the
-        // workspace: they are left to the collector then, never handed to another transaction.
-        var idle = Interlocked.Exchange(ref _busy, 1) == 0;
-        if (!idle)
+        // A call still running (disposing in the middle of one is a misuse) holds the slot, and with
+        // it the workspace and the record: Close recycles neither, so nothing the call does later
+        // can land in another transaction, and only rolls the record back. It does so under the
+        // commit lock: a commit running meanwhile either took the lock first and stands, or finds
+        // the transaction ended and fails. A write still running fails when it sees the disposal.
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
-            _writes = null;
+            if (_engine.Transactions.Abort(_record))
+            {
+                Status = TransactionStatus.RolledBack;
+            }
+
+            return;
         }
 
         if (Status == TransactionStatus.Active)
@@ -291,11 +305,8 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
             Ended(null);
         }
 
-        if (idle)
-        {
-            _engine.Transactions.Release(_record);
-            _record = null!;
-        }
+        _engine.Transactions.Release(_record);
+        _record = null!;
     }
 
     /// <summary>
@@ -531,6 +542,9 @@ public sealed partial class FluxTransaction<TKey, TValue> : IAsyncDisposable
     {
         var stored = isTombstone ? value : _engine.Values.Copy(value, nameof(value));
         (_writes ??= _engine.Workspaces.Rent() ?? new WriteSet<TKey, TValue>(_engine.Keys.Comparer)).Put(_engine.Keys.Own(key), stored, isTombstone, expiresAt);
+
+        // Disposed while this call ran (see Close): the transaction rolled back, so the write went nowhere.
+        ThrowIfDisposed();
     }
 
     /// <summary>Opens a scan of <paramref name="range"/>: once the snapshot is safe (deferrable), traces the whole range before any of it is read.</summary>

@@ -350,14 +350,19 @@ internal sealed partial class TransactionManager<TKey, TValue>
     /// <summary>The transaction lets go of its record: it has ended and is disposed, and will not touch the record again.</summary>
     internal void Release(TransactionRecord<TKey> tx) => _records.Release(tx);
 
-    internal void Abort(TransactionRecord<TKey> tx)
+    /// <summary>Ends an active transaction without committing it.</summary>
+    /// <returns>Whether this call ended it: false when it had already committed or ended.</returns>
+    internal bool Abort(TransactionRecord<TKey> tx)
     {
         using (_gate.Enter())
         {
-            if (tx.Status == RecordStatus.Active)
+            if (tx.Status != RecordStatus.Active)
             {
-                Retire(tx, RecordStatus.Aborted);
+                return false;
             }
+
+            Retire(tx, RecordStatus.Aborted);
+            return true;
         }
     }
 
