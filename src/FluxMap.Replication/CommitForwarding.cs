@@ -47,7 +47,7 @@ internal sealed class CommitForwarding<TKey, TValue> : IAsyncDisposable
         }
 
         // Reads alone on a follower's safe snapshot are serializable as they are (as ReadAsync's are).
-        if (transaction.Workspace is not { Count: > 0 } && snapshot <= _node.Machine.Safe)
+        if (!transaction.WithWrites(0, static (_, workspace) => workspace is { Count: > 0 }) && snapshot <= _node.Machine.Safe)
         {
             return;
         }

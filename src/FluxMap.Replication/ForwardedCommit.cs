@@ -41,7 +41,7 @@ internal sealed class ForwardedCommit<TKey, TValue>
     /// <exception cref="ArgumentException">A key or value written cannot be encoded.</exception>
     internal static ForwardedCommit<TKey, TValue> Record(FluxTransaction<TKey, TValue> transaction, WalCodec<TKey, TValue> codec)
     {
-        var writes = transaction.Workspace is { } workspace ? codec.EncodeCommit(workspace) : null;
+        var writes = transaction.WithWrites(codec, static (codec, workspace) => workspace is null ? null : codec.EncodeCommit(workspace));
         var (points, ranges) = transaction.ReadSet();
         return new(
             transaction.Record.Snapshot,

@@ -9,6 +9,23 @@ namespace FluxMap;
 /// </summary>
 public sealed partial class FluxTransaction<TKey, TValue>
 {
+    /// <summary>
+    /// Runs <paramref name="use"/> on the writes staged so far (null for none) holding the call
+    /// slot: a disposal meanwhile then leaves them alone instead of handing them to another transaction.
+    /// </summary>
+    internal TResult WithWrites<TState, TResult>(TState state, Func<TState, WriteSet<TKey, TValue>?, TResult> use)
+    {
+        Enter(CancellationToken.None);
+        try
+        {
+            return use(state, _writes);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     /// <summary>The keys and ranges read from the shared store so far (a scan stopped early counts up to its last key); empty for an untracked read-only transaction.</summary>
     internal (TKey[] Points, KeyRange<TKey>[] Ranges) ReadSet() => Record.Trace?.Copy() ?? ([], []);
 
