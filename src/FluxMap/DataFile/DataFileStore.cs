@@ -831,24 +831,23 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
             {
                 foreach (var i in kept)
                 {
-                    ShardOf(keys[i]).Load(keys[i], Location(positions[i]));
+                    ShardOf(keys[i]).Load(keys[i], Locate(decoded, positions[i]));
                 }
             },
             () =>
             {
                 foreach (var i in kept)
                 {
-                    var location = Location(positions[i]);
-                    var timestamp = location.Extent.Timestamps[location.Index];
-                    var (values, expiries) = (decoded[(int)(positions[i] >> 32)].Values, decoded[(int)(positions[i] >> 32)].Expiries);
+                    var (extent, index) = (decoded[(int)(positions[i] >> 32)], (int)positions[i]);
+                    var location = new RecordLocation<TKey>(extent.Extent, index);
                     PagedVersion<TValue>? paged = null;
-                    if (_pagedLoad && expiries[location.Index] == 0)
+                    if (_pagedLoad && extent.Expiries[index] == 0)
                     {
                         location.Extent.Pin();
-                        paged = new PagedRecord<TKey, TValue>(this, keys[i], location, timestamp);
+                        paged = new PagedRecord<TKey, TValue>(this, keys[i], location, location.Timestamp);
                     }
 
-                    loader.Load(keys[i], timestamp, values[location.Index], expiries[location.Index], paged);
+                    loader.Load(keys[i], location.Timestamp, extent.Values[index], extent.Expiries[index], paged);
                 }
             });
 
@@ -863,8 +862,6 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         }
 
         return kept.Count;
-
-        RecordLocation<TKey> Location(long position) => Locate(decoded, position);
     }
 
     private static RecordLocation<TKey> Locate(DecodedExtent[] decoded, long position) => new(decoded[(int)(position >> 32)].Extent, (int)position);
@@ -881,7 +878,7 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
             var newest = start;
             for (; end < keys.Length && _comparer.Compare(keys[start], keys[end]) == 0; end++)
             {
-                newest = Timestamp(positions[end]) > Timestamp(positions[newest]) ? end : newest;
+                newest = Locate(decoded, positions[end]).Timestamp > Locate(decoded, positions[newest]).Timestamp ? end : newest;
             }
 
             for (var i = start; i < end; i++)
@@ -897,8 +894,6 @@ internal sealed class DataFileStore<TKey, TValue> : ICommitSubscriber<TKey, TVal
         }
 
         return kept;
-
-        long Timestamp(long position) => decoded[(int)(position >> 32)].Extent.Timestamps[(int)position];
     }
 
     private static void Rethrow(AggregateException e) =>

@@ -5,5 +5,8 @@ internal readonly record struct RecordLocation<TKey>(Extent<TKey> Extent, int In
 {
     internal long FileOffset => Extent.FileOffset + Extent.RecordOffset(Index);
 
+    /// <summary>The commit timestamp of the record.</summary>
+    internal long Timestamp => Extent.Timestamps[Index];
+
     internal int Length => Extent.RecordLength(Index);
 }

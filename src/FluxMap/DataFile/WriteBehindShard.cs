@@ -151,7 +151,7 @@ internal sealed class WriteBehindShard<TKey, TValue> : IDisposable
     {
         lock (_index)
         {
-            if (_index.TryGetValue(key, out location) && location.Extent.Timestamps[location.Index] == timestamp)
+            if (_index.TryGetValue(key, out location) && location.Timestamp == timestamp)
             {
                 location.Extent.Pin();
                 return true;
